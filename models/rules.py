@@ -1,0 +1,205 @@
+"""The rule catalog: every documented (and observed) behaviour the suite judges, with a stable ID.
+
+Each verdict of the suite names one of these rules. IDs are never reused or renumbered.
+``source`` cites the section of NetApp's ONTAP 9.10.1 reference for
+``/api/protocols/san/iscsi/credentials`` ("doc: ...") or a numbered fact of the project's
+research note on real clusters ("facts §N"). ``basis`` is ``documented`` when the 9.10.1 doc
+says so and ``observed`` when only real clusters or NetApp's own clients show it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DOCUMENTED = "documented"
+OBSERVED = "observed"
+
+POST, GET, LIST, PATCH, DELETE = "post", "get", "list", "patch", "delete"
+WRITES = (POST, PATCH, DELETE)
+ALL_OPERATIONS = (POST, GET, LIST, PATCH, DELETE)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One behaviour of the endpoint that a response can conform to or break."""
+
+    id: str
+    title: str
+    operations: tuple[str, ...]
+    source: str
+    basis: str = DOCUMENTED
+    error_code: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        """Return the JSON form printed by ``python -m models --json``."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "basis": self.basis,
+            "source": self.source,
+            "error_code": self.error_code,
+            "operations": list(self.operations),
+        }
+
+
+_TABLES = "doc: Create/Update/Delete iSCSI credentials, ONTAP Error Response Codes"
+_CREATE_TABLE = "doc: Create iSCSI credentials, ONTAP Error Response Codes"
+_PATCH_TABLE = "doc: Update iSCSI credentials, ONTAP Error Response Codes"
+_DELETE_TABLE = "doc: Delete iSCSI credentials, ONTAP Error Response Codes"
+_IP_INFO = "doc: Definitions, ip_info"
+_RANGE = "doc: Definitions, ip_address_range"
+
+RULES: tuple[Rule, ...] = (
+    # --- SVM scoping -------------------------------------------------------------------
+    Rule("CRED-SVM-001", "An SVM UUID that names no SVM is refused", WRITES, _TABLES,
+         error_code="2621462"),
+    Rule("CRED-SVM-002", "svm.uuid and svm.name that name different SVMs are refused", WRITES,
+         _TABLES, error_code="2621706"),
+    Rule("CRED-SVM-003", "A request that names no SVM (neither svm.name nor svm.uuid) is refused",
+         WRITES, _TABLES, error_code="2621707"),
+    Rule("CRED-SVM-004", "Credentials cannot be created on an SVM without the iSCSI service", (POST,),
+         _CREATE_TABLE, error_code="5374078"),
+    Rule("CRED-SVM-005", "A record is reached only through its own SVM's UUID", (GET, PATCH, DELETE),
+         "doc: Retrieve/Update/Delete specific iSCSI credentials, path keys svm.uuid + initiator"),
+    # --- initiator names ---------------------------------------------------------------
+    Rule("CRED-INIT-001", "An IQN needs a non-empty qualifier after the iqn. prefix", (POST,),
+         _CREATE_TABLE, error_code="5373969"),
+    Rule("CRED-INIT-002", "An IQN-like name with a prefix other than iqn is refused", (POST,),
+         _CREATE_TABLE, error_code="5373970"),
+    Rule("CRED-INIT-003", "The IQN date field must be yyyy-mm", (POST,), _CREATE_TABLE,
+         error_code="5373971"),
+    Rule("CRED-INIT-004", "IQN naming authority and string allow only a-z 0-9 . : -", (POST,),
+         _CREATE_TABLE, error_code="5373972"),
+    Rule("CRED-INIT-005", "An EUI identifier must be exactly 16 hexadecimal digits", (POST,),
+         _CREATE_TABLE, error_code="5373977"),
+    Rule("CRED-INIT-006", "An EUI name must have the form eui.XXXXXXXXXXXXXXXX", (POST,),
+         _CREATE_TABLE, error_code="5373978"),
+    Rule("CRED-INIT-007", "A name that is neither an IQN nor an EUI is refused", (POST,),
+         _CREATE_TABLE, error_code="5373997"),
+    Rule("CRED-INIT-008", "Well-formed IQN and EUI initiator names are accepted", (POST,),
+         "doc: Overview, Examples; error 5373997 text (valid formats)"),
+    Rule("CRED-INIT-009", "Initiator names longer than 223 bytes are refused", (POST,),
+         "facts §43 (RFC 3720 §3.2.6)", basis=OBSERVED),
+    # --- create ------------------------------------------------------------------------
+    Rule("CRED-POST-001", "POST creates the credentials and answers 201 Created", (POST,),
+         "doc: Create iSCSI credentials, Response 201"),
+    Rule("CRED-POST-002", "A 201 carries a Location header naming the new record", (POST,),
+         "facts §22, §54", basis=OBSERVED),
+    Rule("CRED-POST-003", "initiator, svm and authentication_type are required in POST", (POST,),
+         "doc: Create iSCSI credentials, Required properties"),
+    Rule("CRED-POST-004", "A second credential for the same initiator on the same SVM is refused",
+         (POST,), _CREATE_TABLE, error_code="5374142"),
+    Rule("CRED-POST-005", "POST with return_records=true returns the created record", (POST,),
+         "doc: Create iSCSI credentials, return_records; facts §23", basis=OBSERVED),
+    # --- authentication type -----------------------------------------------------------
+    Rule("CRED-AUTH-001", "authentication_type chap, none or deny is accepted in any case",
+         (POST, PATCH), "doc: Overview (authentication methods), Examples (\"CHAP\"); facts §26"),
+    Rule("CRED-AUTH-002", "authentication_type is returned in lowercase", (GET, LIST),
+         "doc: Examples (\"CHAP\" in, \"chap\" out); facts §26"),
+    Rule("CRED-AUTH-003", "An authentication_type other than chap, none or deny is refused",
+         (POST, PATCH), "doc: Overview (iSCSI authentication methods); facts §26"),
+    # --- CHAP ----------------------------------------------------------------------------
+    Rule("CRED-CHAP-001", "CHAP needs the inbound user and password", (POST, PATCH), _TABLES,
+         error_code="5374149"),
+    Rule("CRED-CHAP-002", "An outbound CHAP user needs an outbound password", (POST, PATCH),
+         _TABLES, error_code="5374150"),
+    Rule("CRED-CHAP-003", "Inbound and outbound CHAP passwords must differ", (POST, PATCH),
+         _TABLES, error_code="5374147"),
+    Rule("CRED-CHAP-004", "A 0x/0X password needs an even number of hex digits", (POST, PATCH),
+         _TABLES, error_code="5374145"),
+    Rule("CRED-CHAP-005", "CHAP properties are refused with authentication type none or deny",
+         (POST, PATCH), _TABLES, error_code="5374900"),
+    Rule("CRED-CHAP-006", "CHAP user names are 1 to 128 bytes", (POST, PATCH), "facts §28",
+         basis=OBSERVED),
+    Rule("CRED-CHAP-007", "CHAP passwords are 1 to 512 bytes", (POST, PATCH), "facts §29",
+         basis=OBSERVED),
+    Rule("CRED-CHAP-008", "CHAP passwords are write-only and never returned", ALL_OPERATIONS,
+         "doc: Definitions, inbound/outbound (Write-only); Examples (\"Passwords are not included\")"),
+    Rule("CRED-CHAP-009", "CHAP user names that were set are returned", (GET, LIST),
+         "doc: Examples, Retrieving specific iSCSI credentials"),
+    # --- initiator addresses -------------------------------------------------------------
+    Rule("CRED-ADDR-001", "A range's start may not be greater than its end", (POST, PATCH),
+         _TABLES, error_code="5374855"),
+    Rule("CRED-ADDR-002", "A range's start and end must be of the same IP family", (POST, PATCH),
+         _TABLES, error_code="5374856"),
+    Rule("CRED-ADDR-003", "A netmask is accepted as a length or an IPv4 mask and returned as a length",
+         (POST, PATCH, GET, LIST), _IP_INFO),
+    Rule("CRED-ADDR-004", "An IPv6 netmask defaults to 64 and must lie within 1..127",
+         (POST, PATCH, GET, LIST), _IP_INFO),
+    Rule("CRED-ADDR-005", "Addresses must be IPv4 or IPv6 addresses", (POST, PATCH),
+         f"{_IP_INFO}; {_RANGE}"),
+    Rule("CRED-ADDR-006", "Ranges and masks are returned with their family", (GET, LIST),
+         "doc: Retrieve iSCSI credentials, Example response; facts §37"),
+    Rule("CRED-ADDR-007", "PATCH initiator_address replaces the address list", (PATCH,),
+         "doc: Update iSCSI credentials, add_/remove_initiator_addresses (default behaviour)"),
+    Rule("CRED-ADDR-008", "add_initiator_addresses=true merges the addresses into the list",
+         (PATCH,), "doc: Update iSCSI credentials, add_initiator_addresses"),
+    Rule("CRED-ADDR-009", "remove_initiator_addresses=true removes the addresses from the list",
+         (PATCH,), "doc: Update iSCSI credentials, remove_initiator_addresses"),
+    # --- the default credential ----------------------------------------------------------
+    Rule("CRED-DEF-001", "Every SVM with the iSCSI service has a 'default' credential", (GET, LIST),
+         "doc: Initiator \"default\""),
+    Rule("CRED-DEF-002", "The default credential starts as authentication type none", (GET, LIST),
+         "doc: Initiator \"default\""),
+    Rule("CRED-DEF-003", "The default credential can be changed to deny or CHAP", (PATCH,),
+         "doc: Initiator \"default\""),
+    Rule("CRED-DEF-004", "The default credential cannot be deleted", (DELETE,), _DELETE_TABLE,
+         error_code="5374148"),
+    Rule("CRED-DEF-005", "The default credential takes no initiator address list", (PATCH,),
+         f"doc: Initiator \"default\"; {_PATCH_TABLE}", error_code="5374155"),
+    # --- update, delete, missing records -------------------------------------------------
+    Rule("CRED-PATCH-001", "PATCH applies the change and answers 200", (PATCH,),
+         "doc: Update iSCSI credentials, Response 200"),
+    Rule("CRED-DEL-001", "DELETE removes the record and answers 200", (DELETE,),
+         "doc: Delete iSCSI credentials, Response 200"),
+    Rule("CRED-MISS-001", "PATCH or DELETE of a credential the SVM does not have is refused",
+         (PATCH, DELETE), f"{_PATCH_TABLE}; {_DELETE_TABLE}", error_code="5374895"),
+    Rule("CRED-MISS-002", "GET of a missing record answers 404 with code \"4\"", (GET,),
+         "doc: Retrieve specific iSCSI credentials, Example error; facts §14-15", error_code="4"),
+    # --- retrieval -----------------------------------------------------------------------
+    Rule("CRED-GET-001", "GET of a record returns the record as the model holds it", (GET,),
+         "doc: Retrieve specific iSCSI credentials"),
+    Rule("CRED-GET-002", "fields selects which properties are returned", (GET, LIST),
+         "doc: Retrieve iSCSI credentials, fields; facts §48", basis=OBSERVED),
+    Rule("CRED-LIST-001", "A collection has records, num_records equal to their count, and _links",
+         (LIST,), "doc: Retrieve iSCSI credentials, Response"),
+    Rule("CRED-LIST-002", "The collection holds exactly the records of the model", (LIST,),
+         "doc: Retrieve iSCSI credentials; Examples (fields=*)"),
+    Rule("CRED-LIST-003", "A filter on a field returns exactly the matching records", (LIST,),
+         "doc: Retrieve iSCSI credentials, Parameters (Filter by ...)"),
+    Rule("CRED-LIST-004", "Query operators * ! | < > <= >= a..b filter as ONTAP defines",
+         (LIST,), "facts §46", basis=OBSERVED),
+    Rule("CRED-LIST-005", "max_records limits a page and _links.next leads to the rest", (LIST,),
+         "doc: Retrieve iSCSI credentials, max_records; facts §50", basis=OBSERVED),
+    Rule("CRED-LIST-006", "return_records=false returns the count without records", (LIST,),
+         "doc: Retrieve iSCSI credentials, return_records"),
+    Rule("CRED-LIST-007", "order_by sorts the records ascending or descending", (LIST,),
+         "doc: Retrieve iSCSI credentials, order_by; facts §49", basis=OBSERVED),
+    # --- response form -------------------------------------------------------------------
+    Rule("CRED-ERR-001", "Errors use the ONTAP envelope: error.message and error.code as a string",
+         ALL_OPERATIONS, "doc: Definitions, error / error_arguments; facts §13"),
+    Rule("CRED-ERR-002", "Endpoint error codes come with a 4xx status", ALL_OPERATIONS,
+         "facts §14, §25", basis=OBSERVED),
+    Rule("CRED-SCHEMA-001", "Records and collections match the documented schema", (GET, LIST, POST),
+         "doc: Definitions, iscsi_credentials"),
+)
+
+BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
+
+#: The 22 endpoint-specific codes of the 9.10.1 error tables (plus none of the generic ones).
+ENDPOINT_ERROR_CODES: tuple[str, ...] = (
+    "2621462", "2621706", "2621707", "5373969", "5373970", "5373971", "5373972", "5373977",
+    "5373978", "5373997", "5374078", "5374142", "5374145", "5374147", "5374148", "5374149",
+    "5374150", "5374155", "5374855", "5374856", "5374895", "5374900",
+)
+
+#: Which rule a documented error code belongs to.
+RULE_FOR_CODE: dict[str, str] = {r.error_code: r.id for r in RULES if r.error_code}
+
+
+def rule(rule_id: str) -> Rule:
+    """Return the rule with this ID, or raise ``KeyError`` naming the unknown ID."""
+    try:
+        return BY_ID[rule_id]
+    except KeyError:
+        raise KeyError(f"unknown rule ID {rule_id!r}; see python -m models") from None
