@@ -89,6 +89,8 @@ RULES: tuple[Rule, ...] = (
          "doc: Create iSCSI credentials, Required properties"),
     Rule("CRED-POST-004", "A second credential for the same initiator on the same SVM is refused",
          (POST,), _CREATE_TABLE, error_code="5374142"),
+    Rule("CRED-BODY-001", "A body property of the wrong type or not in the documented schema is refused",
+         (POST, PATCH), "doc: Definitions, iscsi_credentials (property types)"),
     Rule("CRED-POST-005", "POST with return_records=true returns the created record", (POST,),
          "doc: Create iSCSI credentials, return_records; facts §23", basis=OBSERVED),
     # --- authentication type -----------------------------------------------------------

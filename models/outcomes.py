@@ -1,0 +1,154 @@
+"""Outcome sets: what the model allows a target to answer, and what each answer means.
+
+The 9.10.1 doc often leaves a choice open (which error wins when a request breaks two rules,
+which HTTP status goes with an endpoint code, whether a borderline value is accepted). The
+model never picks one answer for the target: it returns every allowed outcome, and the suite
+commits the one the target chose.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Any 4xx status: the doc gives endpoint codes with "Status: Default" and no HTTP status.
+CLIENT_ERRORS = frozenset(range(400, 500))
+
+
+@dataclass(frozen=True)
+class Violation:
+    """A rule that a request breaks.
+
+    Attributes:
+        rule: the rule ID.
+        codes: the ONTAP error codes the target may answer with; ``None`` when the doc gives
+            no code for this rule (any code is allowed, never an invented one).
+        certain: ``False`` when the doc leaves open whether the request breaks the rule
+            (the target may then also accept the request).
+        detail: a short human explanation for reports.
+        statuses: the allowed HTTP statuses.
+    """
+
+    rule: str
+    codes: frozenset[str] | None
+    certain: bool = True
+    detail: str = ""
+    statuses: frozenset[int] = CLIENT_ERRORS
+
+
+def violation(rule: str, *codes: str, certain: bool = True, detail: str = "",
+              statuses: Iterable[int] = CLIENT_ERRORS) -> Violation:
+    """Build a violation; no codes means the doc documents no code for it."""
+    return Violation(rule, frozenset(codes) if codes else None, certain, detail,
+                     frozenset(statuses))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One allowed answer and its effect on the model.
+
+    Attributes:
+        statuses: allowed HTTP statuses.
+        codes: allowed ONTAP error codes (``None``: any code); empty for a success.
+        rules: the rules this outcome rests on (a mismatch is blamed on them).
+        success: whether this is an accepted request.
+        records: for a success, the complete model state after the call.
+        result: for a success, the record the call created, changed or returned.
+        deviates_from: observed rules that accepting this request breaks (a success that the
+            observed behaviour of real clusters would refuse): reported apart, never a
+            documented failure.
+        detail: why this outcome is allowed.
+    """
+
+    statuses: frozenset[int]
+    codes: frozenset[str] | None
+    rules: tuple[str, ...]
+    success: bool
+    records: Mapping[tuple[str, str], Any] | None = None
+    result: Any = None
+    deviates_from: tuple[str, ...] = ()
+    detail: str = ""
+
+    def allows(self, status: int, code: str | None) -> bool:
+        """Whether a response with this status and ONTAP code fits this outcome."""
+        if status not in self.statuses:
+            return False
+        if self.success:
+            return code is None
+        return code is not None and (self.codes is None or code in self.codes)
+
+    def describe(self) -> str:
+        """A short text for "documented:" lines of a failure."""
+        status = _describe_statuses(self.statuses)
+        if self.success:
+            return f"{status} ({', '.join(self.rules)})"
+        codes = "any code" if self.codes is None else "code " + "|".join(sorted(self.codes))
+        return f"{status} with {codes} ({', '.join(self.rules)})"
+
+
+def _describe_statuses(statuses: frozenset[int]) -> str:
+    if statuses == CLIENT_ERRORS:
+        return "4xx"
+    return "|".join(str(s) for s in sorted(statuses))
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """The set of outcomes the model allows for one call."""
+
+    operation: str
+    outcomes: tuple[Outcome, ...]
+    violations: tuple[Violation, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if not self.outcomes:
+            raise ValueError(f"{self.operation}: an expectation needs at least one outcome")
+
+    def matching(self, status: int, code: str | None) -> list[Outcome]:
+        """The outcomes that a response with this status and code fits, best first."""
+        return [o for o in self.outcomes if o.allows(status, code)]
+
+    @property
+    def rules(self) -> tuple[str, ...]:
+        """Every rule named by any outcome, in order, without repeats."""
+        seen: dict[str, None] = {}
+        for outcome in self.outcomes:
+            for rule_id in outcome.rules:
+                seen.setdefault(rule_id)
+        return tuple(seen)
+
+    @property
+    def success(self) -> Outcome | None:
+        """The accepting outcome, if accepting the request is allowed."""
+        return next((o for o in self.outcomes if o.success), None)
+
+    @property
+    def must_fail(self) -> bool:
+        """True when the doc requires the request to be refused."""
+        return self.success is None
+
+    def describe(self) -> str:
+        """All allowed outcomes, for failure messages."""
+        return "; ".join(o.describe() for o in self.outcomes)
+
+
+def expectation_from(operation: str, violations: Iterable[Violation], success: Outcome,
+                     *, observed_rules: frozenset[str] = frozenset()) -> Expectation:
+    """Combine a request's violations with the outcome of accepting it.
+
+    Every violation contributes an error outcome (the doc does not say which error wins).
+    Accepting the request stays allowed when no violation is certain; when the only certain
+    violations are of observed rules, accepting is allowed but marked as a deviation.
+    """
+    violations = tuple(violations)
+    outcomes = [Outcome(v.statuses, v.codes, (v.rule,), False, detail=v.detail)
+                for v in violations]
+    certain = [v for v in violations if v.certain]
+    if not certain:
+        outcomes.insert(0, success)
+    elif all(v.rule in observed_rules for v in certain):
+        deviating = tuple(dict.fromkeys(v.rule for v in certain))
+        outcomes.append(Outcome(success.statuses, success.codes, success.rules, True,
+                                success.records, success.result, deviating, success.detail))
+    return Expectation(operation, tuple(outcomes), violations)

@@ -1,0 +1,335 @@
+"""The reference model: the state of a target and one operation per API call.
+
+Each operation returns an :class:`~models.outcomes.Expectation` (every allowed answer, with
+the model state each one leads to) and changes nothing; the caller commits the outcome the
+target chose with :meth:`CredentialsModel.commit`. A record's value is a tuple of possible
+versions, because the doc sometimes allows two results; a GET narrows it with
+:meth:`CredentialsModel.observe`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from models.bodies import apply_addresses, chap_violations, read_addresses, read_chap
+from models.names import initiator_violations
+from models.outcomes import (
+    CLIENT_ERRORS,
+    Expectation,
+    Outcome,
+    Violation,
+    expectation_from,
+    violation,
+)
+from models.query import FILTER_FIELDS, record_matches
+from models.records import AUTH_TYPES, DEFAULT_INITIATOR, Credential, Svm, differences
+from models.rules import OBSERVED, RULES
+
+Key = tuple[str, str]
+Versions = tuple[Credential, ...]
+
+POST_FIELDS = {"svm", "initiator", "authentication_type", "chap", "initiator_address", "_links"}
+PATCH_FIELDS = {"authentication_type", "chap", "initiator_address", "_links"}
+OBSERVED_RULES = frozenset(r.id for r in RULES if r.basis == OBSERVED)
+NOT_FOUND = frozenset({404})
+
+
+@dataclass(frozen=True)
+class ListExpectation:
+    """What a collection GET may hold: keys it must and keys it may contain."""
+
+    required: frozenset[Key]
+    optional: frozenset[Key]
+    records: Mapping[Key, Versions]
+
+
+class CredentialsModel:
+    """The documented behaviour of one target's credentials, as a pure in-memory model."""
+
+    def __init__(self, svms: Iterable[Svm], records: Iterable[Credential] = ()) -> None:
+        self.svms: dict[str, Svm] = {svm.uuid: svm for svm in svms}
+        self.records: dict[Key, Versions] = {}
+        for record in records:
+            self.records[record.key] = (record,)
+
+    @classmethod
+    def fresh(cls, svms: Iterable[Svm]) -> CredentialsModel:
+        """A target just after its iSCSI services were created (CRED-DEF-001, CRED-DEF-002)."""
+        svms = list(svms)
+        defaults = [Credential(s.uuid, s.name, DEFAULT_INITIATOR) for s in svms if s.iscsi]
+        return cls(svms, defaults)
+
+    # ---- queries of the model ------------------------------------------------------------
+    def versions(self, svm_uuid: str, initiator: str) -> Versions | None:
+        """The possible versions of a record, or None when the model holds no such record."""
+        return self.records.get((svm_uuid, initiator))
+
+    def keys(self) -> set[Key]:
+        """Every record key the model holds."""
+        return set(self.records)
+
+    def svm_by_name(self, name: str) -> Svm | None:
+        """The SVM with this name, if any."""
+        return next((s for s in self.svms.values() if s.name == name), None)
+
+    # ---- operations ------------------------------------------------------------------------
+    def create(self, body: Any) -> Expectation:
+        """POST /protocols/san/iscsi/credentials with this JSON body."""
+        if not isinstance(body, dict):
+            return Expectation("post", (_refusal(violation("CRED-BODY-001", detail="body is no object")),))
+        found: list[Violation] = []
+        unknown = set(body) - POST_FIELDS
+        if unknown:
+            found.append(violation("CRED-BODY-001", detail=f"unknown fields {sorted(unknown)}"))
+        svm, svm_found = self._resolve_svm(body.get("svm"))
+        found += svm_found
+        initiator = body.get("initiator")
+        if initiator is None:
+            found.append(violation("CRED-POST-003", detail="initiator is required"))
+        else:
+            found += initiator_violations(initiator)
+        auth_type, auth_found = _read_auth_type(body, required=True)
+        found += auth_found
+        chap, chap_found = read_chap(body.get("chap"))
+        found += chap_found
+        chap_results: list[dict[str, Any]] = [{}]
+        if auth_type is not None:
+            more, chap_results = chap_violations(auth_type, chap, None, True)
+            found += more
+        lists: dict[str, frozenset[Any]] = {}
+        if body.get("initiator_address") is not None:
+            lists, more = read_addresses(body["initiator_address"])
+            found += more
+        if svm is not None and isinstance(initiator, str) and (svm.uuid, initiator) in self.records:
+            found.append(violation("CRED-POST-004", "5374142", detail="the initiator already has credentials"))
+        if svm is None or not isinstance(initiator, str) or auth_type is None:
+            return _refused("post", found)
+        record = Credential(svm.uuid, svm.name, initiator, auth_type,
+                            ranges=lists.get("ranges", frozenset()), masks=lists.get("masks", frozenset()))
+        versions = tuple(replace(record, **chap_fields) for chap_fields in chap_results)
+        rules = ("CRED-POST-001", "CRED-INIT-008", "CRED-AUTH-001")
+        success = self._success({201}, rules, {record.key: versions}, versions)
+        return expectation_from("post", found, success, observed_rules=OBSERVED_RULES)
+
+    def get(self, svm_uuid: str, initiator: str) -> Expectation:
+        """GET /protocols/san/iscsi/credentials/{svm.uuid}/{initiator}."""
+        versions = self.records.get((svm_uuid, initiator))
+        if versions is not None:
+            return Expectation("get", (Outcome(frozenset({200}), frozenset(), ("CRED-GET-001",), True,
+                                               result=versions),))
+        return Expectation("get", self._missing(svm_uuid, initiator, "get"))
+
+    def update(self, svm_uuid: str, initiator: str, body: Any,
+               params: Mapping[str, Any] | None = None) -> Expectation:
+        """PATCH /protocols/san/iscsi/credentials/{svm.uuid}/{initiator} (with its query flags)."""
+        params = params or {}
+        current = self.records.get((svm_uuid, initiator))
+        if current is None:
+            return Expectation("patch", self._missing(svm_uuid, initiator, "patch"))
+        if not isinstance(body, dict):
+            return Expectation("patch", (_refusal(violation("CRED-BODY-001", detail="body is no object")),))
+        per_version = [self._update_version(version, body, params) for version in current]
+        found = _merge_violations([f for f, _ in per_version])
+        results = tuple(dict.fromkeys(v for _, versions in per_version for v in versions))
+        rules = _update_rules(current[0], body, params)
+        if not results:
+            return _refused("patch", found)
+        success = self._success({200}, rules, {(svm_uuid, initiator): results}, results)
+        return expectation_from("patch", found, success, observed_rules=OBSERVED_RULES)
+
+    def delete(self, svm_uuid: str, initiator: str) -> Expectation:
+        """DELETE /protocols/san/iscsi/credentials/{svm.uuid}/{initiator}."""
+        key = (svm_uuid, initiator)
+        if key not in self.records:
+            return Expectation("delete", self._missing(svm_uuid, initiator, "delete"))
+        if initiator == DEFAULT_INITIATOR:
+            return _refused("delete", [violation("CRED-DEF-004", "5374148",
+                                                 detail="the default credential cannot be deleted")])
+        records = {k: v for k, v in self.records.items() if k != key}
+        success = Outcome(frozenset({200}), frozenset(), ("CRED-DEL-001",), True, records)
+        return Expectation("delete", (success,))
+
+    def list(self, filters: Mapping[str, str] | None = None) -> ListExpectation:
+        """GET /protocols/san/iscsi/credentials with equality/operator filters on known fields."""
+        filters = dict(filters or {})
+        unknown = set(filters) - set(FILTER_FIELDS)
+        if unknown:
+            raise ValueError(f"the model cannot filter on {sorted(unknown)}; known: {sorted(FILTER_FIELDS)}")
+        required, optional = set(), set()
+        for key, versions in self.records.items():
+            verdicts = {record_matches(v, filters) for v in versions}
+            if verdicts == {True}:
+                required.add(key)
+            elif verdicts != {False}:
+                optional.add(key)
+        return ListExpectation(frozenset(required), frozenset(optional), dict(self.records))
+
+    # ---- committing what the target did -----------------------------------------------------
+    def commit(self, outcome: Outcome) -> None:
+        """Adopt the state an observed outcome leads to (no change for refusals)."""
+        if outcome.success and outcome.records is not None:
+            self.records = dict(outcome.records)
+
+    def observe(self, record: dict[str, Any]) -> bool:
+        """Narrow a record's versions to those agreeing with a full GET; False if none agrees."""
+        svm = record.get("svm") if isinstance(record, dict) else None
+        key = (svm.get("uuid") if isinstance(svm, dict) else None, record.get("initiator"))
+        versions = self.records.get(key)  # type: ignore[arg-type]
+        if versions is None:
+            return False
+        agreeing = tuple(v for v in versions if not differences(v, record))
+        if agreeing:
+            self.records[key] = agreeing  # type: ignore[index]
+        return bool(agreeing)
+
+    # ---- helpers ---------------------------------------------------------------------------
+    def _success(self, statuses: set[int], rules: tuple[str, ...], changes: dict[Key, Versions],
+                 result: Versions) -> Outcome:
+        records = {**self.records, **changes}
+        return Outcome(frozenset(statuses), frozenset(), rules, True, records, result)
+
+    def _resolve_svm(self, svm: Any) -> tuple[Svm | None, list[Violation]]:
+        if svm is None or svm == {}:
+            return None, [violation("CRED-SVM-003", "2621707", detail="no svm.name or svm.uuid")]
+        if not isinstance(svm, dict) or not ({"name", "uuid"} & set(svm)):
+            return None, [violation("CRED-BODY-001", detail="svm must be an object with name or uuid"),
+                          violation("CRED-SVM-003", "2621707", detail="no svm.name or svm.uuid")]
+        by_uuid = self.svms.get(svm["uuid"]) if "uuid" in svm else None
+        by_name = self.svm_by_name(svm["name"]) if "name" in svm else None
+        if "uuid" in svm and by_uuid is None:
+            found = [violation("CRED-SVM-001", "2621462", detail="no SVM has this UUID")]
+            if "name" in svm:
+                found.append(violation("CRED-SVM-002", "2621706", detail="name and uuid disagree"))
+            return None, found
+        if "name" in svm and by_name is None:
+            codes = ("2621462", "2621706") if "uuid" in svm else ()
+            return None, [violation("CRED-SVM-001", *codes, detail="no SVM has this name")]
+        if by_uuid is not None and by_name is not None and by_uuid != by_name:
+            return None, [violation("CRED-SVM-002", "2621706", detail="name and uuid name different SVMs")]
+        resolved = by_uuid or by_name
+        assert resolved is not None
+        if not resolved.iscsi:
+            return resolved, [violation("CRED-SVM-004", "5374078", detail="the SVM has no iSCSI service")]
+        return resolved, []
+
+    def _missing(self, svm_uuid: str, initiator: str, operation: str) -> tuple[Outcome, ...]:
+        """Outcomes for a record the SVM does not hold (CRED-MISS-001/002, CRED-SVM-001/005)."""
+        rules: tuple[str, ...] = ("CRED-MISS-002",) if operation == "get" else ("CRED-MISS-001",)
+        elsewhere = any(k[1] == initiator and k[0] != svm_uuid for k in self.records)
+        if elsewhere:
+            rules = (*rules, "CRED-SVM-005")
+        outcomes = [Outcome(NOT_FOUND, frozenset({"4"}), rules, False, detail="entry doesn't exist")]
+        if operation != "get":
+            outcomes.append(Outcome(CLIENT_ERRORS, frozenset({"5374895"}), rules, False))
+        if svm_uuid not in self.svms:
+            # An unknown SVM in the path: the generic invalid-key code (facts §16) or, on
+            # writes, the endpoint's unknown-SVM code.
+            codes = {"2"} | ({"2621462"} if operation != "get" else set())
+            outcomes.append(Outcome(CLIENT_ERRORS, frozenset(codes), ("CRED-SVM-001",)
+                                    if operation != "get" else rules, False))
+        return tuple(outcomes)
+
+    def _update_version(self, record: Credential, body: dict[str, Any],
+                        params: Mapping[str, Any]) -> tuple[list[Violation], list[Credential]]:
+        found: list[Violation] = []
+        unknown = set(body) - PATCH_FIELDS
+        if unknown & {"svm", "initiator"}:
+            found.append(violation("CRED-BODY-001", certain=False,
+                                   detail="svm and initiator are not patchable (facts §40)"))
+            unknown -= {"svm", "initiator"}
+        if unknown:
+            found.append(violation("CRED-BODY-001", detail=f"unknown fields {sorted(unknown)}"))
+        auth_type, auth_found = _read_auth_type(body, required=False)
+        found += auth_found
+        if auth_found and auth_type is None:
+            return found, []
+        new_type = auth_type or record.authentication_type
+        chap, chap_found = read_chap(body.get("chap"))
+        found += chap_found
+        more, chap_results = chap_violations(new_type, chap, record, "authentication_type" in body)
+        found += more
+        versions = [replace(record, authentication_type=new_type, **fields) for fields in chap_results]
+        if body.get("initiator_address") is not None:
+            address_found, versions = self._patch_addresses(record, body["initiator_address"], params,
+                                                            versions)
+            found += address_found
+        return found, versions
+
+    def _patch_addresses(self, record: Credential, addresses: Any, params: Mapping[str, Any],
+                         versions: list[Credential]) -> tuple[list[Violation], list[Credential]]:
+        lists, found = read_addresses(addresses)
+        if record.is_default:
+            empty = not any(lists.values())
+            found.append(violation("CRED-DEF-005", "5374155", certain=not empty,
+                                   detail="the default credential takes no address list"))
+        add, remove = flag(params, "add_initiator_addresses"), flag(params, "remove_initiator_addresses")
+        if add and remove:
+            found.append(violation("CRED-PATCH-001", certain=False, detail="both add and remove flags"))
+        mode = "add" if add else "remove" if remove else "replace"
+        results: list[Credential] = []
+        for version in versions:
+            more, applied = apply_addresses(version, lists, mode)
+            found += more
+            results += applied
+        return found, results
+
+
+def flag(params: Mapping[str, Any], name: str) -> bool:
+    """A boolean query flag as ONTAP reads it (``true``/``True``, facts §53)."""
+    value = params.get(name)
+    return value is True or (isinstance(value, str) and value.lower() == "true")
+
+
+def _read_auth_type(body: dict[str, Any], *, required: bool) -> tuple[str | None, list[Violation]]:
+    value = body.get("authentication_type")
+    if value is None:
+        if required:
+            return None, [violation("CRED-POST-003", detail="authentication_type is required")]
+        return None, []
+    if not isinstance(value, str):
+        return None, [violation("CRED-BODY-001", detail="authentication_type must be a string")]
+    if value.lower() not in AUTH_TYPES:
+        return None, [violation("CRED-AUTH-003", detail=f"{value!r} is not chap, none or deny")]
+    return value.lower(), []
+
+
+def _update_rules(record: Credential, body: dict[str, Any], params: Mapping[str, Any]) -> tuple[str, ...]:
+    rules = ["CRED-PATCH-001"]
+    if record.is_default and "authentication_type" in body:
+        rules.append("CRED-DEF-003")
+    if "authentication_type" in body:
+        rules.append("CRED-AUTH-001")
+    if body.get("initiator_address") is not None:
+        if flag(params, "add_initiator_addresses"):
+            rules.append("CRED-ADDR-008")
+        elif flag(params, "remove_initiator_addresses"):
+            rules.append("CRED-ADDR-009")
+        else:
+            rules.append("CRED-ADDR-007")
+    return tuple(rules)
+
+
+def _merge_violations(per_version: list[list[Violation]]) -> list[Violation]:
+    """Union of the violations over all versions; certain only if certain in every version."""
+    merged: dict[tuple[Any, ...], Violation] = {}
+    counts: dict[tuple[Any, ...], int] = {}
+    for found in per_version:
+        for v in {(v.rule, v.codes, v.detail, v.statuses): v for v in found}.values():
+            key = (v.rule, v.codes, v.detail, v.statuses)
+            old = merged.get(key)
+            merged[key] = v if old is None else replace(old, certain=old.certain and v.certain)
+            counts[key] = counts.get(key, 0) + 1
+    return [v if counts[k] == len(per_version) else replace(v, certain=False) for k, v in merged.items()]
+
+
+def _refusal(v: Violation) -> Outcome:
+    return Outcome(v.statuses, v.codes, (v.rule,), False, detail=v.detail)
+
+
+def _refused(operation: str, found: list[Violation]) -> Expectation:
+    """An expectation where accepting is not possible (e.g. the SVM could not be resolved)."""
+    if not found:
+        found = [violation("CRED-BODY-001", detail="request cannot be applied")]
+    return Expectation(operation, tuple(_refusal(v) for v in found), tuple(found))
