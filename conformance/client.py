@@ -1,0 +1,261 @@
+"""The HTTP client every test and the state machine use to talk to the target.
+
+It records each call as an :class:`Exchange` (secrets already redacted, body parsed),
+registers every password it sends with the redactor before sending, journals creates
+on live targets and lets the live-safety guard veto writes.
+"""
+
+from __future__ import annotations
+
+import json as jsonlib
+import shlex
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import requests
+
+from conformance.redaction import REDACTOR, Redactor
+
+CREDENTIALS_PATH = "/api/protocols/san/iscsi/credentials"
+_SECRET_HEADERS = {"authorization", "proxy-authorization", "cookie", "set-cookie"}
+
+
+class TargetUnreachable(Exception):
+    """The target did not answer at all (DNS, refused connection, TLS, timeout)."""
+
+
+def record_path(svm_uuid: str, initiator: str) -> str:
+    """Return the path of one credential record, with the initiator percent-encoded."""
+    return f"{CREDENTIALS_PATH}/{quote(svm_uuid, safe='')}/{quote(initiator, safe='')}"
+
+
+@dataclass
+class Exchange:
+    """One request and its response, safe to print (except ``response_json``).
+
+    ``response_json`` is the parsed body with no redaction so checks can find a
+    password the target should never have returned; never print it directly.
+    """
+
+    method: str
+    url: str
+    path: str
+    params: dict[str, Any] | None
+    request_json: Any
+    status: int
+    response_headers: dict[str, str]
+    response_text: str
+    response_json: Any
+    elapsed: float
+    insecure: bool = field(default=False, repr=False)
+    redactor: Redactor = field(default=REDACTOR, repr=False, compare=False)
+
+    def summary(self) -> str:
+        """Return one line such as ``POST /api/... -> 201``."""
+        query = f"?{_encode_params(self.params)}" if self.params else ""
+        return self.redactor.redact_text(f"{self.method} {self.path}{query} -> {self.status}")
+
+    def as_curl(self) -> str:
+        """Return a runnable curl command; credentials come from the shell environment."""
+        parts = ["curl", "-sS", "-X", self.method]
+        if self.insecure:
+            parts.append("--insecure")
+        parts += ["-H", "accept: application/json"]
+        command = " ".join(shlex.quote(p) for p in parts)
+        command += ' -u "$ONTAP_USERNAME:$ONTAP_PASSWORD"'
+        command += " " + shlex.quote(self.url)
+        if self.request_json is not None:
+            body = jsonlib.dumps(_placeholders(self.request_json, ()), ensure_ascii=False)
+            command += " -H 'content-type: application/json' -d " + shlex.quote(body)
+        return self.redactor.redact_text(command)
+
+    def __repr__(self) -> str:
+        return f"<Exchange {self.summary()}>"
+
+
+def _placeholders(obj: Any, trail: tuple[str, ...]) -> Any:
+    """Replace every password value by a placeholder naming where it sits."""
+    if isinstance(obj, dict):
+        out = {}
+        for key, value in obj.items():
+            if isinstance(key, str) and key.lower() == "password" and value is not None:
+                out[key] = "<" + "-".join((*trail, "password")).replace("_", "-") + ">"
+            else:
+                out[key] = _placeholders(value, (*trail, str(key)))
+        return out
+    if isinstance(obj, list):
+        return [_placeholders(item, trail) for item in obj]
+    return obj
+
+
+def _encode_params(params: dict[str, Any] | None) -> str:
+    # ONTAP query values hold * | ! < > and spaces; encode them all as %XX, never '+'.
+    return urlencode(params or {}, doseq=True, quote_via=quote, safe="")
+
+
+def _passwords(obj: Any) -> list[str]:
+    found: list[str] = []
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            if isinstance(key, str) and key.lower() == "password" and isinstance(value, str):
+                found.append(value)
+            else:
+                found += _passwords(value)
+    elif isinstance(obj, list):
+        for item in obj:
+            found += _passwords(item)
+    return found
+
+
+class RateLimiter:
+    """Space requests so no more than ``rate`` go out per second (shared by clients)."""
+
+    def __init__(self, rate: float) -> None:
+        self.interval = 1.0 / rate
+        self._next = 0.0
+
+    def wait(self) -> None:
+        """Sleep until the next request may go out."""
+        now = time.monotonic()
+        if now < self._next:
+            time.sleep(self._next - now)
+            now = self._next
+        self._next = now + self.interval
+
+
+class Client:
+    """A small requests-based client bound to one target and one set of credentials.
+
+    Args:
+        base_url: ``https://host[:port]`` of the target.
+        username: Basic-auth user name.
+        password: Basic-auth password (registered with the redactor).
+        verify: ``True``, ``False`` (``--insecure``) or a CA bundle path.
+        timeout: Seconds per request.
+        rate_limit: Requests per second, or ``None`` for no limit.
+        redactor: Where secrets are registered and text is scrubbed.
+        journal: Live targets: ``journal.record(svm_ref, initiator)`` runs before a create.
+        guard: Live targets: ``guard(path)`` runs before PATCH/DELETE and may raise
+            ``UnsafeOperation``; optional ``guard.before_create(svm_ref, initiator)`` and
+            ``guard.observe(exchange)`` are called when present.
+        limiter: A shared :class:`RateLimiter` (overrides ``rate_limit``).
+        on_exchange: Called with every completed exchange (request counting, error codes).
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        username: str,
+        password: str,
+        verify: bool | str = True,
+        timeout: float = 30,
+        rate_limit: float | None = None,
+        redactor: Redactor = REDACTOR,
+        journal: Any = None,
+        guard: Any = None,
+        limiter: RateLimiter | None = None,
+        on_exchange: Callable[[Exchange], None] | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.verify = verify
+        self.timeout = timeout
+        self.redactor = redactor
+        self.journal = journal
+        self.guard = guard
+        self.limiter = limiter or (RateLimiter(rate_limit) if rate_limit else None)
+        self.on_exchange = on_exchange
+        self.requests_sent = 0
+        redactor.register_basic_auth(username, password)
+        self.session = requests.Session()
+        self.session.auth = (username, password)
+        self.session.verify = verify
+        self.session.headers["Accept"] = "application/json"
+
+    @property
+    def insecure(self) -> bool:
+        """Whether TLS verification is off (the curl line then carries ``--insecure``)."""
+        return self.verify is False
+
+    def request(
+        self, method: str, path: str, *, params: dict[str, Any] | None = None, json: Any = None
+    ) -> Exchange:
+        """Send one request and return the recorded exchange.
+
+        Raises:
+            TargetUnreachable: the target did not answer.
+            UnsafeOperation: the live-safety guard refused the call.
+        """
+        method = method.upper()
+        for secret in _passwords(json):
+            self.redactor.register(secret)
+        self._before_send(method, path, json)
+        url = self.base_url + path
+        if params:
+            url += "?" + _encode_params(params)
+        if self.limiter:
+            self.limiter.wait()
+        started = time.perf_counter()
+        try:
+            response = self.session.request(method, url, json=json, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise TargetUnreachable(
+                self.redactor.redact_text(f"{method} {url}: {type(exc).__name__}: {exc}")
+            ) from None
+        elapsed = time.perf_counter() - started
+        self.requests_sent += 1
+        try:
+            body = response.json() if response.content else None
+        except ValueError:
+            body = None
+        exchange = Exchange(
+            method=method,
+            url=self.redactor.redact_text(url),
+            path=path,
+            params=dict(params) if params else None,
+            request_json=self.redactor.redact_json(json) if json is not None else None,
+            status=response.status_code,
+            response_headers={
+                key: (MASK_HEADER if key.lower() in _SECRET_HEADERS
+                      else self.redactor.redact_text(value))
+                for key, value in response.headers.items()
+            },
+            response_text=self.redactor.redact_text(response.text),
+            response_json=body,
+            elapsed=elapsed,
+            insecure=self.insecure,
+            redactor=self.redactor,
+        )
+        observe = getattr(self.guard, "observe", None)
+        if observe:
+            observe(exchange)
+        if self.on_exchange:
+            self.on_exchange(exchange)
+        return exchange
+
+    def _before_send(self, method: str, path: str, json: Any) -> None:
+        if method == "POST" and path.rstrip("/") == CREDENTIALS_PATH and isinstance(json, dict):
+            svm_ref = json.get("svm") if isinstance(json.get("svm"), dict) else {}
+            initiator = json.get("initiator")
+            if isinstance(initiator, str):
+                before_create = getattr(self.guard, "before_create", None)
+                if before_create:
+                    before_create(svm_ref, initiator)
+                if self.journal is not None:
+                    self.journal.record(svm_ref, initiator)
+        elif method in ("PATCH", "DELETE") and self.guard is not None:
+            self.guard(path)
+
+    def get(self, path: str, **params: Any) -> Exchange:
+        """Shorthand for a GET with query parameters."""
+        return self.request("GET", path, params=params or None)
+
+    def close(self) -> None:
+        """Release the pooled connections."""
+        self.session.close()
+
+
+MASK_HEADER = "<redacted>"

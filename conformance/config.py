@@ -1,0 +1,213 @@
+"""The run's settings, resolved once: command line > environment > TOML file > default.
+
+Secrets come only from ``ONTAP_USERNAME`` / ``ONTAP_PASSWORD``; a config file that
+tries to hold one is refused, so nobody commits a cluster password by accident.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CONFIG_ENV = "ONTAP_CONFORMANCE_CONFIG"
+USERNAME_ENV = "ONTAP_USERNAME"
+PASSWORD_ENV = "ONTAP_PASSWORD"
+
+#: option dest -> (environment variable, TOML section, TOML key, kind, default)
+OPTIONS: dict[str, tuple[str, str | None, str | None, str, Any]] = {
+    "target": ("ONTAP_CONFORMANCE_TARGET", "target", "url", "str", None),
+    "svms": ("ONTAP_CONFORMANCE_SVMS", "target", "svms", "list", ()),
+    "ca_bundle": ("ONTAP_CONFORMANCE_CA_BUNDLE", "target", "ca_bundle", "str", None),
+    "insecure": ("ONTAP_CONFORMANCE_INSECURE", "target", "insecure", "bool", False),
+    "emulator_defects": ("ONTAP_CONFORMANCE_EMULATOR_DEFECTS", None, None, "list", ()),
+    "report_dir": ("ONTAP_CONFORMANCE_REPORT_DIR", "run", "report_dir", "str", "reports"),
+    "rate_limit": ("ONTAP_CONFORMANCE_RATE_LIMIT", "run", "rate_limit", "float", None),
+    "max_objects": ("ONTAP_CONFORMANCE_MAX_OBJECTS", "run", "max_objects", "int", 50),
+    "allow_default_changes": ("ONTAP_CONFORMANCE_ALLOW_DEFAULT_CHANGES", "run",
+                              "allow_default_changes", "bool", False),
+    "strict_observed": ("ONTAP_CONFORMANCE_STRICT_OBSERVED", "run", "strict_observed",
+                        "bool", False),
+}
+_FILE_KEYS = {
+    section: {key for _, sec, key, _, _ in OPTIONS.values() if sec == section}
+    for section in ("target", "run")
+}
+_SECRET_WORDS = ("password", "passwd", "secret", "token", "username", "credential")
+
+
+@dataclass(frozen=True)
+class TargetConfig:
+    """Everything a run needs to reach and judge its target (credentials included)."""
+
+    url: str | None = None
+    svms: tuple[str, ...] = ()
+    ca_bundle: str | None = None
+    insecure: bool = False
+    emulator_defects: tuple[str, ...] = ()
+    report_dir: Path = Path("reports")
+    rate_limit: float | None = None
+    max_objects: int = 50
+    allow_default_changes: bool = False
+    strict_observed: bool = False
+    sweep: Path | None = None
+    config_file: Path | None = None
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+
+    @property
+    def kind(self) -> str:
+        """``"emulator"`` without ``--target``, else ``"live"``."""
+        return "live" if self.url else "emulator"
+
+    @property
+    def verify(self) -> bool | str:
+        """The ``requests`` verify value: a CA bundle, ``False`` or ``True``."""
+        if self.ca_bundle:
+            return self.ca_bundle
+        return not self.insecure
+
+
+def load_config(pytest_config: pytest.Config) -> TargetConfig:
+    """Resolve the options of this pytest run into a :class:`TargetConfig`.
+
+    Raises:
+        pytest.UsageError: a bad file, value or combination, with a message that says
+            how to fix it.
+    """
+    env = os.environ
+    path_text = pytest_config.getoption("conformance_config", None) or env.get(CONFIG_ENV)
+    file_path = Path(path_text).expanduser() if path_text else None
+    from_file = read_config_file(file_path) if file_path else {}
+    values: dict[str, Any] = {}
+    for dest, (env_name, _section, _key, kind, default) in OPTIONS.items():
+        cli = pytest_config.getoption(dest, None)
+        if cli not in (None, [], ()):
+            values[dest] = _coerce(cli, kind, f"--{dest.replace('_', '-')}")
+        elif env.get(env_name, "") != "":
+            values[dest] = _coerce(env[env_name], kind, env_name)
+        elif dest in from_file:
+            values[dest] = _coerce(from_file[dest], kind, f"{file_path}: {_key}")
+        else:
+            values[dest] = default
+    sweep = pytest_config.getoption("sweep", None)
+    return build_config(values, sweep=Path(sweep) if sweep else None, config_file=file_path,
+                        username=env.get(USERNAME_ENV) or None,
+                        password=env.get(PASSWORD_ENV) or None)
+
+
+def build_config(values: dict[str, Any], **extra: Any) -> TargetConfig:
+    """Validate resolved values and freeze them (split out so it can be unit-tested)."""
+    url = values.get("target")
+    if url is not None:
+        url = url.rstrip("/")
+        if not url.startswith(("http://", "https://")):
+            raise pytest.UsageError(f"--target must be an http(s) URL, got {url!r}")
+    svms = tuple(values.get("svms") or ())
+    defects = tuple(values.get("emulator_defects") or ())
+    if url and defects:
+        raise pytest.UsageError("--emulator-defect only applies to the embedded emulator; "
+                                "drop it or drop --target")
+    if svms and not url:
+        raise pytest.UsageError("--svm only applies with --target URL; the embedded "
+                                "emulator brings its own SVMs")
+    if url and not svms and not extra.get("sweep"):
+        raise pytest.UsageError("--target needs at least one --svm NAME (an SVM with the "
+                                "iSCSI service)")
+    ca_bundle = values.get("ca_bundle")
+    if ca_bundle and not Path(ca_bundle).expanduser().is_file():
+        raise pytest.UsageError(f"--ca-bundle {ca_bundle!r}: no such file")
+    if ca_bundle and values.get("insecure"):
+        raise pytest.UsageError("--ca-bundle and --insecure contradict each other; pick one")
+    rate = values.get("rate_limit")
+    if rate is not None and rate <= 0:
+        raise pytest.UsageError(f"--rate-limit must be a positive number, got {rate}")
+    max_objects = values.get("max_objects", 50)
+    if max_objects < 1:
+        raise pytest.UsageError(f"--max-objects must be at least 1, got {max_objects}")
+    if url and not (extra.get("username") and extra.get("password")):
+        raise pytest.UsageError(f"a live target needs {USERNAME_ENV} and {PASSWORD_ENV} set "
+                                "in the environment (never on the command line or in a file)")
+    return TargetConfig(
+        url=url,
+        svms=svms,
+        ca_bundle=str(Path(ca_bundle).expanduser()) if ca_bundle else None,
+        insecure=bool(values.get("insecure")),
+        emulator_defects=defects,
+        report_dir=Path(values.get("report_dir") or "reports"),
+        rate_limit=rate,
+        max_objects=max_objects,
+        allow_default_changes=bool(values.get("allow_default_changes")),
+        strict_observed=bool(values.get("strict_observed")),
+        **extra,
+    )
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """Read a TOML config file into option dests, refusing secrets and unknown keys."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise pytest.UsageError(f"config file {path}: no such file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise pytest.UsageError(f"config file {path}: not valid TOML ({exc})") from None
+    _refuse_secrets(data, path, ())
+    out: dict[str, Any] = {}
+    for section, table in data.items():
+        if section not in _FILE_KEYS:
+            raise pytest.UsageError(f"config file {path}: unknown section [{section}]; "
+                                    "allowed: [target], [run]")
+        if not isinstance(table, dict):
+            raise pytest.UsageError(f"config file {path}: {section} must be a table")
+        for key, value in table.items():
+            if key not in _FILE_KEYS[section]:
+                allowed = ", ".join(sorted(_FILE_KEYS[section]))
+                raise pytest.UsageError(f"config file {path}: unknown key [{section}] {key}; "
+                                        f"allowed: {allowed}")
+            dest = next(d for d, o in OPTIONS.items() if o[1] == section and o[2] == key)
+            out[dest] = value
+    return out
+
+
+def _refuse_secrets(data: Any, path: Path, trail: tuple[str, ...]) -> None:
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if any(word in key.lower() for word in _SECRET_WORDS):
+                where = ".".join((*trail, key))
+                raise pytest.UsageError(
+                    f"config file {path}: refusing key {where!r}: credentials come only from "
+                    f"{USERNAME_ENV} and {PASSWORD_ENV} in the environment; remove it")
+            _refuse_secrets(value, path, (*trail, key))
+
+
+def _coerce(value: Any, kind: str, where: str) -> Any:
+    try:
+        if kind == "list":
+            items = value.split(",") if isinstance(value, str) else list(value)
+            return tuple(str(item).strip() for item in items if str(item).strip())
+        if kind == "bool":
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in ("1", "true", "yes", "on"):
+                return True
+            if text in ("0", "false", "no", "off", ""):
+                return False
+            raise ValueError(value)
+        if isinstance(value, bool):
+            raise ValueError(value)
+        if kind == "int":
+            if isinstance(value, float) or (isinstance(value, str) and not value.strip().lstrip("-").isdigit()):
+                raise ValueError(value)
+            return int(value)
+        if kind == "float":
+            return float(value)
+        if not isinstance(value, str):
+            raise ValueError(value)
+        return value
+    except (TypeError, ValueError):
+        raise pytest.UsageError(f"{where}: expected {kind}, got {value!r}") from None

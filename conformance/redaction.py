@@ -1,0 +1,134 @@
+"""Secret scrubbing: the last step before any text leaves the process.
+
+Every CHAP password the suite sends, and the target's basic-auth password, is
+registered here; reports, logs, Hypothesis notes, curl lines and JUnit pass through
+``REDACTOR`` so a target that echoes a secret cannot leak it into an artefact.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import re
+import threading
+from typing import Any
+
+MASK = "<redacted>"
+
+#: Shorter secrets are too common as substrings ("0", "ab") to replace everywhere;
+#: they are still hidden wherever they stand as the value of a password key.
+MIN_FREE_TEXT_LENGTH = 4
+_PREFIX = MIN_FREE_TEXT_LENGTH
+
+_AUTH_HEADER = re.compile(
+    r"""(?P<head>(?:authorization|proxy-authorization)["']?\s*[:=]\s*["']?)"""
+    r"""(?P<scheme>basic|bearer|digest|negotiate)\s+[^\s"',}]+""",
+    re.IGNORECASE,
+)
+_BARE_AUTH = re.compile(r"\b(?P<scheme>Basic|Bearer)\s+[A-Za-z0-9+/=._~-]{8,}")
+# "password": "x", 'inbound_password': 'x', password='x', password=x (repr, JSON, query).
+_PASSWORD_VALUE = re.compile(
+    r"""(?P<head>\b\w*password\w*["']?\s*[:=]\s*)"""
+    r"""(?:(?P<q>["'])(?:\\.|(?!(?P=q)).)*(?P=q)|(?P<bare>[^\s,&)}\]"']+))""",
+    re.IGNORECASE,
+)
+
+
+class Redactor:
+    """Replace registered secrets and auth header values by ``<redacted>``.
+
+    Registered secrets are matched case-insensitively (a target may echo a hex secret
+    in the other case), longest first, so a secret that contains another is hidden whole.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._secrets: set[str] = set()
+        # lowercase 4-character prefix -> secrets starting with it; finds candidates in
+        # one pass over the text however many secrets a long run has registered.
+        self._by_prefix: dict[str, set[str]] = {}
+
+    def register(self, secret: str | None) -> None:
+        """Remember a secret; empty values are ignored."""
+        if not secret or not isinstance(secret, str):
+            return
+        with self._lock:
+            if secret in self._secrets:
+                return
+            self._secrets.add(secret)
+            if len(secret) >= MIN_FREE_TEXT_LENGTH:
+                self._by_prefix.setdefault(secret[:_PREFIX].lower(), set()).add(secret)
+
+    def register_basic_auth(self, username: str | None, password: str | None) -> None:
+        """Register a basic-auth password and the header token built from it."""
+        self.register(password)
+        if password:
+            token = base64.b64encode(f"{username or ''}:{password}".encode()).decode()
+            self.register(token)
+
+    def redact_text(self, text: Any) -> str:
+        """Return ``text`` with every known secret and auth header value masked."""
+        if text is None:
+            return ""
+        if not isinstance(text, str):
+            text = str(text)
+        if not text:
+            return text
+        text = _AUTH_HEADER.sub(lambda m: f"{m['head']}{m['scheme']} {MASK}", text)
+        text = _BARE_AUTH.sub(lambda m: f"{m['scheme']} {MASK}", text)
+        text = _PASSWORD_VALUE.sub(_mask_password_value, text)
+        found = self._candidates(text)
+        for secret in sorted(found, key=len, reverse=True):
+            text = re.sub(re.escape(secret), MASK, text, flags=re.IGNORECASE)
+        return text
+
+    def redact_json(self, obj: Any) -> Any:
+        """Return a deep copy with every ``password`` value masked and strings redacted."""
+        return self._redact_value(copy.deepcopy(obj))
+
+    def _redact_value(self, obj: Any) -> Any:
+        if isinstance(obj, dict):
+            return {
+                key: (MASK if isinstance(key, str) and key.lower() == "password"
+                      and obj[key] is not None else self._redact_value(obj[key]))
+                for key in obj
+            }
+        if isinstance(obj, list | tuple):
+            return type(obj)(self._redact_value(item) for item in obj)
+        if isinstance(obj, str):
+            return self.redact_text(obj)
+        return obj
+
+    def _candidates(self, text: str) -> set[str]:
+        lowered = text.lower()
+        with self._lock:
+            index = self._by_prefix
+            if not index:
+                return set()
+            found: set[str] = set()
+            for start in range(len(lowered) - _PREFIX + 1):
+                bucket = index.get(lowered[start:start + _PREFIX])
+                if bucket:
+                    found.update(s for s in bucket if s.lower() in lowered)
+            return found
+
+
+def _mask_password_value(match: re.Match[str]) -> str:
+    if match["bare"] is not None:
+        return f"{match['head']}{MASK}"
+    quote = match["q"]
+    return f"{match['head']}{quote}{MASK}{quote}"
+
+
+#: The process-wide instance every artefact writer uses.
+REDACTOR = Redactor()
+
+
+def redact_text(text: Any) -> str:
+    """Redact ``text`` with the process-wide redactor."""
+    return REDACTOR.redact_text(text)
+
+
+def redact_json(obj: Any) -> Any:
+    """Redact a JSON-like object with the process-wide redactor."""
+    return REDACTOR.redact_json(obj)

@@ -1,0 +1,258 @@
+"""The system under test: the embedded emulator or a live cluster, probed once per run.
+
+Opening a target checks URL, credentials and SVMs up front so a mistake stops the
+run with one line (:class:`TargetError`) instead of one traceback per test.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from conformance.client import (
+    CREDENTIALS_PATH,
+    Client,
+    Exchange,
+    RateLimiter,
+    TargetUnreachable,
+    record_path,
+)
+from conformance.config import TargetConfig
+from conformance.emulator_process import EmulatorFailed, EmulatorProcess
+from conformance.journal import Journal
+from conformance.ledger import Ledger
+from conformance.redaction import REDACTOR
+from conformance.safety import (
+    DEFAULT_INITIATOR,
+    LiveGuard,
+    UnsafeOperation,
+    changed_foreign_records,
+    list_credentials,
+)
+
+EMULATOR_NAMESPACE = "iqn.2000-01.org.example.conformance"
+EMULATOR_EUI_PREFIX = "2000C0DE"
+RESET_PATH = "/_emulator/reset"
+SAFETY_RULE = "CRED-SVM-005"  # a foreign record changed: a write reached a record it did not name
+
+
+class TargetError(Exception):
+    """The target cannot be used; the message is one line telling the user what to fix."""
+
+
+@dataclass(frozen=True)
+class Svm:
+    """One SVM of the target; ``iscsi`` says whether it runs the iSCSI service."""
+
+    uuid: str
+    name: str
+    iscsi: bool
+
+
+class Target:
+    """A probed target: where it is, what it runs, and how to get a client for it."""
+
+    def __init__(self, config: TargetConfig, ledger: Ledger, *, base_url: str, kind: str,
+                 username: str, password: str, verify: bool | str,
+                 emulator: EmulatorProcess | None = None) -> None:
+        self.config = config
+        self.ledger = ledger
+        self.base_url = base_url
+        self.kind = kind
+        self.verify = verify
+        self.allow_default_changes = config.allow_default_changes
+        self.strict_observed = config.strict_observed
+        self.max_objects = config.max_objects
+        self.run_id = secrets.token_hex(4)
+        if kind == "live":
+            self.namespace = f"iqn.2000-01.org.conformance.r{self.run_id}"
+            self.eui_prefix = secrets.token_hex(4).upper()
+        else:
+            self.namespace = EMULATOR_NAMESPACE
+            self.eui_prefix = EMULATOR_EUI_PREFIX
+        self.emulator = emulator
+        self.ontap_version = ""
+        self.svms: tuple[Svm, ...] = ()
+        self.journal: Journal | None = None
+        self.guard: LiveGuard | None = None
+        self._credentials = (username, password)
+        self._limiter = RateLimiter(config.rate_limit) if config.rate_limit else None
+        self._admin = self.client()
+
+    # -- clients -------------------------------------------------------------------------
+    def client(self) -> Client:
+        """Return a new client wired to this run's journal, guard, rate limit and ledger."""
+        username, password = self._credentials
+        return Client(self.base_url, username=username, password=password, verify=self.verify,
+                      journal=self.journal, guard=self.guard, limiter=self._limiter,
+                      on_exchange=self._tally)
+
+    def _tally(self, exchange: Exchange) -> None:
+        self.ledger.request_count += 1
+        body = exchange.response_json
+        if exchange.status >= 400 and isinstance(body, dict):
+            code = (body.get("error") or {}).get("code") if isinstance(body.get("error"), dict) else None
+            if code is not None:
+                self.ledger.code_produced(str(code))
+
+    def may_modify(self, svm_uuid: str, initiator: str) -> bool:
+        """Whether the run may PATCH/DELETE this key (always on the emulator)."""
+        return self.guard is None or self.guard.may_modify(svm_uuid, initiator)
+
+    def default_changeable(self, svm_uuid: str) -> bool:
+        """Whether rules that change an SVM's default credential may run."""
+        return self.guard is None or self.guard.default_changeable(svm_uuid)
+
+    @property
+    def iscsi_svms(self) -> tuple[Svm, ...]:
+        """The SVMs that run the iSCSI service."""
+        return tuple(svm for svm in self.svms if svm.iscsi)
+
+    # -- probing -------------------------------------------------------------------------
+    def probe(self) -> None:
+        """Read the ONTAP version and the SVMs; raise :class:`TargetError` on any problem."""
+        cluster = self._get_ok("/api/cluster", {"fields": "version"})
+        self.ontap_version = str(((cluster or {}).get("version") or {}).get("full") or "unknown")
+        services = self._get_ok("/api/protocols/san/iscsi/services",
+                                {"fields": "svm", "max_records": 10000})
+        with_iscsi = {str((r.get("svm") or {}).get("uuid")) for r in (services or {}).get("records") or []}
+        if self.kind == "emulator":
+            body = self._get_ok("/api/svm/svms", {"fields": "uuid,name", "max_records": 10000})
+            self.svms = tuple(Svm(str(r["uuid"]), str(r["name"]), str(r["uuid"]) in with_iscsi)
+                              for r in (body or {}).get("records") or [])
+            return
+        svms = []
+        for name in self.config.svms:
+            body = self._get_ok("/api/svm/svms", {"name": name, "fields": "uuid,name"})
+            records = (body or {}).get("records") or []
+            if len(records) != 1:
+                raise TargetError(f"SVM {name!r} not found on {self.base_url}; check --svm")
+            uuid = str(records[0]["uuid"])
+            svms.append(Svm(uuid, name, uuid in with_iscsi))
+        if not any(svm.iscsi for svm in svms):
+            raise TargetError(f"none of the SVMs {', '.join(self.config.svms)} runs the iSCSI "
+                              f"service on {self.base_url}; name one that does with --svm")
+        self.svms = tuple(svms)
+
+    def _get_ok(self, path: str, params: dict[str, Any]) -> Any:
+        try:
+            exchange = self._admin.request("GET", path, params=params)
+        except TargetUnreachable as exc:
+            raise TargetError(f"cannot reach {self.base_url}: {exc}") from None
+        if exchange.status == 401:
+            raise TargetError(f"{self.base_url} refused the credentials (401); check "
+                              "ONTAP_USERNAME and ONTAP_PASSWORD")
+        if exchange.status != 200 or not isinstance(exchange.response_json, dict):
+            raise TargetError(f"{self.base_url} does not look like ONTAP: {exchange.summary()}")
+        return exchange.response_json
+
+    def arm_live_safety(self) -> None:
+        """Snapshot every credential, open the journal and install the write guard."""
+        self.snapshot = list_credentials(self._admin)
+        self.journal = Journal(self.config.report_dir, self.run_id, self.base_url)
+        self.guard = LiveGuard(self.snapshot, svm_uuids={s.name: s.uuid for s in self.svms},
+                               namespace=self.namespace, eui_prefix=self.eui_prefix,
+                               allow_default_changes=self.allow_default_changes,
+                               max_objects=self.max_objects)
+        for svm in self.iscsi_svms:
+            if self.guard.default_changeable(svm.uuid):
+                auth = self.snapshot[(svm.uuid, DEFAULT_INITIATOR)]["authentication_type"]
+                self.journal.record_default(svm.uuid, auth)
+        self._admin = self.client()
+
+    # -- state -----------------------------------------------------------------------------
+    def reset(self) -> None:
+        """Return the target to its starting state (between Hypothesis examples)."""
+        if self.kind == "emulator":
+            if self.emulator is not None:
+                self.emulator.check_alive()
+            exchange = self._admin.request("POST", RESET_PATH)
+            if exchange.status not in (200, 204):
+                raise TargetError(f"emulator reset failed: {exchange.summary()}")
+            return
+        self._live_cleanup()
+
+    def _live_cleanup(self) -> list[str]:
+        assert self.guard is not None
+        now = list_credentials(self._admin)
+        leftovers = []
+        for (uuid, initiator) in now:
+            if initiator != DEFAULT_INITIATOR and (uuid, initiator) not in self.snapshot \
+                    and self.guard.may_modify(uuid, initiator):
+                status = self._admin.request("DELETE", record_path(uuid, initiator)).status
+                if status != 200:
+                    leftovers.append(f"{uuid}/{initiator}: DELETE -> {status}")
+        for uuid in sorted(self.guard.defaults_touched):
+            before = self.snapshot.get((uuid, DEFAULT_INITIATOR))
+            if before is None:
+                continue
+            current = now.get((uuid, DEFAULT_INITIATOR))
+            if current is None:
+                self._admin.request("POST", CREDENTIALS_PATH, json={
+                    "svm": {"uuid": uuid}, "initiator": DEFAULT_INITIATOR,
+                    "authentication_type": before["authentication_type"]})
+            elif current != before:
+                self._admin.request("PATCH", record_path(uuid, DEFAULT_INITIATOR),
+                                    json={"authentication_type": before["authentication_type"]})
+        self.guard.forget_alive()
+        return leftovers
+
+    def close(self) -> None:
+        """Tear down: stop the emulator, or sweep and verify a live target."""
+        try:
+            if self.kind == "live" and self.guard is not None:
+                self._finish_live()
+        finally:
+            if self.emulator is not None:
+                self.emulator.stop()
+
+    def _finish_live(self) -> None:
+        try:
+            leftovers = self._live_cleanup()
+            problems = changed_foreign_records(self.snapshot, list_credentials(self._admin))
+        except (TargetUnreachable, UnsafeOperation) as exc:
+            leftovers, problems = [str(exc)], []
+        for line in problems:
+            self.ledger.check(SAFETY_RULE, False, detail=line)
+            self.ledger.failure((SAFETY_RULE,), "session teardown: foreign records unchanged",
+                                f"a record that existed before the run was altered: {line}")
+        if not problems:
+            self.ledger.check(SAFETY_RULE, True, detail="foreign records unchanged")
+        if self.journal is not None:
+            self.journal.close(remove=not leftovers)
+            if leftovers:
+                self.ledger.failure((), "session teardown: sweep",
+                                    "could not delete: " + "; ".join(leftovers)
+                                    + f" (run pytest --sweep {self.journal.path})")
+
+
+def open_target(config: TargetConfig, ledger: Ledger) -> Target:
+    """Start the emulator or probe the live target named by ``config``.
+
+    Raises:
+        TargetError: with one line saying what to fix.
+    """
+    if config.kind == "emulator":
+        emulator = EmulatorProcess(defects=config.emulator_defects)
+        try:
+            emulator.start()
+        except EmulatorFailed as exc:
+            raise TargetError(str(exc)) from None
+        verify: bool | str = emulator.ca_file or True
+        target = Target(config, ledger, base_url=emulator.url, kind="emulator",
+                        username=emulator.username, password=emulator.password,
+                        verify=verify, emulator=emulator)
+        try:
+            target.probe()
+        except BaseException:
+            emulator.stop()
+            raise
+        return target
+    assert config.url and config.username and config.password
+    REDACTOR.register_basic_auth(config.username, config.password)
+    target = Target(config, ledger, base_url=config.url, kind="live",
+                    username=config.username, password=config.password, verify=config.verify)
+    target.probe()
+    target.arm_live_safety()
+    return target
