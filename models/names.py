@@ -16,7 +16,7 @@ from models.outcomes import Violation, violation
 MAX_NAME_BYTES = 223
 INITIATOR_CODES = ("5373969", "5373970", "5373971", "5373972", "5373977", "5373978", "5373997")
 
-_DATE = re.compile(r"(\d{4})-(\d{2})")
+_DATE = re.compile(r"([0-9]{4})-([0-9]{2})")
 _IQN_CHARS = re.compile(r"[a-z0-9.:\-]+")
 _IQN_CHARS_ANY_CASE = re.compile(r"[a-zA-Z0-9.:\-]+")
 _HEX = re.compile(r"[0-9a-fA-F]*")
