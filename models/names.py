@@ -74,10 +74,20 @@ def _iqn_violations(rest: str) -> list[Violation]:
         certain = not _IQN_CHARS_ANY_CASE.fullmatch(tail)
         found.append(violation("CRED-INIT-004", "5373972", certain=certain,
                                detail="characters outside a-z 0-9 . : -"))
-    elif tail[0] in ".:" or tail.endswith(":") or ".." in tail:
+    elif _empty_part(tail):
         found.append(violation("CRED-INIT-001", "5373969", "5373972", certain=False,
                                detail="empty naming-authority or string part"))
     return found
+
+
+def _empty_part(tail: str) -> bool:
+    """An empty naming-authority label, or a ``:`` with no string after it.
+
+    Only the naming authority is made of dot-separated labels; the string after the first
+    ``:`` may hold any of ``a-z 0-9 . : -`` in any order (RFC 3720 §3.2.6.3.1).
+    """
+    authority, colon, string = tail.partition(":")
+    return authority == "" or authority[0] == "." or ".." in authority or (bool(colon) and not string)
 
 
 def _eui_violations(rest: str) -> list[Violation]:
