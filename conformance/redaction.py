@@ -113,7 +113,13 @@ class Redactor:
             return found
 
 
+_PLACEHOLDER = re.compile(r"""^["']?<[\w-]+>["']?$""")
+
+
 def _mask_password_value(match: re.Match[str]) -> str:
+    value = match.group(0)[len(match["head"]):]
+    if _PLACEHOLDER.match(value):
+        return match.group(0)  # already a placeholder such as <chap-inbound-password>
     if match["bare"] is not None:
         return f"{match['head']}{MASK}"
     quote = match["q"]

@@ -1,0 +1,44 @@
+"""The suite's pytest fixtures: configuration, target, client and ledger.
+
+The session target is shared with code that cannot take fixtures (a Hypothesis state
+machine built by a factory) through :func:`conformance.plugin.active_target`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from conformance import ledger as ledger_module
+from conformance import plugin
+from conformance.client import Client
+from conformance.config import TargetConfig
+from conformance.ledger import Ledger
+from conformance.target import Target
+
+
+@pytest.fixture(scope="session")
+def target_config() -> TargetConfig:
+    """The run's frozen configuration."""
+    return plugin.active_config()
+
+
+@pytest.fixture(scope="session")
+def target() -> Target:
+    """The probed target (the emulator is started on first use, stopped at session end)."""
+    return plugin.active_target()
+
+
+@pytest.fixture
+def client(target: Target) -> Iterator[Client]:
+    """A fresh client for one test."""
+    client = target.client()
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def ledger() -> Ledger:
+    """The session's ledger of checks, deviations, error codes and failures."""
+    return ledger_module.current()

@@ -1,0 +1,152 @@
+"""Report writers: ``conformance.json`` and the HTML fragments pytest-html shows first.
+
+Both are built from the ledger alone and pass through the redactor, so a target that
+echoes a secret cannot put it into an artefact.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from conformance.ledger import CONFORMANT, FAILED, NOT_EXERCISED, PASSED, Ledger
+from conformance.redaction import REDACTOR
+
+JSON_NAME = "conformance.json"
+HTML_NAME = "conformance.html"
+JUNIT_NAME = "junit.xml"
+
+
+@dataclass
+class RunInfo:
+    """What the JSON report says about the run and its target."""
+
+    url: str | None
+    kind: str
+    ontap_version: str | None
+    started: str
+    finished: str = ""
+    profile: str = "dev"
+    seed: str | None = None
+    strict_observed: bool = False
+
+
+def build_report(ledger: Ledger, run: RunInfo) -> dict[str, Any]:
+    """Return the ``conformance.json`` document, redacted."""
+    body = ledger.to_dict(strict_observed=run.strict_observed)
+    document = {
+        "verdict": body["verdict"],
+        "target": {"url": run.url, "kind": run.kind, "ontap_version": run.ontap_version},
+        "run": {
+            "started": run.started,
+            "finished": run.finished,
+            "profile": run.profile,
+            "seed": run.seed,
+            "requests": ledger.request_count,
+            "strict_observed": run.strict_observed,
+        },
+        "rules": body["rules"],
+        "observed_deviations": body["observed_deviations"],
+        "error_codes": body["error_codes"],
+        "failures": body["failures"],
+    }
+    return REDACTOR.redact_json(document)
+
+
+def write_json(document: dict[str, Any], report_dir: Path) -> Path:
+    """Write ``conformance.json`` into ``report_dir`` and return its path."""
+    report_dir.mkdir(parents=True, exist_ok=True)
+    path = report_dir / JSON_NAME
+    text = json.dumps(document, indent=2, ensure_ascii=False)
+    path.write_text(REDACTOR.redact_text(text) + "\n", encoding="utf-8")
+    return path
+
+
+def summary_line(document: dict[str, Any]) -> str:
+    """One terminal line: verdict and rule counts."""
+    counts = {PASSED: 0, FAILED: 0, NOT_EXERCISED: 0}
+    for rule in document["rules"]:
+        counts[rule["status"]] += 1
+    produced = sum(1 for c in document["error_codes"] if c["produced"])
+    return (f"ONTAP conformance: {document['verdict'].upper()}: {counts[PASSED]} rules passed, "
+            f"{counts[FAILED]} failed, {counts[NOT_EXERCISED]} not exercised; "
+            f"{produced}/{len(document['error_codes'])} error codes produced; "
+            f"{document['run']['requests']} requests")
+
+
+_STYLE = """<style>
+.cf-verdict{font-size:1.6em;font-weight:bold;padding:.4em .8em;border-radius:4px;display:inline-block}
+.cf-conformant{background:#d4edda;color:#155724}.cf-nonconformant{background:#f8d7da;color:#721c24}
+table.cf{border-collapse:collapse;margin:.5em 0 1em}table.cf td,table.cf th{border:1px solid #ccc;padding:2px 8px;text-align:left}
+.cf-failed{color:#a00;font-weight:bold}.cf-passed{color:#070}.cf-not_exercised{color:#888}
+</style>"""
+
+
+def html_summary(document: dict[str, Any]) -> list[str]:
+    """Return the HTML blocks that lead the report: verdict, target, rules, error codes."""
+    e = _escape
+    verdict = document["verdict"]
+    target, run = document["target"], document["run"]
+    blocks = [
+        _STYLE,
+        f'<p class="cf-verdict cf-{e(verdict)}">Verdict: {e(verdict.upper())}</p>',
+        '<table class="cf"><tr><th>Target</th><td>' + e(target["url"] or "(not started)")
+        + f"</td></tr><tr><th>Kind</th><td>{e(target['kind'])}</td></tr>"
+        f"<tr><th>ONTAP version</th><td>{e(target['ontap_version'] or 'unknown')}</td></tr>"
+        f"<tr><th>Profile</th><td>{e(run['profile'])}</td></tr>"
+        f"<tr><th>Requests</th><td>{e(run['requests'])}</td></tr></table>",
+    ]
+    rows = "".join(
+        f"<tr><td>{e(r['id'])}</td><td>{e(r['title'])}</td><td>{e(r['basis'])}</td>"
+        f"<td>{e(r['checks'])}</td><td>{e(r['failures'])}</td>"
+        f'<td class="cf-{e(r["status"])}">{e(r["status"])}</td></tr>'
+        for r in document["rules"]
+    )
+    blocks.append("<h2>Rules</h2><table class=\"cf\"><tr><th>ID</th><th>Title</th><th>Basis</th>"
+                  f"<th>Checks</th><th>Failures</th><th>Status</th></tr>{rows}</table>")
+    codes = "".join(
+        f"<tr><td>{e(c['code'])}</td><td>{e(c['produced'])}</td></tr>"
+        for c in document["error_codes"]
+    )
+    blocks.append("<h2>Documented error codes</h2><table class=\"cf\"><tr><th>Code</th>"
+                  f"<th>Produced</th></tr>{codes}</table>")
+    if document["observed_deviations"]:
+        items = "".join(f"<li>{e(d['rule'])}: {e(d['message'])}</li>"
+                        for d in document["observed_deviations"][:50])
+        blocks.append(f"<h2>Observed deviations</h2><ul>{items}</ul>")
+    if document["failures"]:
+        items = "".join(f"<li><b>{e(f['rule'] or '(no rule)')}</b> {e(f['test'])}: "
+                        f"<pre>{e(f['message'])}</pre></li>" for f in document["failures"][:50])
+        blocks.append(f"<h2>Failures</h2><ul>{items}</ul>")
+    return blocks
+
+
+_PROGRAM_START = re.compile(r"^(?:E\s+)?(Falsifying example|state = |Trying example)")
+_PROGRAM_LINE = re.compile(r"^(?:E\s+)?(state\b|var\d+ = state\.|Falsifying|Draw \d|"
+                           r"You can reproduce|@reproduce_failure|@seed|curl |#|\s)")
+
+
+def step_program(longrepr_text: str) -> str:
+    """Extract Hypothesis's shrunk step program (and its notes) from a failure's text."""
+    lines = longrepr_text.splitlines()
+    for index, line in enumerate(lines):
+        if _PROGRAM_START.match(line):
+            picked = []
+            for candidate in lines[index:]:
+                if candidate.strip() and not _PROGRAM_LINE.match(candidate):
+                    break
+                picked.append(re.sub(r"^E\s{1,3}", "", candidate))
+            return REDACTOR.redact_text("\n".join(picked).strip())
+    return ""
+
+
+def _escape(value: Any) -> str:
+    return html.escape(REDACTOR.redact_text("" if value is None else str(value)))
+
+
+__all__ = ["CONFORMANT", "HTML_NAME", "JSON_NAME", "JUNIT_NAME", "RunInfo", "build_report",
+           "html_summary", "step_program", "summary_line", "write_json"]

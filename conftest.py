@@ -1,0 +1,18 @@
+"""Root conftest: registers the conformance plugin and the Hypothesis profiles.
+
+Choose a profile with ``--hypothesis-profile NAME`` or ``HYPOTHESIS_PROFILE``;
+``dev`` is the default. Network latency makes deadlines meaningless, so none is set.
+"""
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+pytest_plugins = ["conformance.plugin"]
+
+_COMMON = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
+settings.register_profile("dev", max_examples=30, stateful_step_count=25, **_COMMON)
+settings.register_profile("ci", max_examples=30, stateful_step_count=25, derandomize=True,
+                          print_blob=True, **_COMMON)
+settings.register_profile("nightly", max_examples=500, stateful_step_count=60, **_COMMON)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
