@@ -1,0 +1,245 @@
+"""One API call at a time: ask the model, send the request, check the answer, commit.
+
+Shared by the state machine and the example-based tests so that both judge responses the
+same way. After every write the driver reads the record back, so a change that was not
+applied (or applied wrongly) is blamed on the rule of the write, not on a later GET.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from conformance.checks import Checker
+from conformance.client import CREDENTIALS_PATH, Client, Exchange, record_path
+from models.outcomes import Outcome
+from models.records import UNKNOWN, Credential, Svm
+from models.state import CredentialsModel, ListExpectation, flag
+
+ALL = "*"
+
+
+class Driver:
+    """Drives one target and the model side by side.
+
+    Args:
+        client: the HTTP client of the target.
+        model: the model of the target's state (it is updated as calls succeed).
+        checker: where checks are counted and how strict they are.
+        note: receives one redacted line per exchange (Hypothesis ``note``).
+    """
+
+    def __init__(self, client: Client, model: CredentialsModel, checker: Checker,
+                 note: Callable[[str], None] | None = None) -> None:
+        self.client = client
+        self.model = model
+        self.checker = checker
+        self.note = note or (lambda _line: None)
+
+    def send(self, method: str, path: str, *, params: dict[str, Any] | None = None,
+             json: Any = None) -> Exchange:
+        """Send a request, remember its secrets, and note it for the step program."""
+        for secret in _passwords(json):
+            self.checker.secrets.add(secret)
+        exchange = self.client.request(method, path, params=params, json=json)
+        self.note(f"{exchange.summary()}\n    {exchange.as_curl()}")
+        return exchange
+
+    # ---- writes ------------------------------------------------------------------------------
+    def create(self, body: Any, *, return_records: bool = False) -> Outcome | None:
+        """POST a body; check status, code, Location, and the record as read back."""
+        expectation = self.model.create(body)
+        params = {"return_records": "true"} if return_records else None
+        exchange = self.send("POST", CREDENTIALS_PATH, params=params, json=body)
+        outcome = self.checker.outcome(exchange, expectation)
+        key = _created_key(outcome)
+        if outcome is not None and outcome.success and key is not None:
+            self.checker.location(exchange, key)
+            if return_records:
+                self._returned_record(exchange, outcome)
+            self.model.commit(outcome)
+            self.read_back(key, {ALL: "CRED-POST-001"})
+        elif outcome is not None and not outcome.success:
+            self._unchanged_after_refusal(body, outcome)
+        return outcome
+
+    def update(self, key: tuple[str, str], body: Any, params: dict[str, str] | None = None
+               ) -> Outcome | None:
+        """PATCH a record; check the answer and read the record back."""
+        expectation = self.model.update(*key, body, params)
+        exchange = self.send("PATCH", record_path(*key), params=params or None, json=body)
+        outcome = self.checker.outcome(exchange, expectation)
+        if outcome is None:
+            return None
+        if outcome.success:
+            self.model.commit(outcome)
+            self.read_back(key, _patch_blame(self.model, key, body, params or {}))
+        elif key in self.model.records:
+            self.read_back(key, {ALL: outcome.rules[0]})
+        return outcome
+
+    def delete(self, key: tuple[str, str]) -> Outcome | None:
+        """DELETE a record; check the answer, then that it is gone (or still there)."""
+        expectation = self.model.delete(*key)
+        exchange = self.send("DELETE", record_path(*key))
+        outcome = self.checker.outcome(exchange, expectation)
+        if outcome is None:
+            return None
+        if outcome.success:
+            self.model.commit(outcome)
+            self.read_back(key, {ALL: "CRED-DEL-001"})
+        elif key in self.model.records:
+            self.read_back(key, {ALL: outcome.rules[0]})
+        return outcome
+
+    # ---- reads -------------------------------------------------------------------------------
+    def get(self, key: tuple[str, str], blame: dict[str, str] | None = None,
+            fields: str | None = ALL) -> Outcome | None:
+        """GET one record and check it against the model."""
+        expectation = self.model.get(*key)
+        params = {"fields": fields} if fields else None
+        exchange = self.send("GET", record_path(*key), params=params)
+        outcome = self.checker.outcome(exchange, expectation)
+        if outcome is not None and outcome.success:
+            record = exchange.response_json
+            self.checker.record_form(record, exchange)
+            wanted = None if fields == ALL else frozenset((fields or "").split(","))
+            self.checker.agrees(record, outcome.result, blame or {ALL: "CRED-GET-001"}, exchange,
+                                fields=wanted)
+            if fields == ALL:
+                self.model.observe(record)
+        return outcome
+
+    def read_back(self, key: tuple[str, str], blame: dict[str, str]) -> None:
+        """GET a record right after a write; a difference is blamed on the write's rule."""
+        if key in self.model.records:
+            self.get(key, blame)
+            return
+        exchange = self.send("GET", record_path(*key))
+        code = self.checker.envelope(exchange)
+        if exchange.status != 404 or code != "4":
+            self.checker.fail([blame[ALL]], "the record is still there after it should be gone",
+                              exchange, documented="404 with code 4")
+        self.checker.passed([blame[ALL]])
+
+    def list(self, params: dict[str, Any] | None = None) -> tuple[Exchange, list[Any]]:
+        """GET the collection; check its form and return the exchange and its records."""
+        exchange = self.send("GET", CREDENTIALS_PATH, params=params)
+        self.checker.no_secrets(exchange)
+        self.checker.envelope(exchange)
+        if exchange.status != 200:
+            self.checker.fail(["CRED-LIST-001"], "collection GET did not answer 200", exchange,
+                              documented="200 with records and num_records")
+        return exchange, self.checker.collection_form(exchange.response_json, exchange)
+
+    def compare_collection(self, records: list[Any], expected: ListExpectation, exchange: Exchange,
+                           rule: str, *, fields: frozenset[str] | None = None) -> None:
+        """The returned keys are the model's (required and maybe optional), each record agreeing."""
+        got = [_key(r) for r in records]
+        missing = expected.required - set(got)
+        extra = set(got) - expected.required - expected.optional
+        duplicates = len(got) != len(set(got))
+        if missing or extra or duplicates:
+            self.checker.fail([rule], f"collection keys differ: missing {sorted(missing)}, "
+                                      f"unexpected {sorted(map(str, extra))}"
+                                      + (", duplicates" if duplicates else ""), exchange)
+        self.checker.passed([rule])
+        for record in records:
+            versions = expected.records.get(_key(record))
+            if versions is not None and fields != frozenset():
+                self.checker.agrees(record, versions, {ALL: rule}, exchange, fields=fields)
+
+    # ---- helpers -----------------------------------------------------------------------------
+    def _returned_record(self, exchange: Exchange, outcome: Outcome) -> None:
+        body = exchange.response_json
+        records = body.get("records") if isinstance(body, dict) else None
+        if not isinstance(records, list) or len(records) != 1:
+            self.checker.fail(["CRED-POST-005"], "return_records=true did not return the record", exchange)
+            return
+        self.checker.record_form(records[0], exchange)
+        self.checker.agrees(records[0], outcome.result, {ALL: "CRED-POST-005"}, exchange,
+                            fields=frozenset(k for k in records[0] if k != "_links"))
+
+    def _unchanged_after_refusal(self, body: Any, outcome: Outcome) -> None:
+        """A refused create must not have created anything."""
+        if not isinstance(body, dict) or not isinstance(body.get("initiator"), str):
+            return
+        svm = body.get("svm") if isinstance(body.get("svm"), dict) else {}
+        resolved = self.model.svms.get(svm.get("uuid")) or self.model.svm_by_name(str(svm.get("name")))
+        if resolved is None:
+            return
+        key = (resolved.uuid, body["initiator"])
+        if key not in self.model.records:
+            self.read_back(key, {ALL: outcome.rules[0]})
+
+
+def _patch_blame(model: CredentialsModel, key: tuple[str, str], body: Any,
+                 params: dict[str, str]) -> dict[str, str]:
+    blame = {ALL: "CRED-PATCH-001"}
+    if key[1] == "default" and isinstance(body, dict) and "authentication_type" in body:
+        blame["authentication_type"] = "CRED-DEF-003"
+    if flag(params, "add_initiator_addresses"):
+        blame["initiator_address"] = "CRED-ADDR-008"
+    elif flag(params, "remove_initiator_addresses"):
+        blame["initiator_address"] = "CRED-ADDR-009"
+    else:
+        blame["initiator_address"] = "CRED-ADDR-007"
+    return blame
+
+
+def _created_key(outcome: Outcome | None) -> tuple[str, str] | None:
+    if outcome is None or not outcome.success or not outcome.result:
+        return None
+    return outcome.result[0].key
+
+
+def _key(record: Any) -> tuple[Any, Any]:
+    if not isinstance(record, dict):
+        return (None, None)
+    svm = record.get("svm")
+    return (svm.get("uuid") if isinstance(svm, dict) else None, record.get("initiator"))
+
+
+def _passwords(obj: Any) -> list[str]:
+    if isinstance(obj, dict):
+        found = [v for k, v in obj.items() if k == "password" and isinstance(v, str)]
+        return found + [p for v in obj.values() for p in _passwords(v)]
+    if isinstance(obj, list):
+        return [p for item in obj for p in _passwords(item)]
+    return []
+
+
+def credential_from_json(record: dict[str, Any], svm_names: dict[str, str]) -> Credential:
+    """A model record for a record that existed before the run (its secrets are unknown)."""
+    from models.addresses import parse_returned_mask, parse_returned_range
+
+    svm = record.get("svm") or {}
+    chap = record.get("chap") or {}
+    inbound, outbound = chap.get("inbound") or {}, chap.get("outbound") or {}
+    addresses = record.get("initiator_address") or {}
+    uuid = str(svm.get("uuid"))
+    return Credential(
+        uuid, svm_names.get(uuid, str(svm.get("name"))), str(record.get("initiator")),
+        str(record.get("authentication_type", "none")).lower(),
+        inbound.get("user"), UNKNOWN if inbound.get("user") else None,
+        outbound.get("user"), UNKNOWN if outbound.get("user") else None,
+        frozenset(r for r in map(parse_returned_range, addresses.get("ranges") or []) if r),
+        frozenset(m for m in map(parse_returned_mask, addresses.get("masks") or []) if m),
+    )
+
+
+def model_for(target: Any, client: Client) -> CredentialsModel:
+    """The model of a target at the start of an example.
+
+    On the emulator, the documented starting state (a ``default`` of type none per iSCSI
+    SVM); on a live target, what is there now (records that predate the run included).
+    """
+    svms = [Svm(s.uuid, s.name, s.iscsi) for s in target.svms]
+    if target.kind == "emulator":
+        return CredentialsModel.fresh(svms)
+    exchange = client.request("GET", CREDENTIALS_PATH, params={"fields": "*", "max_records": 10000})
+    names = {s.uuid: s.name for s in svms}
+    known = set(names)
+    records = [credential_from_json(r, names) for r in (exchange.response_json or {}).get("records") or []
+               if (r.get("svm") or {}).get("uuid") in known]
+    return CredentialsModel(svms, records)

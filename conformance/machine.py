@@ -1,0 +1,282 @@
+"""The Hypothesis state machine: random create / get / list / patch / delete programs.
+
+The machine drives the target and the model side by side through a :class:`Driver`;
+every step is checked against the outcomes the model allows. Identities (initiator names)
+live in a bundle so that names come back: creating a name twice, reading it on another
+SVM and deleting it again all happen naturally. The class is built per target because its
+strategies depend on the run's namespace.
+"""
+
+from __future__ import annotations
+
+import uuid as uuidlib
+from typing import Any
+from urllib.parse import parse_qsl
+
+from hypothesis import note
+from hypothesis import strategies as st
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, precondition, rule
+
+from conformance import strategies as gen
+from conformance.checks import Checker
+from conformance.driver import ALL, Driver, model_for
+from conformance.ledger import Ledger
+from models.query import FILTER_FIELDS
+from models.records import DEFAULT_INITIATOR
+from models.state import CredentialsModel
+
+LIST_KINDS = ("full", "keys", "fields", "filter", "operator", "order", "page", "count")
+QUERY_SPECIALS = set('*|!<>{}",') | {".."}
+
+
+def build_machine(target: Any, ledger: Ledger) -> type[RuleBasedStateMachine]:
+    """Return a state-machine class bound to one target and one ledger."""
+    svms = tuple(target.svms)
+    iscsi_svms = tuple(s for s in svms if s.iscsi)
+    if not iscsi_svms:
+        raise ValueError("the target has no SVM with the iSCSI service; nothing can be tested")
+    namespace, eui_prefix = target.namespace, target.eui_prefix.lower()
+    any_svm = st.sampled_from(svms)
+    iscsi_svm = st.sampled_from(iscsi_svms)
+
+    class CredentialsMachine(RuleBasedStateMachine):
+        """Random programs over /api/protocols/san/iscsi/credentials, checked step by step."""
+
+        names = Bundle("names")
+
+        def __init__(self) -> None:
+            super().__init__()
+            target.reset()
+            self.client = target.client()
+            self.model: CredentialsModel = model_for(target, self.client)
+            checker = Checker(ledger, strict_observed=target.strict_observed)
+            self.driver = Driver(self.client, self.model, checker, note=note)
+
+        def teardown(self) -> None:
+            try:
+                exchange, records = self.driver.list({"fields": ALL})
+                self.driver.compare_collection(records, self.model.list(), exchange, "CRED-LIST-002")
+            finally:
+                self.client.close()
+
+        # ---- identities ---------------------------------------------------------------------
+        @rule(target=names, name=gen.initiator_names(namespace, eui_prefix))
+        def new_name(self, name: str) -> str:
+            return name
+
+        def own_keys(self) -> list[tuple[str, str]]:
+            return sorted(k for k in self.model.records if k[1] != DEFAULT_INITIATOR
+                          and target.may_modify(*k))
+
+        def room(self) -> bool:
+            return len(self.own_keys()) < target.max_objects
+
+        # ---- create -------------------------------------------------------------------------
+        @precondition(lambda self: self.room())
+        @rule(name=names, svm=iscsi_svm, ref=st.sampled_from(["name", "uuid", "both"]),
+              settings=gen.credential_settings(), return_records=st.booleans())
+        def create_credentials(self, name: str, svm: Any, ref: str, settings: dict[str, Any],
+                               return_records: bool) -> None:
+            body = {"svm": _svm_ref(svm, ref), "initiator": name, **settings}
+            self.driver.create(body, return_records=return_records)
+
+        @precondition(lambda self: self.room())
+        @rule(name=names, problem=st.sampled_from(["none", "empty", "unknown-uuid", "unknown-name",
+                                                  "mismatch", "no-iscsi"]),
+              svm=iscsi_svm)
+        def create_with_svm_problem(self, name: str, problem: str, svm: Any) -> None:
+            body: dict[str, Any] = {"initiator": name, "authentication_type": "none"}
+            others = [s for s in svms if s.uuid != svm.uuid]
+            if problem == "empty":
+                body["svm"] = {}
+            elif problem == "unknown-uuid":
+                body["svm"] = {"uuid": str(uuidlib.uuid4())}
+            elif problem == "unknown-name":
+                body["svm"] = {"name": f"no-such-svm-{uuidlib.uuid4().hex[:8]}"}
+            elif problem == "mismatch" and others:
+                body["svm"] = {"uuid": svm.uuid, "name": others[0].name}
+            elif problem == "no-iscsi":
+                without = [s for s in svms if not s.iscsi]
+                if not without:
+                    return
+                body["svm"] = {"name": without[0].name}
+            self.driver.create(body)
+
+        @rule(name=gen.invalid_initiator_names(namespace), svm=iscsi_svm)
+        def create_with_invalid_name(self, name: str, svm: Any) -> None:
+            self.driver.create({"svm": {"name": svm.name}, "initiator": name,
+                                "authentication_type": "none"})
+
+        @precondition(lambda self: bool(self.own_keys()))
+        @rule(data=st.data())
+        def create_duplicate_credentials(self, data: st.DataObject) -> None:
+            svm_uuid, name = data.draw(st.sampled_from(self.own_keys()), label="existing")
+            self.driver.create({"svm": {"uuid": svm_uuid}, "initiator": name,
+                                "authentication_type": "deny"})
+
+        # ---- read ---------------------------------------------------------------------------
+        @rule(name=names, svm=any_svm)
+        def retrieve_credentials(self, name: str, svm: Any) -> None:
+            self.driver.get((svm.uuid, name))
+
+        @rule(svm=any_svm)
+        def retrieve_default_credentials(self, svm: Any) -> None:
+            self.driver.get((svm.uuid, DEFAULT_INITIATOR))
+
+        @rule(name=names)
+        def retrieve_through_unknown_svm(self, name: str) -> None:
+            self.driver.get((str(uuidlib.uuid4()), name))
+
+        @rule(kind=st.sampled_from(LIST_KINDS), data=st.data())
+        def list_credentials(self, kind: str, data: st.DataObject) -> None:
+            _list(self.driver, kind, data, namespace)
+
+        # ---- update -------------------------------------------------------------------------
+        @rule(name=names, svm=iscsi_svm, change=gen.patch_bodies())
+        def update_credentials(self, name: str, svm: Any, change: tuple[dict[str, Any], dict[str, str]]
+                               ) -> None:
+            if not target.may_modify(svm.uuid, name):
+                return
+            body, params = change
+            self.driver.update((svm.uuid, name), body, params)
+
+        @precondition(lambda self: any(self.model.records[k][0].ranges or self.model.records[k][0].masks
+                                       for k in self.own_keys()))
+        @rule(data=st.data())
+        def remove_held_addresses(self, data: st.DataObject) -> None:
+            keys = [k for k in self.own_keys()
+                    if self.model.records[k][0].ranges or self.model.records[k][0].masks]
+            key = data.draw(st.sampled_from(keys), label="record")
+            record = self.model.records[key][0]
+            ranges = data.draw(st.lists(st.sampled_from(sorted(record.ranges)), unique=True)
+                               if record.ranges else st.just([]), label="ranges")
+            masks = data.draw(st.lists(st.sampled_from(sorted(record.masks)), unique=True)
+                              if record.masks else st.just([]), label="masks")
+            body = {"initiator_address": {"ranges": [r.as_json() for r in ranges],
+                                          "masks": [m.as_json() for m in masks]}}
+            self.driver.update(key, body, {"remove_initiator_addresses": "true"})
+
+        @rule(svm=iscsi_svm, change=st.sampled_from(["none", "deny", "chap", "addresses"]),
+              chap=gen.chap_bodies(), addresses=gen.initiator_addresses())
+        def update_default_credentials(self, svm: Any, change: str, chap: dict[str, Any],
+                                       addresses: dict[str, Any]) -> None:
+            if not target.default_changeable(svm.uuid):
+                return
+            if change == "addresses":
+                body: dict[str, Any] = {"initiator_address": addresses}
+            else:
+                body = {"authentication_type": change}
+                if change == "chap":
+                    body["chap"] = chap
+            self.driver.update((svm.uuid, DEFAULT_INITIATOR), body)
+
+        # ---- delete -------------------------------------------------------------------------
+        @rule(name=names, svm=any_svm)
+        def delete_credentials(self, name: str, svm: Any) -> None:
+            if target.may_modify(svm.uuid, name):
+                self.driver.delete((svm.uuid, name))
+
+        @rule(svm=iscsi_svm)
+        def delete_default_credentials(self, svm: Any) -> None:
+            if target.default_changeable(svm.uuid):
+                self.driver.delete((svm.uuid, DEFAULT_INITIATOR))
+
+    return CredentialsMachine
+
+
+def _svm_ref(svm: Any, ref: str) -> dict[str, str]:
+    if ref == "name":
+        return {"name": svm.name}
+    if ref == "uuid":
+        return {"uuid": svm.uuid}
+    return {"name": svm.name, "uuid": svm.uuid}
+
+
+def _plain(value: Any) -> bool:
+    """A value a filter can carry literally (no query operator inside)."""
+    return isinstance(value, str) and value != "" and value == value.strip() and not any(
+        special in value for special in QUERY_SPECIALS)
+
+
+def _list(driver: Driver, kind: str, data: st.DataObject, namespace: str) -> None:
+    """One collection query of the given kind, checked against the model."""
+    model = driver.model
+    records = [versions[0] for versions in model.records.values()]
+    if kind == "full":
+        exchange, got = driver.list({"fields": ALL})
+        driver.compare_collection(got, model.list(), exchange, "CRED-LIST-002")
+    elif kind == "keys":
+        exchange, got = driver.list()
+        driver.compare_collection(got, model.list(), exchange, "CRED-LIST-002", fields=frozenset())
+    elif kind == "fields":
+        _list_fields(driver, data)
+    elif kind == "filter":
+        field = data.draw(st.sampled_from(["initiator", "svm.name", "authentication_type",
+                                           "chap.inbound.user"]), label="filter field")
+        values = sorted({v for v in (FILTER_FIELDS[field](r) for r in records) if _plain(v)})
+        if not values:
+            return
+        value = data.draw(st.sampled_from(values), label="value")
+        exchange, got = driver.list({field: value, "fields": ALL})
+        driver.compare_collection(got, model.list({field: value}), exchange, "CRED-LIST-003")
+    elif kind == "operator":
+        field, query = data.draw(st.sampled_from([
+            ("initiator", f"{namespace}*"), ("initiator", "eui.*"), ("authentication_type", "!none"),
+            ("authentication_type", "chap|deny"), ("initiator", f">{namespace}"),
+            ("initiator", "default|" + namespace + "*")]), label="operator query")
+        exchange, got = driver.list({field: query, "fields": ALL})
+        driver.compare_collection(got, model.list({field: query}), exchange, "CRED-LIST-004")
+    elif kind == "order":
+        _list_ordered(driver, data.draw(st.sampled_from(["asc", "desc"]), label="direction"))
+    elif kind == "page":
+        _list_paged(driver, data.draw(st.integers(1, 4), label="max_records"))
+    else:
+        exchange, got = driver.list({"return_records": "false"})
+        body = exchange.response_json or {}
+        count = len(model.list().required)
+        if got or body.get("num_records") != count:
+            driver.checker.fail(["CRED-LIST-006"], f"return_records=false gave {len(got)} records and "
+                                f"num_records {body.get('num_records')} (model: {count})", exchange)
+        driver.checker.passed(["CRED-LIST-006"])
+
+
+def _list_fields(driver: Driver, data: st.DataObject) -> None:
+    wanted = data.draw(st.sampled_from([("authentication_type",), ("chap",), ("initiator_address",),
+                                        ("authentication_type", "chap")]), label="fields")
+    exchange, got = driver.list({"fields": ",".join(wanted)})
+    unwanted = {"authentication_type", "chap", "initiator_address"} - set(wanted)
+    for record in got:
+        extra = unwanted & set(record if isinstance(record, dict) else ())
+        if extra or (wanted == ("authentication_type",) and "authentication_type" not in record):
+            driver.checker.fail(["CRED-GET-002"], f"fields={','.join(wanted)} returned {sorted(record)}",
+                                exchange)
+    driver.checker.passed(["CRED-GET-002"])
+    driver.compare_collection(got, driver.model.list(), exchange, "CRED-GET-002", fields=frozenset(wanted))
+
+
+def _list_ordered(driver: Driver, direction: str) -> None:
+    exchange, got = driver.list({"order_by": f"initiator {direction}", "fields": ALL})
+    names = [r.get("initiator") for r in got if isinstance(r, dict)]
+    ordered = sorted(names, reverse=direction == "desc")
+    if names != ordered:
+        driver.checker.fail(["CRED-LIST-007"], f"order_by initiator {direction} gave {names}", exchange)
+    driver.checker.passed(["CRED-LIST-007"])
+    driver.compare_collection(got, driver.model.list(), exchange, "CRED-LIST-002")
+
+
+def _list_paged(driver: Driver, size: int) -> None:
+    exchange, page = driver.list({"max_records": str(size), "fields": ALL})
+    if len(page) > size:
+        driver.checker.fail(["CRED-LIST-005"], f"max_records={size} returned {len(page)} records", exchange)
+    driver.checker.passed(["CRED-LIST-005"])
+    collected = list(page)
+    for _ in range(200):
+        links = (exchange.response_json or {}).get("_links") or {}
+        href = (links.get("next") or {}).get("href") if isinstance(links.get("next"), dict) else None
+        if not href:
+            break
+        path, _, query = href.partition("?")
+        exchange, page = driver.list(dict(parse_qsl(query, keep_blank_values=True)) or None) \
+            if path.endswith("/credentials") else driver.list(None)
+        collected += page
+    driver.compare_collection(collected, driver.model.list(), exchange, "CRED-LIST-008")

@@ -1,0 +1,247 @@
+"""Hypothesis strategies for the suite: initiator names, CHAP secrets, addresses, bodies.
+
+Valid strategies stay inside the run's namespace (``prefix``) so a live run only ever
+touches what it created. ``invalid_`` strategies break one documented rule on purpose.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import string
+from typing import Any
+
+from hypothesis import strategies as st
+
+LABEL_CHARS = string.ascii_lowercase + string.digits
+IQN_STRING_CHARS = LABEL_CHARS + ".:-"
+HEX = "0123456789abcdef"
+
+
+# ---- initiator names -----------------------------------------------------------------------
+def iqn_names(prefix: str) -> st.SearchStrategy[str]:
+    """Valid IQNs under the run's prefix: ``<prefix>:<string>`` with a-z 0-9 . : - only."""
+    tail = st.text(IQN_STRING_CHARS, min_size=1, max_size=24).filter(
+        lambda s: s[0] not in ".:" and not s.endswith(":") and ".." not in s)
+    return tail.map(lambda s: f"{prefix}:{s}")
+
+
+def eui_names(eui_prefix: str) -> st.SearchStrategy[str]:
+    """Valid EUI names: ``eui.`` + 16 lowercase hex digits starting with the run's prefix."""
+    free = 16 - len(eui_prefix)
+    return st.text(HEX, min_size=free, max_size=free).map(lambda s: f"eui.{eui_prefix}{s}")
+
+
+def initiator_names(prefix: str, eui_prefix: str) -> st.SearchStrategy[str]:
+    """Valid initiator names of both forms."""
+    return st.one_of(iqn_names(prefix), eui_names(eui_prefix))
+
+
+def invalid_initiator_names(prefix: str) -> st.SearchStrategy[str]:
+    """Names that break one documented naming rule (codes 5373969 .. 5373997)."""
+    date_free = prefix.split(".", 2)[-1]  # the naming authority of the run's prefix
+    return st.sampled_from([
+        "iqn.",                                        # 5373969: empty qualifier
+        "iqx.2000-01.org.example:host",                # 5373970 / 5373997: bad prefix
+        f"iqn.2000-1.{date_free}:host",                # 5373971: bad date
+        f"iqn.20x0-01.{date_free}:host",               # 5373971
+        f"{prefix}:under_score",                       # 5373972: underscore
+        f"{prefix}:spa ce",                            # 5373972: space
+        "eui.0123456789abcde",                         # 5373977: 15 digits
+        "eui.0123456789abcdef0",                       # 5373977: 17 digits
+        "eui.0123456789abcdeg",                        # 5373978: not hex
+        "naa.600a098038303053",                        # 5373997: neither form
+        "host-without-prefix",                         # 5373997
+    ])
+
+
+# ---- CHAP ------------------------------------------------------------------------------------
+def chap_users() -> st.SearchStrategy[str]:
+    """CHAP user names of 1 to 128 bytes, mostly ASCII, sometimes with spaces or unicode."""
+    ascii_users = st.text(string.ascii_letters + string.digits + "._-@ ", min_size=1, max_size=32)
+    bounds = st.sampled_from(["u", "U" * 128])
+    unicode_users = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")),
+                            min_size=1, max_size=20).filter(lambda s: len(s.encode()) <= 128)
+    return st.one_of(ascii_users, bounds, unicode_users)
+
+
+def plain_secrets() -> st.SearchStrategy[str]:
+    """Plain CHAP passwords (1 to 512 bytes) that are not in the 0x form."""
+    ascii_secret = st.text(string.ascii_letters + string.digits + " !#$%&*+,-./:;=?@_~",
+                           min_size=1, max_size=40)
+    unicode_secret = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")),
+                             min_size=1, max_size=24).filter(lambda s: len(s.encode()) <= 512)
+    bounds = st.sampled_from(["p", "P" * 512])
+    return st.one_of(ascii_secret, unicode_secret, bounds).filter(lambda s: s[:2] not in ("0x", "0X"))
+
+
+def hex_secrets() -> st.SearchStrategy[str]:
+    """Hex CHAP passwords: 0x or 0X and an even number of hex digits, either case."""
+    digits = st.lists(st.sampled_from("0123456789abcdefABCDEF"), min_size=2, max_size=64).map("".join)
+    even = digits.map(lambda d: d if len(d) % 2 == 0 else d[:-1])
+    return st.tuples(st.sampled_from(["0x", "0X"]), even).map("".join)
+
+
+def chap_secrets() -> st.SearchStrategy[str]:
+    """Valid CHAP passwords, plain or hex."""
+    return st.one_of(plain_secrets(), hex_secrets())
+
+
+def invalid_hex_secrets() -> st.SearchStrategy[str]:
+    """0x passwords with an odd number of digits or a non-hex digit (code 5374145)."""
+    odd = st.text("0123456789abcdef", min_size=1, max_size=15).map(
+        lambda d: d if len(d) % 2 else d + "a")
+    non_hex = st.text("0123456789abcdef", max_size=6).map(lambda d: d + "zz")
+    return st.tuples(st.sampled_from(["0x", "0X"]), st.one_of(odd, non_hex)).map("".join)
+
+
+@st.composite
+def chap_bodies(draw: st.DrawFn, *, outbound: bool | None = None) -> dict[str, Any]:
+    """A valid ``chap`` object: inbound user+password, optionally a distinct outbound pair."""
+    inbound_secret = draw(chap_secrets())
+    body: dict[str, Any] = {"inbound": {"user": draw(chap_users()), "password": inbound_secret}}
+    if outbound if outbound is not None else draw(st.booleans()):
+        secret = draw(chap_secrets().filter(lambda s: s.lower() != inbound_secret.lower()))
+        body["outbound"] = {"user": draw(chap_users()), "password": secret}
+    return body
+
+
+# ---- addresses -------------------------------------------------------------------------------
+def ipv4_addresses() -> st.SearchStrategy[ipaddress.IPv4Address]:
+    """IPv4 addresses from documentation-like ranges."""
+    return st.ip_addresses(v=4)
+
+
+def ipv6_addresses() -> st.SearchStrategy[ipaddress.IPv6Address]:
+    """IPv6 addresses."""
+    return st.ip_addresses(v=6)
+
+
+@st.composite
+def address_ranges(draw: st.DrawFn) -> dict[str, str]:
+    """A valid range (start <= end, one family); sometimes a single address."""
+    addresses = ipv4_addresses() if draw(st.booleans()) else ipv6_addresses()
+    a, b = draw(addresses), draw(addresses)
+    start, end = min(a, b), max(a, b)
+    if draw(st.integers(0, 4)) == 0:
+        end = start
+    return {"start": str(start), "end": str(end)}
+
+
+@st.composite
+def address_masks(draw: st.DrawFn) -> dict[str, str]:
+    """A valid mask: a network address with a length, or an IPv4 dotted mask; IPv6 may omit it."""
+    if draw(st.booleans()):
+        length = draw(st.integers(1, 32))
+        network = ipaddress.ip_network(f"{draw(ipv4_addresses())}/{length}", strict=False)
+        dotted = draw(st.booleans())
+        return {"address": str(network.network_address),
+                "netmask": str(network.netmask) if dotted else str(length)}
+    length = draw(st.integers(1, 127))
+    network = ipaddress.ip_network(f"{draw(ipv6_addresses())}/{length}", strict=False)
+    if length == 64 and draw(st.booleans()):
+        return {"address": str(network.network_address)}
+    return {"address": str(network.network_address), "netmask": str(length)}
+
+
+@st.composite
+def initiator_addresses(draw: st.DrawFn, *, both_lists: bool = False) -> dict[str, Any]:
+    """A valid ``initiator_address`` object with a few ranges and masks."""
+    body: dict[str, Any] = {}
+    if both_lists or draw(st.booleans()):
+        body["ranges"] = draw(st.lists(address_ranges(), max_size=3))
+    if both_lists or draw(st.booleans()) or not body:
+        body["masks"] = draw(st.lists(address_masks(), max_size=3))
+    return body
+
+
+@st.composite
+def invalid_address_entries(draw: st.DrawFn) -> dict[str, Any]:
+    """An ``initiator_address`` with one documented mistake."""
+    kind = draw(st.sampled_from(["reversed", "mixed", "v6-mask-0", "v6-mask-128", "bad-ip", "bad-mask"]))
+    if kind == "reversed":
+        a, b = sorted({draw(ipv4_addresses()), draw(ipv4_addresses())} | {ipaddress.IPv4Address(1)})[:2]
+        return {"ranges": [{"start": str(b), "end": str(a)}]}
+    if kind == "mixed":
+        return {"ranges": [{"start": str(draw(ipv4_addresses())), "end": str(draw(ipv6_addresses()))}]}
+    if kind.startswith("v6-mask"):
+        return {"masks": [{"address": "fd00::", "netmask": kind.rsplit("-", 1)[1]}]}
+    if kind == "bad-ip":
+        return {"ranges": [{"start": "10.0.0.300", "end": "10.0.1.1"}]}
+    return {"masks": [{"address": "10.1.0.0", "netmask": "255.0.255.0"}]}
+
+
+# ---- whole bodies ----------------------------------------------------------------------------
+AUTH_SPELLINGS = {"chap": ["chap", "CHAP", "Chap"], "none": ["none", "NONE"], "deny": ["deny", "Deny"]}
+
+
+@st.composite
+def auth_types(draw: st.DrawFn, kind: str | None = None) -> tuple[str, str]:
+    """(canonical type, spelling sent): types are accepted in any case (CRED-AUTH-001)."""
+    kind = kind or draw(st.sampled_from(sorted(AUTH_SPELLINGS)))
+    return kind, draw(st.sampled_from(AUTH_SPELLINGS[kind]))
+
+
+@st.composite
+def credential_settings(draw: st.DrawFn) -> dict[str, Any]:
+    """Authentication and address settings for a POST body, valid or invalid on purpose."""
+    kind, spelling = draw(auth_types())
+    body: dict[str, Any] = {"authentication_type": spelling}
+    if kind == "chap":
+        body["chap"] = draw(chap_bodies())
+    if draw(st.integers(0, 2)) == 0:
+        body["initiator_address"] = draw(initiator_addresses())
+    mistake = draw(st.sampled_from([None] * 6 + ["chap-on-none", "no-inbound", "outbound-no-password",
+                                                "same-passwords", "odd-hex", "bad-address",
+                                                "bad-type"]))
+    return _break(draw, body, mistake)
+
+
+def _break(draw: st.DrawFn, body: dict[str, Any], mistake: str | None) -> dict[str, Any]:
+    """Apply one documented mistake to a valid body."""
+    if mistake is None:
+        return body
+    if mistake == "chap-on-none":
+        body["authentication_type"] = draw(st.sampled_from(["none", "deny"]))
+        body["chap"] = draw(chap_bodies(outbound=False))
+    elif mistake == "bad-type":
+        body["authentication_type"] = draw(st.sampled_from(["kerberos", "chapx", ""]))
+    elif mistake == "bad-address":
+        body["initiator_address"] = draw(invalid_address_entries())
+    else:
+        body["authentication_type"] = "chap"
+        chap = draw(chap_bodies(outbound=True))
+        if mistake == "no-inbound":
+            del chap["inbound"][draw(st.sampled_from(["user", "password"]))]
+        elif mistake == "outbound-no-password":
+            del chap["outbound"]["password"]
+        elif mistake == "same-passwords":
+            chap["outbound"]["password"] = chap["inbound"]["password"]
+        elif mistake == "odd-hex":
+            chap[draw(st.sampled_from(["inbound", "outbound"]))]["password"] = draw(invalid_hex_secrets())
+        body["chap"] = chap
+    return body
+
+
+@st.composite
+def patch_bodies(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, str]]:
+    """A PATCH body and its query flags: type, CHAP and address changes, valid or not."""
+    kind = draw(st.sampled_from(["type", "chap", "addresses", "addresses", "mixed"]))
+    params: dict[str, str] = {}
+    body: dict[str, Any] = {}
+    if kind in ("type", "mixed"):
+        canonical, spelling = draw(auth_types())
+        body["authentication_type"] = spelling
+        if canonical == "chap":
+            body["chap"] = draw(chap_bodies())
+    if kind == "chap":
+        body["authentication_type"] = draw(st.sampled_from(AUTH_SPELLINGS["chap"]))
+        body["chap"] = draw(chap_bodies())
+    if kind in ("addresses", "mixed"):
+        mode = draw(st.sampled_from(["replace", "add", "remove"]))
+        body["initiator_address"] = draw(initiator_addresses(both_lists=mode == "replace"))
+        if mode != "replace":
+            params[f"{mode}_initiator_addresses"] = draw(st.sampled_from(["true", "True"]))
+    mistake = draw(st.sampled_from([None] * 5 + ["chap-on-none", "no-inbound", "odd-hex", "bad-address"]))
+    if mistake is not None:
+        body = _break(draw, body, mistake)
+    return body, params
