@@ -1,0 +1,176 @@
+"""Command line: ``python -m emulator`` (also installed as ``ontap-emulator``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+from typing import Any
+
+from emulator.app import Settings
+from emulator.defects import DEFECTS, Defects, UnknownDefect
+from emulator.state import SvmSeed, default_seed, seed_uuid
+
+DEFAULT_ADMIN = ("admin", "netapp1!")
+DEFAULT_READONLY = ("readonly", "readonly1!")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+                   r"[0-9a-fA-F]{12}\Z")
+_VERSION = re.compile(r"\d+\.\d+\.\d+\Z")
+
+HELP_EPILOG = f"""\
+users (HTTP basic auth on every path):
+  admin      {DEFAULT_ADMIN[0]} / {DEFAULT_ADMIN[1]}  (env ONTAP_USERNAME / ONTAP_PASSWORD override)
+  read-only  {DEFAULT_READONLY[0]} / {DEFAULT_READONLY[1]}  (env ONTAP_READONLY_USERNAME /
+             ONTAP_READONLY_PASSWORD override); writes answer 403
+
+control endpoints (same auth): POST /_emulator/reset, GET /_emulator/health
+default seed: svm1 and svm2 with the iSCSI service, svm3 without
+"""
+
+
+class SeedError(ValueError):
+    """A --seed file that cannot be used."""
+
+
+def load_seed(path: str) -> list[SvmSeed]:
+    """JSON list of {"name", "uuid"?, "iscsi": bool}."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError) as exc:
+        raise SeedError(f"cannot read seed file {path}: {exc}") from None
+    if not isinstance(data, list) or not data:
+        raise SeedError(f"seed file {path}: expected a non-empty JSON list of SVMs")
+    seeds: list[SvmSeed] = []
+    for i, item in enumerate(data):
+        if not isinstance(item, dict) or set(item) - {"name", "uuid", "iscsi"}:
+            raise SeedError(f"seed file {path}: entry {i} must be an object with name, "
+                            "uuid (optional) and iscsi")
+        name, uuid, iscsi = item.get("name"), item.get("uuid"), item.get("iscsi")
+        if not isinstance(name, str) or not name.strip():
+            raise SeedError(f"seed file {path}: entry {i} needs a non-empty string name")
+        if not isinstance(iscsi, bool):
+            raise SeedError(f"seed file {path}: entry {i} needs iscsi true or false")
+        if uuid is None:
+            uuid = seed_uuid(name)
+        if not isinstance(uuid, str) or not _UUID.match(uuid):
+            raise SeedError(f"seed file {path}: entry {i} has an invalid uuid")
+        seeds.append(SvmSeed(name, uuid.lower(), iscsi))
+    if len({s.name for s in seeds}) != len(seeds) or len({s.uuid for s in seeds}) != len(seeds):
+        raise SeedError(f"seed file {path}: SVM names and UUIDs must be unique")
+    return seeds
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m emulator",
+        description="ONTAP iSCSI credentials REST API emulator (ONTAP 9.10.1 document).",
+        epilog=HELP_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8080,
+                   help="port to bind; 0 picks a free one (default: 8080)")
+    p.add_argument("--ready-file", metavar="PATH",
+                   help='once serving, atomically write {"url", "ca_file", "pid"} here')
+    p.add_argument("--seed", metavar="FILE",
+                   help='JSON list of SVMs: [{"name": "svm1", "uuid": "...", "iscsi": true}]')
+    p.add_argument("--tls", action="store_true",
+                   help="serve HTTPS with a CA and certificate generated at start")
+    p.add_argument("--ca-file-dir", metavar="DIR",
+                   help="where --tls writes ca.pem (default: a new temp dir)")
+    p.add_argument("--defect", action="append", default=[], metavar="NAME",
+                   help="switch on a named deviation (repeatable); see --list-defects")
+    p.add_argument("--list-defects", action="store_true",
+                   help="list the named defects and exit (with --json: as JSON)")
+    p.add_argument("--json", action="store_true", help="with --list-defects: print JSON")
+    p.add_argument("--ontap-version", default="9.10.1", metavar="X.Y.Z",
+                   help="version reported by /api/cluster (default: 9.10.1)")
+    return p
+
+
+def _print_defects(as_json: bool) -> None:
+    if as_json:
+        print(json.dumps([{"name": d.name, "rule": d.rule, "description": d.description}
+                          for d in DEFECTS], indent=2))
+        return
+    width = max(len(d.name) for d in DEFECTS)
+    print(f"{'NAME':<{width}}  {'RULE':<14}  DESCRIPTION")
+    for d in DEFECTS:
+        print(f"{d.name:<{width}}  {d.rule:<14}  {d.description}")
+
+
+def _user(env_user: str, env_password: str, default: tuple[str, str]) -> tuple[tuple[str, str],
+                                                                             str]:
+    """The account and how to print it: never a password that came from the environment."""
+    name = os.environ.get(env_user) or default[0]
+    password = os.environ.get(env_password)
+    if password:
+        return (name, password), f"{name} / (from {env_password})"
+    return (name, default[1]), f"{name} / {default[1]}"
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.list_defects:
+        _print_defects(args.json)
+        return 0
+    try:
+        defects = Defects(args.defect)
+    except UnknownDefect as exc:
+        return _fail(str(exc))
+    if not _VERSION.match(args.ontap_version):
+        return _fail(f"--ontap-version must look like 9.10.1, not {args.ontap_version!r}")
+    if not 0 <= args.port <= 65535:
+        return _fail("--port must be within 0..65535")
+    try:
+        seed = load_seed(args.seed) if args.seed else default_seed()
+    except SeedError as exc:
+        return _fail(str(exc))
+    admin, admin_shown = _user("ONTAP_USERNAME", "ONTAP_PASSWORD", DEFAULT_ADMIN)
+    readonly, ro_shown = _user("ONTAP_READONLY_USERNAME", "ONTAP_READONLY_PASSWORD",
+                               DEFAULT_READONLY)
+    settings = Settings(admin=admin, readonly=readonly, ontap_version=args.ontap_version,
+                        defects=defects)
+
+    from emulator.server import EmulatorServer, write_ready  # heavy imports after arg checks
+
+    tls = None
+    if args.tls:
+        from emulator import tls as tls_module
+        tls = tls_module.generate(args.host, args.ca_file_dir)
+    try:
+        server = EmulatorServer(host=args.host, port=args.port, seed=seed, settings=settings,
+                                tls=tls)
+    except OSError as exc:
+        return _fail(f"cannot bind {args.host}:{args.port}: {exc.strerror or exc}")
+    info: dict[str, Any] = {"url": server.base_url,
+                            "ca_file": str(tls.ca_file) if tls else None, "pid": os.getpid()}
+
+    def ready() -> None:
+        print(f"ONTAP emulator (ONTAP {args.ontap_version}) serving {server.base_url}",
+              flush=True)
+        print(f"  admin user:     {admin_shown}", flush=True)
+        print(f"  read-only user: {ro_shown}", flush=True)
+        if tls:
+            print(f"  CA file:        {tls.ca_file}", flush=True)
+        if defects.names:
+            print(f"  defects on:     {', '.join(defects.names)}", flush=True)
+        if args.host not in ("127.0.0.1", "::1", "localhost"):
+            print("  warning: bound beyond loopback", flush=True)
+        if args.ready_file:
+            write_ready(args.ready_file, info)
+
+    server.server.on_started = ready
+    server.run()
+    print("ONTAP emulator stopped", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,301 @@
+"""HTTP layer (Starlette): routing, basic auth, body parsing and ONTAP-shaped responses.
+
+Behaviour lives in :mod:`emulator.state`; this module only translates HTTP to calls on the
+backend and the results back to ONTAP's JSON (HAL links, error envelope, status codes).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from emulator import errors, query, render
+from emulator.defects import Defects
+from emulator.errors import OntapError
+from emulator.state import Backend, Credential, Svm
+
+MAX_BODY = 1024 * 1024
+READ_METHODS = {"GET", "HEAD", "OPTIONS"}
+HAL = "application/hal+json"
+EXTRA_HEADERS = {"cache-control": "no-cache,no-store,must-revalidate",
+                 "x-content-type-options": "nosniff"}
+
+
+@dataclass
+class Settings:
+    admin: tuple[str, str] = ("admin", "netapp1!")
+    readonly: tuple[str, str] = ("readonly", "readonly1!")
+    ontap_version: str = "9.10.1"
+    cluster_name: str = "ontap-emulator"
+    cluster_uuid: str = "8b5d0c6e-6d6f-5b8a-9e0f-0e6d1a2b3c4d"
+    defects: Defects = field(default_factory=Defects)
+
+
+def ontap_json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(json.dumps(body), status_code=status, media_type=HAL,
+                    headers={**EXTRA_HEADERS, **(headers or {})})
+
+
+def error_response(exc: OntapError, defects: Defects,
+                   headers: dict[str, str] | None = None) -> Response:
+    as_int = "error-code-integer" in defects and exc.error_code.isdigit()
+    return ontap_json(exc.envelope(code_as_int=as_int), exc.http_status, headers)
+
+
+class AuthMiddleware:
+    """Basic auth on every path (401); the read-only user may not write (403)."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        user = self._user(scope)
+        response = None
+        if user is None:
+            response = error_response(errors.unauthenticated(), self.settings.defects,
+                                      {"www-authenticate": 'Basic realm="ONTAP emulator"'})
+        elif user == "readonly" and scope["method"] not in READ_METHODS:
+            response = error_response(errors.forbidden(), self.settings.defects)
+        if response is not None:
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+    def _user(self, scope: Scope) -> str | None:
+        header = next((v for k, v in scope["headers"] if k == b"authorization"), b"")
+        scheme, _, token = header.partition(b" ")
+        if scheme.lower() != b"basic":
+            return None
+        try:
+            name, sep, password = base64.b64decode(token.strip(), validate=True).partition(b":")
+        except (binascii.Error, ValueError):
+            return None
+        if not sep:
+            return None
+        for role, (want_user, want_password) in (("admin", self.settings.admin),
+                                                 ("readonly", self.settings.readonly)):
+            ok_user = hmac.compare_digest(name, want_user.encode("utf-8"))
+            ok_password = hmac.compare_digest(password, want_password.encode("utf-8"))
+            if ok_user and ok_password:
+                return role
+        return None
+
+
+def _params(request: Request) -> dict[str, str]:
+    """Decoded query parameters; a repeated name keeps its last value (as NetApp's client)."""
+    return dict(request.query_params.multi_items())
+
+
+async def _body(request: Request, *, optional: bool = False) -> Any:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        raise errors.too_large()
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise errors.too_large()
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    if not raw.strip():
+        if optional:
+            return {}
+        raise errors.invalid("body", "A JSON object body is required.")
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except (ValueError, RecursionError, UnicodeDecodeError):
+        raise errors.invalid("body", "The request body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise errors.invalid("body", "The request body must be a JSON object.")
+    return body
+
+
+def build_app(backend: Backend, settings: Settings) -> Starlette:
+    """The Starlette application: every route of the emulator, behind basic auth."""
+    defects = settings.defects
+
+    def full(cred: Credential, svms: dict[str, Svm]) -> dict[str, Any]:
+        return render.credential(cred, svms[cred.svm_uuid], defects)
+
+    async def cluster(request: Request) -> Response:
+        query.only(_params(request), {"fields", "return_timeout", "pretty"})
+        parts = [*settings.ontap_version.split("."), "0", "0", "0"][:3]
+        numbers = [int(p) if p.isdigit() else 0 for p in parts]
+        return ontap_json({
+            "name": settings.cluster_name, "uuid": settings.cluster_uuid,
+            "version": {"full": f"NetApp Release {settings.ontap_version}: ONTAP emulator",
+                        "generation": numbers[0], "major": numbers[1], "minor": numbers[2]},
+            "_links": render.link("/api/cluster")})
+
+    async def svm_collection(request: Request) -> Response:
+        svms, _ = backend.snapshot()
+        records = [render.svm_record(s) for s in sorted(svms, key=lambda s: s.name)]
+        return ontap_json(query.collection(records, _params(request), query.SVM_SCHEMA, "svms",
+                                           render.SVMS, request.url.query, Defects()))
+
+    async def svm_instance(request: Request) -> Response:
+        params = _params(request)
+        query.only(params, {"fields", "return_timeout", "pretty"})
+        svm = backend.svm(request.path_params["uuid"])
+        if svm is None:
+            raise errors.entry_missing("uuid")
+        return ontap_json(_shape(render.svm_record(svm), params, query.SVM_SCHEMA, "svms"))
+
+    async def service_collection(request: Request) -> Response:
+        if request.method == "POST":
+            params = _params(request)
+            query.only(params, {"return_records", "return_timeout"})
+            query.check_timeout(params)
+            svm = backend.create_service(await _body(request))
+            headers = {"location": f"{render.SERVICES}/{svm.uuid}"}
+            if query.parse_bool(params.get("return_records", "false"), "return_records"):
+                return ontap_json({"num_records": 1, "records": [render.service(svm)]}, 201,
+                                  headers)
+            return ontap_json({}, 201, headers)
+        svms, _ = backend.snapshot()
+        records = [render.service(s) for s in sorted(svms, key=lambda s: s.name) if s.iscsi]
+        return ontap_json(query.collection(records, _params(request), query.SERVICE_SCHEMA,
+                                           "services", render.SERVICES, request.url.query,
+                                           Defects()))
+
+    async def service_instance(request: Request) -> Response:
+        params = _params(request)
+        svm_uuid = request.path_params["svm_uuid"]
+        if request.method == "DELETE":
+            query.only(params, {"return_timeout"})
+            await _body(request, optional=True)
+            backend.delete_service(svm_uuid)
+            return ontap_json({})
+        query.only(params, {"fields", "return_timeout", "pretty"})
+        svm = backend.svm(svm_uuid)
+        if svm is None or not svm.iscsi:
+            raise errors.entry_missing("svm.uuid")
+        return ontap_json(_shape(render.service(svm), params, query.SERVICE_SCHEMA, "services"))
+
+    async def credential_collection(request: Request) -> Response:
+        params = _params(request)
+        if request.method == "POST":
+            query.only(params, {"return_records", "return_timeout"})
+            query.check_timeout(params)
+            want = query.parse_bool(params.get("return_records", "false"), "return_records")
+            cred = backend.create(await _body(request))
+            status = 200 if "post-200" in defects else 201
+            headers = {} if "no-location" in defects else {"location": render.location(cred)}
+            body: dict[str, Any] = {}
+            if want and "post-ignores-return-records" not in defects:
+                svm = backend.svm(cred.svm_uuid)
+                assert svm is not None
+                body = {"num_records": 1,
+                        "records": [render.credential(cred, svm, defects)]}
+            return ontap_json(body, status, headers)
+        svms, creds = backend.snapshot()
+        by_uuid = {s.uuid: s for s in svms}
+        creds.sort(key=lambda c: (by_uuid[c.svm_uuid].name, c.initiator))
+        records = [full(c, by_uuid) for c in creds]
+        return ontap_json(query.collection(records, params, query.CREDENTIALS_SCHEMA,
+                                           "credentials", render.CREDENTIALS, request.url.query,
+                                           defects))
+
+    async def credential_instance(request: Request) -> Response:
+        params = _params(request)
+        svm_uuid = request.path_params["svm_uuid"]
+        initiator = request.path_params["initiator"]
+        if request.method == "PATCH":
+            query.only(params, {"add_initiator_addresses", "remove_initiator_addresses",
+                                "return_timeout", "return_records"})
+            query.check_timeout(params)
+            add = query.parse_bool(params.get("add_initiator_addresses", "false"),
+                                   "add_initiator_addresses")
+            remove = query.parse_bool(params.get("remove_initiator_addresses", "false"),
+                                      "remove_initiator_addresses")
+            backend.patch(svm_uuid, initiator, await _body(request), add, remove)
+            return ontap_json({})
+        if request.method == "DELETE":
+            query.only(params, {"return_timeout", "return_records"})
+            query.check_timeout(params)
+            body = await _body(request, optional=True)
+            if body:
+                raise OntapError(400, "262198", "A request body is not allowed on GET, HEAD, "
+                                 "and DELETE.", "body")
+            backend.delete(svm_uuid, initiator)
+            return ontap_json({})
+        query.only(params, {"fields", "return_timeout", "pretty"})
+        query.check_timeout(params)
+        cred = backend.get(svm_uuid, initiator)
+        if cred is None:
+            if "missing-get-200" in defects:
+                return ontap_json({})
+            target = "initiator" if backend.svm(svm_uuid) else "svm.uuid"
+            raise errors.entry_missing(target)
+        svm = backend.svm(cred.svm_uuid)
+        assert svm is not None
+        record = render.credential(cred, svm, defects)
+        if "fields-ignored" in defects:
+            return ontap_json(record)
+        return ontap_json(_shape(record, params, query.CREDENTIALS_SCHEMA, "credentials"))
+
+    async def health(request: Request) -> Response:
+        return ontap_json({"status": "ok", "defects": defects.as_list(),
+                           "ontap_version": settings.ontap_version})
+
+    async def reset(request: Request) -> Response:
+        backend.reset()
+        return ontap_json({"status": "reset"})
+
+    async def on_ontap_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, OntapError)
+        return error_response(exc, defects)
+
+    async def on_http_error(request: Request, exc: Exception) -> Response:
+        status = exc.status_code if isinstance(exc, HTTPException) else 500
+        if status == 405:
+            return error_response(errors.method_not_allowed(), defects)
+        if status == 404:
+            return error_response(errors.api_not_found(), defects)
+        return error_response(OntapError(status, "2", "The request could not be processed."),
+                              defects)
+
+    async def on_crash(request: Request, exc: Exception) -> Response:
+        # A bug, not a client error: answer in the envelope and never show a traceback.
+        return error_response(OntapError(500, "1", "Internal emulator error."), defects)
+
+    api = "/api/protocols/san/iscsi"
+    routes = [
+        Route("/api/cluster", cluster, methods=["GET"]),
+        Route("/api/svm/svms", svm_collection, methods=["GET"]),
+        Route("/api/svm/svms/{uuid}", svm_instance, methods=["GET"]),
+        Route(f"{api}/services", service_collection, methods=["GET", "POST"]),
+        Route(f"{api}/services/{{svm_uuid}}", service_instance, methods=["GET", "DELETE"]),
+        Route(f"{api}/credentials", credential_collection, methods=["GET", "POST"]),
+        Route(f"{api}/credentials/{{svm_uuid}}/{{initiator}}", credential_instance,
+              methods=["GET", "PATCH", "DELETE"]),
+        Route("/_emulator/health", health, methods=["GET"]),
+        Route("/_emulator/reset", reset, methods=["POST"]),
+    ]
+    app = Starlette(routes=routes, exception_handlers={
+        OntapError: on_ontap_error, HTTPException: on_http_error, Exception: on_crash})
+    app.router.redirect_slashes = False
+    app.add_middleware(AuthMiddleware, settings=settings)
+    return app
+
+
+def _shape(record: dict[str, Any], params: dict[str, str], schema: query.Schema,
+           kind: str) -> dict[str, Any]:
+    """An instance GET returns every field unless ``fields`` narrows it."""
+    selection = query.parse_fields(params.get("fields"), schema, kind)
+    return record if selection is None else query.project(record, selection)

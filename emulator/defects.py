@@ -1,0 +1,143 @@
+"""Named, opt-in deviations: each breaks exactly one rule so the suite can prove it has teeth.
+
+Rule IDs are copied as plain strings from the project's rule catalog; the emulator never
+imports the catalog (it must stay an independent reading of the document).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Defect:
+    name: str
+    rule: str
+    description: str
+
+
+DEFECTS: tuple[Defect, ...] = (
+    # --- secrets --------------------------------------------------------------------------
+    Defect("leak-password-in-get", "CRED-CHAP-008",
+           "GET (instance and collection) returns the CHAP passwords"),
+    Defect("echo-password-in-error", "CRED-CHAP-008",
+           "CHAP validation error messages quote the offending password"),
+    # --- CHAP validation ------------------------------------------------------------------
+    Defect("chap-without-inbound", "CRED-CHAP-001",
+           "authentication_type chap is accepted without inbound user and password"),
+    Defect("outbound-user-without-password", "CRED-CHAP-002",
+           "an outbound CHAP user without an outbound password is accepted"),
+    Defect("equal-chap-passwords", "CRED-CHAP-003",
+           "equal inbound and outbound CHAP passwords are accepted"),
+    Defect("odd-hex-password", "CRED-CHAP-004",
+           "a 0x password with an odd number of hex digits is accepted"),
+    Defect("chap-with-none-or-deny", "CRED-CHAP-005",
+           "CHAP properties are accepted (and ignored) with authentication type none or deny"),
+    Defect("long-chap-user", "CRED-CHAP-006",
+           "CHAP user names longer than 128 bytes are accepted"),
+    Defect("hide-chap-users", "CRED-CHAP-009",
+           "GET omits the CHAP user names that were set"),
+    # --- authentication type --------------------------------------------------------------
+    Defect("uppercase-auth-type", "CRED-AUTH-002",
+           "authentication_type is returned in uppercase"),
+    Defect("any-auth-type", "CRED-AUTH-003",
+           "an unknown authentication_type is accepted and stored"),
+    # --- initiator names ------------------------------------------------------------------
+    Defect("bad-iqn-date", "CRED-INIT-003",
+           "an IQN whose date field is not yyyy-mm is accepted"),
+    Defect("iqn-underscore", "CRED-INIT-004",
+           "underscores are accepted in the IQN naming authority and string"),
+    Defect("eui-any-length", "CRED-INIT-005",
+           "an EUI name with other than 16 hex digits is accepted"),
+    # --- addresses ------------------------------------------------------------------------
+    Defect("reversed-range", "CRED-ADDR-001",
+           "a range whose start is greater than its end is accepted"),
+    Defect("mixed-family-range", "CRED-ADDR-002",
+           "a range whose start and end are of different IP families is accepted"),
+    Defect("dotted-netmask-out", "CRED-ADDR-003",
+           "IPv4 netmasks are returned as dotted masks instead of lengths"),
+    Defect("ipv6-netmask-128", "CRED-ADDR-004",
+           "an IPv6 netmask of 128 (outside 1..127) is accepted"),
+    Defect("no-family-out", "CRED-ADDR-006",
+           "ranges and masks are returned without their family"),
+    Defect("patch-addresses-merge", "CRED-ADDR-007",
+           "PATCH initiator_address without flags merges instead of replacing"),
+    Defect("ignore-add-flag", "CRED-ADDR-008",
+           "add_initiator_addresses=true is ignored: the list is replaced"),
+    Defect("ignore-remove-flag", "CRED-ADDR-009",
+           "remove_initiator_addresses=true is ignored: the list is replaced"),
+    # --- default credential ---------------------------------------------------------------
+    Defect("default-starts-deny", "CRED-DEF-002",
+           "the default credential of a new iSCSI service starts as deny"),
+    Defect("delete-default", "CRED-DEF-004",
+           "the default credential can be deleted"),
+    Defect("default-takes-addresses", "CRED-DEF-005",
+           "the default credential accepts an initiator address list"),
+    # --- SVM scoping ----------------------------------------------------------------------
+    Defect("unknown-svm-wrong-code", "CRED-SVM-001",
+           "writes naming an unknown SVM UUID answer code 4 instead of 2621462"),
+    Defect("svm-name-uuid-mismatch", "CRED-SVM-002",
+           "svm.uuid and svm.name naming different SVMs are accepted (uuid wins)"),
+    Defect("no-service-check", "CRED-SVM-004",
+           "credentials can be created on an SVM without the iSCSI service"),
+    Defect("cross-svm-lookup", "CRED-SVM-005",
+           "a record is reachable through any SVM's UUID"),
+    # --- create / update / delete ---------------------------------------------------------
+    Defect("post-200", "CRED-POST-001", "POST answers 200 instead of 201"),
+    Defect("no-location", "CRED-POST-002", "POST answers without a Location header"),
+    Defect("duplicate-wrong-code", "CRED-POST-004",
+           "a duplicate POST answers 409 code 1 instead of 5374142"),
+    Defect("post-ignores-return-records", "CRED-POST-005",
+           "POST with return_records=true returns an empty body"),
+    Defect("patch-not-applied", "CRED-PATCH-001",
+           "PATCH answers 200 but changes nothing"),
+    Defect("delete-not-applied", "CRED-DEL-001",
+           "DELETE answers 200 but keeps the record"),
+    Defect("missing-wrong-code", "CRED-MISS-001",
+           "PATCH/DELETE of a missing credential answer code 4 instead of 5374895"),
+    Defect("missing-get-200", "CRED-MISS-002",
+           "GET of a missing record answers 200 with an empty object"),
+    # --- retrieval and query --------------------------------------------------------------
+    Defect("fields-ignored", "CRED-GET-002",
+           "the fields query parameter is ignored"),
+    Defect("num-records-off-by-one", "CRED-LIST-001",
+           "num_records is one more than the records returned"),
+    Defect("filter-ignored", "CRED-LIST-003",
+           "field filters on the collection are ignored"),
+    Defect("wildcard-literal", "CRED-LIST-004",
+           "query operators are ignored: every filter value is matched literally"),
+    Defect("max-records-ignored", "CRED-LIST-005",
+           "max_records is ignored: everything on one page, no next link"),
+    Defect("return-records-ignored", "CRED-LIST-006",
+           "return_records=false still returns the records"),
+    Defect("order-by-ignored", "CRED-LIST-007",
+           "order_by is accepted but the records are not sorted"),
+    # --- response form --------------------------------------------------------------------
+    Defect("error-code-integer", "CRED-ERR-001",
+           "error.code is a JSON integer instead of a string"),
+)
+
+BY_NAME: dict[str, Defect] = {d.name: d for d in DEFECTS}
+
+
+class UnknownDefect(ValueError):
+    """A --defect name that is not in the table."""
+
+
+class Defects:
+    """The set of defects switched on for one emulator."""
+
+    def __init__(self, names: list[str] | tuple[str, ...] = ()) -> None:
+        unknown = [n for n in names if n not in BY_NAME]
+        if unknown:
+            raise UnknownDefect(
+                f"unknown defect {unknown[0]!r}; see python -m emulator --list-defects")
+        self.names: tuple[str, ...] = tuple(dict.fromkeys(names))
+
+    def __contains__(self, name: str) -> bool:
+        if name not in BY_NAME:  # a typo in the emulator itself must not pass silently
+            raise KeyError(name)
+        return name in self.names
+
+    def as_list(self) -> list[str]:
+        return list(self.names)

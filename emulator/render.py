@@ -1,0 +1,87 @@
+"""Records as ONTAP answers them (HAL links, lowercase enums, netmask lengths, no passwords)."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+from urllib.parse import quote
+
+from emulator.defects import Defects
+from emulator.state import Credential, Svm
+from emulator.validation import Mask, Range, family
+
+CREDENTIALS = "/api/protocols/san/iscsi/credentials"
+SERVICES = "/api/protocols/san/iscsi/services"
+SVMS = "/api/svm/svms"
+
+
+def link(href: str) -> dict[str, Any]:
+    return {"self": {"href": href}}
+
+
+def svm_ref(svm: Svm) -> dict[str, Any]:
+    return {"uuid": svm.uuid, "name": svm.name, "_links": link(f"{SVMS}/{svm.uuid}")}
+
+
+def location(cred: Credential) -> str:
+    """The instance path with the initiator percent-encoded, as a Location header value."""
+    return f"{CREDENTIALS}/{cred.svm_uuid}/{quote(cred.initiator, safe='')}"
+
+
+def credential(cred: Credential, svm: Svm, defects: Defects) -> dict[str, Any]:
+    """The full record (what fields=* returns); passwords only under a leak defect."""
+    auth = cred.auth_type.upper() if "uppercase-auth-type" in defects else cred.auth_type
+    out: dict[str, Any] = {"svm": svm_ref(svm), "initiator": cred.initiator,
+                           "authentication_type": auth}
+    chap: dict[str, Any] = {}
+    for side, part in (("inbound", cred.inbound), ("outbound", cred.outbound)):
+        if part is None:
+            continue
+        shown: dict[str, Any] = {}
+        if part.user and "hide-chap-users" not in defects:
+            shown["user"] = part.user
+        if part.password and "leak-password-in-get" in defects:
+            shown["password"] = part.password
+        if shown:
+            chap[side] = shown
+    if chap:
+        out["chap"] = chap
+    addresses: dict[str, Any] = {}
+    if cred.ranges:
+        addresses["ranges"] = [_range(r, defects) for r in cred.ranges]
+    if cred.masks:
+        addresses["masks"] = [_mask(m, defects) for m in cred.masks]
+    if addresses:
+        out["initiator_address"] = addresses
+    # The document's own examples show the initiator unencoded in _links.self.
+    out["_links"] = link(f"{CREDENTIALS}/{cred.svm_uuid}/{cred.initiator}")
+    return out
+
+
+def _range(r: Range, defects: Defects) -> dict[str, Any]:
+    out = {"start": str(r.start), "end": str(r.end), "family": family(r.start)}
+    if "no-family-out" in defects:
+        del out["family"]
+    return out
+
+
+def _mask(m: Mask, defects: Defects) -> dict[str, Any]:
+    netmask = str(m.netmask)
+    if m.address.version == 4 and "dotted-netmask-out" in defects:
+        netmask = str(ipaddress.IPv4Network(f"0.0.0.0/{m.netmask}").netmask)
+    out = {"address": str(m.address), "netmask": netmask, "family": family(m.address)}
+    if "no-family-out" in defects:
+        del out["family"]
+    return out
+
+
+def service(svm: Svm) -> dict[str, Any]:
+    return {"svm": svm_ref(svm), "enabled": True,
+            "target": {"name": f"iqn.1992-08.com.netapp:sn.{svm.uuid.replace('-', '')}:vs",
+                       "alias": svm.name},
+            "_links": link(f"{SERVICES}/{svm.uuid}")}
+
+
+def svm_record(svm: Svm) -> dict[str, Any]:
+    return {"uuid": svm.uuid, "name": svm.name, "state": "running", "subtype": "default",
+            "_links": link(f"{SVMS}/{svm.uuid}")}

@@ -1,0 +1,343 @@
+"""In-memory cluster state and the behaviour of each credentials operation. No HTTP here.
+
+One re-entrant lock guards everything, and every change is built on a copy and swapped in,
+so a concurrent reader sees a record either before or after a change, never half of it.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import uuid as uuidlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from emulator import errors
+from emulator.defects import Defects
+from emulator.errors import OntapError
+from emulator.validation import (
+    Mask,
+    Range,
+    check_initiator,
+    check_keys,
+    check_password,
+    check_user,
+    opt_str,
+    parse_addresses,
+    parse_auth_type,
+    same_secret,
+)
+
+DEFAULT = "default"
+
+
+@dataclass(frozen=True)
+class SvmSeed:
+    name: str
+    uuid: str
+    iscsi: bool
+
+
+def default_seed() -> list[SvmSeed]:
+    """svm1 and svm2 with the iSCSI service, svm3 without; UUIDs derived from the names."""
+    return [SvmSeed(n, seed_uuid(n), n != "svm3") for n in ("svm1", "svm2", "svm3")]
+
+
+def seed_uuid(name: str) -> str:
+    return str(uuidlib.uuid5(uuidlib.NAMESPACE_DNS, f"{name}.svm.ontap-emulator.invalid"))
+
+
+@dataclass
+class Svm:
+    uuid: str
+    name: str
+    iscsi: bool
+
+
+@dataclass
+class Chap:
+    user: str | None = None
+    password: str | None = None
+
+
+@dataclass
+class Credential:
+    svm_uuid: str
+    initiator: str
+    auth_type: str
+    inbound: Chap | None = None
+    outbound: Chap | None = None
+    ranges: list[Range] = field(default_factory=list)
+    masks: list[Mask] = field(default_factory=list)
+
+
+class Backend:
+    """SVMs, iSCSI services and credentials, with the rules of the 9.10.1 document."""
+
+    def __init__(self, seed: list[SvmSeed], defects: Defects) -> None:
+        self.seed = list(seed)
+        self.defects = defects
+        self.lock = threading.RLock()
+        self.svms: dict[str, Svm] = {}
+        self.creds: dict[tuple[str, str], Credential] = {}
+        self.reset()
+
+    def reset(self) -> None:
+        """Back to the seed: SVMs, services and default credentials only."""
+        with self.lock:
+            self.svms = {s.uuid: Svm(s.uuid, s.name, s.iscsi) for s in self.seed}
+            self.creds = {}
+            for svm in self.svms.values():
+                if svm.iscsi:
+                    self._add_default(svm.uuid)
+
+    def _add_default(self, svm_uuid: str) -> None:
+        kind = "deny" if "default-starts-deny" in self.defects else "none"
+        self.creds[(svm_uuid, DEFAULT)] = Credential(svm_uuid, DEFAULT, kind)
+
+    # --- reads --------------------------------------------------------------------------
+    def snapshot(self) -> tuple[list[Svm], list[Credential]]:
+        with self.lock:
+            return (copy.deepcopy(list(self.svms.values())),
+                    copy.deepcopy(list(self.creds.values())))
+
+    def svm(self, svm_uuid: str) -> Svm | None:
+        with self.lock:
+            found = self.svms.get(svm_uuid)
+            return copy.deepcopy(found) if found else None
+
+    def get(self, svm_uuid: str, initiator: str) -> Credential | None:
+        with self.lock:
+            found = self._lookup(svm_uuid, initiator)
+            return copy.deepcopy(found) if found else None
+
+    def _lookup(self, svm_uuid: str, initiator: str) -> Credential | None:
+        found = self.creds.get((svm_uuid, initiator))
+        if found is None and "cross-svm-lookup" in self.defects:
+            found = next((c for c in self.creds.values() if c.initiator == initiator), None)
+        return found
+
+    # --- services -----------------------------------------------------------------------
+    def create_service(self, body: Any) -> Svm:
+        check_keys(body, {"svm", "enabled", "target", "_links"}, "")
+        with self.lock:
+            svm = self._resolve_svm(body.get("svm"))
+            if svm.iscsi:
+                raise OntapError(409, "1", f'The iSCSI service already exists on SVM '
+                                 f'"{svm.name}".', "svm")
+            svm.iscsi = True
+            self._add_default(svm.uuid)
+            return copy.deepcopy(svm)
+
+    def delete_service(self, svm_uuid: str) -> None:
+        with self.lock:
+            svm = self.svms.get(svm_uuid)
+            if svm is None or not svm.iscsi:
+                raise errors.entry_missing("svm.uuid")
+            svm.iscsi = False
+            for key in [k for k in self.creds if k[0] == svm_uuid]:
+                del self.creds[key]
+
+    # --- SVM references -----------------------------------------------------------------
+    def _unknown_svm(self, target: str, value: str) -> OntapError:
+        if "unknown-svm-wrong-code" in self.defects:
+            return errors.entry_missing(target)
+        return OntapError(404, "2621462", f'An SVM with the specified {target.split(".")[-1]} '
+                          f'"{errors.show(value)}" does not exist.', target)
+
+    def _resolve_svm(self, ref: Any) -> Svm:
+        """CRED-SVM-001..003: svm.uuid and/or svm.name name one existing SVM."""
+        if ref is None:
+            raise OntapError(400, "2621707", "No SVM was specified. Either svm.name or "
+                             "svm.uuid must be supplied.", "svm")
+        check_keys(ref, {"uuid", "name", "_links"}, "svm")
+        uuid, name = opt_str(ref, "uuid", "svm.uuid"), opt_str(ref, "name", "svm.name")
+        if uuid is None and name is None:
+            raise OntapError(400, "2621707", "No SVM was specified. Either svm.name or "
+                             "svm.uuid must be supplied.", "svm")
+        by_uuid = self.svms.get(uuid) if uuid is not None else None
+        if uuid is not None and by_uuid is None:
+            raise self._unknown_svm("svm.uuid", uuid)
+        by_name = next((s for s in self.svms.values() if s.name == name), None)
+        if name is not None and by_name is None and by_uuid is None:
+            raise self._unknown_svm("svm.name", name)
+        mismatch = by_uuid is not None and name is not None and by_uuid.name != name
+        if mismatch and "svm-name-uuid-mismatch" not in self.defects:
+            raise OntapError(400, "2621706", "Both the SVM UUID and SVM name were "
+                                 "supplied, but they do not refer to the same SVM.", "svm")
+        svm = by_uuid or by_name
+        assert svm is not None
+        return svm
+
+    def _svm_from_path(self, svm_uuid: str) -> Svm:
+        svm = self.svms.get(svm_uuid)
+        if svm is None:
+            raise self._unknown_svm("svm.uuid", svm_uuid)
+        return svm
+
+    def _existing(self, svm: Svm, initiator: str) -> Credential:
+        found = self._lookup(svm.uuid, initiator)
+        if found is None:
+            if "missing-wrong-code" in self.defects:
+                raise errors.entry_missing("initiator")
+            raise OntapError(404, "5374895", "The iSCSI security credential does not exist on "
+                             "the specified SVM.", "initiator")
+        return found
+
+    # --- credentials --------------------------------------------------------------------
+    def create(self, body: Any) -> Credential:
+        check_keys(body, {"svm", "initiator", "authentication_type", "chap",
+                          "initiator_address", "_links"}, "")
+        initiator = opt_str(body, "initiator", "initiator")
+        if initiator is None:
+            raise errors.missing("initiator")
+        if body.get("authentication_type") is None:
+            raise errors.missing("authentication_type")
+        with self.lock:
+            svm = self._resolve_svm(body.get("svm"))
+            if not svm.iscsi and "no-service-check" not in self.defects:  # CRED-SVM-004
+                raise OntapError(400, "5374078", "The iSCSI service does not exist.", "svm")
+            check_initiator(initiator, self.defects)
+            if (svm.uuid, initiator) in self.creds:  # CRED-POST-004
+                if "duplicate-wrong-code" in self.defects:
+                    raise OntapError(409, "1", "duplicate entry", "initiator")
+                raise OntapError(409, "5374142", "An iSCSI security credential already exists "
+                                 "for the specified initiator.", "initiator")
+            cred = Credential(svm.uuid, initiator,
+                              parse_auth_type(body["authentication_type"], self.defects))
+            self._apply_chap(cred, body.get("chap"), None)
+            if body.get("initiator_address") is not None:
+                cred.ranges, cred.masks = parse_addresses(body["initiator_address"], self.defects)
+            self.creds[(svm.uuid, initiator)] = cred
+            return copy.deepcopy(cred)
+
+    def patch(self, svm_uuid: str, initiator: str, body: Any, add: bool, remove: bool) -> None:
+        check_keys(body, {"svm", "initiator", "authentication_type", "chap",
+                          "initiator_address", "_links"}, "")
+        if add and remove:
+            raise errors.invalid("add_initiator_addresses", "add_initiator_addresses and "
+                                 "remove_initiator_addresses cannot both be true.")
+        with self.lock:
+            svm = self._svm_from_path(svm_uuid)
+            if body.get("svm") is not None and self._resolve_svm(body["svm"]).uuid != svm.uuid:
+                raise OntapError(400, "2621706", "Both the SVM UUID and SVM name were supplied, "
+                                 "but they do not refer to the same SVM.", "svm")
+            old = self._existing(svm, initiator)
+            new_initiator = opt_str(body, "initiator", "initiator")
+            if new_initiator is not None and new_initiator != old.initiator:
+                raise errors.not_settable("initiator")
+            new = copy.deepcopy(old)
+            if body.get("authentication_type") is not None:
+                new.auth_type = parse_auth_type(body["authentication_type"], self.defects)
+            self._apply_chap(new, body.get("chap"), old)
+            if body.get("initiator_address") is not None:
+                if old.initiator == DEFAULT and "default-takes-addresses" not in self.defects:
+                    raise OntapError(400, "5374155", "The functionality is not supported for "
+                                     "the default security credential.", "initiator_address")
+                ranges, masks = parse_addresses(body["initiator_address"], self.defects)
+                self._apply_addresses(new, ranges, masks, add, remove)
+            if "patch-not-applied" not in self.defects:
+                self.creds[(old.svm_uuid, old.initiator)] = new
+
+    def delete(self, svm_uuid: str, initiator: str) -> None:
+        with self.lock:
+            svm = self._svm_from_path(svm_uuid)
+            old = self._existing(svm, initiator)
+            if old.initiator == DEFAULT and "delete-default" not in self.defects:
+                raise OntapError(400, "5374148", "The default security credential cannot be "
+                                 "deleted for an SVM.", "initiator")
+            if "delete-not-applied" not in self.defects:
+                del self.creds[(old.svm_uuid, old.initiator)]
+
+    # --- rules shared by POST and PATCH -------------------------------------------------
+    def _apply_addresses(self, cred: Credential, ranges: list[Range], masks: list[Mask],
+                         add: bool, remove: bool) -> None:
+        """CRED-ADDR-007..009: replace by default, merge with add, subtract with remove."""
+        if add and "ignore-add-flag" in self.defects:
+            add = False
+        if remove and "ignore-remove-flag" in self.defects:
+            remove = False
+        if not add and not remove and "patch-addresses-merge" in self.defects:
+            add = True
+        if add:
+            cred.ranges += [r for r in ranges if r not in cred.ranges]
+            cred.masks += [m for m in masks if m not in cred.masks]
+        elif remove:
+            cred.ranges = [r for r in cred.ranges if r not in ranges]
+            cred.masks = [m for m in cred.masks if m not in masks]
+        else:
+            cred.ranges, cred.masks = ranges, masks
+
+    def _apply_chap(self, cred: Credential, chap: Any, old: Credential | None) -> None:
+        """CRED-CHAP-001..005: merge the body's CHAP properties into cred, then check it."""
+        d = self.defects
+        given = _parse_chap(chap, d)
+        if cred.auth_type != "chap":
+            setting = any(v for part in given.values() for v in part.values())
+            if setting and "chap-with-none-or-deny" not in d:  # CRED-CHAP-005
+                raise OntapError(400, "5374900", "Setting the CHAP authentication properties "
+                                 "are not supported with authentication types none or deny.",
+                                 "chap")
+            cred.inbound = cred.outbound = None
+            return
+        keep = old is not None and old.auth_type == "chap"
+        inbound = copy.deepcopy(old.inbound) if keep and old and old.inbound else Chap()
+        outbound = copy.deepcopy(old.outbound) if keep and old and old.outbound else None
+        if "inbound" in given:
+            for key, value in given["inbound"].items():
+                setattr(inbound, key, value)
+        if "outbound" in given:
+            out = given["outbound"]
+            if out.get("user") == "":  # clears outbound CHAP (documented from 9.11.1 on)
+                outbound = None
+            else:
+                outbound = outbound or Chap()
+                for key, value in out.items():
+                    setattr(outbound, key, value)
+        if not (inbound.user and inbound.password) and "chap-without-inbound" not in d:
+            raise OntapError(400, "5374149", "The inbound user and password properties are "
+                             "required for CHAP authentication.", "chap.inbound")  # CHAP-001
+        if outbound is not None:
+            if outbound.user and not outbound.password:
+                if "outbound-user-without-password" not in d:  # CRED-CHAP-002
+                    raise OntapError(400, "5374150", "Outbound CHAP authentication requires "
+                                     "an outbound password.", "chap.outbound.password")
+            elif not outbound.user:
+                raise errors.missing("chap.outbound.user")
+            if (inbound.password and outbound.password
+                    and same_secret(inbound.password, outbound.password)
+                    and "equal-chap-passwords" not in d):  # CRED-CHAP-003
+                message = "The CHAP inbound and outbound passwords must be different."
+                if "echo-password-in-error" in d:
+                    message += f' Both are "{outbound.password}".'
+                raise OntapError(400, "5374147", message, "chap.outbound.password")
+        cred.inbound, cred.outbound = inbound, outbound
+
+
+def _parse_chap(chap: Any, defects: Defects) -> dict[str, dict[str, str]]:
+    """Shape and per-field checks of a body's chap object; absent and null parts dropped."""
+    if chap is None:
+        return {}
+    check_keys(chap, {"inbound", "outbound"}, "chap")
+    out: dict[str, dict[str, str]] = {}
+    for side in ("inbound", "outbound"):
+        part = chap.get(side)
+        if part is None:
+            continue
+        where = f"chap.{side}"
+        check_keys(part, {"user", "password"}, where)
+        user = opt_str(part, "user", f"{where}.user")
+        password = opt_str(part, "password", f"{where}.password")
+        if side == "outbound" and user == "" and not password:
+            out[side] = {"user": ""}
+            continue
+        fields: dict[str, str] = {}
+        if user is not None:
+            check_user(user, f"{where}.user", defects)
+            fields["user"] = user
+        if password is not None:
+            check_password(password, f"{where}.password", defects)
+            fields["password"] = password
+        if fields:
+            out[side] = fields
+    return out
