@@ -134,9 +134,13 @@ def _parse_netmask(value: object, address: IPAddress) -> tuple[int | None, list[
         return None, [violation("CRED-ADDR-003", detail=f"IPv4 netmask {length} > 32")]
     if address.version == 4:
         try:
-            length = ipaddress.IPv4Network(f"0.0.0.0/{value}").prefixlen
+            network = ipaddress.IPv4Network(f"0.0.0.0/{value}")
+            # ipaddress also reads host masks (0.0.0.255 as /24); the doc takes only masks.
+            if network.netmask != ipaddress.IPv4Address(value):
+                raise ValueError(value)
         except ValueError:
             return None, [violation("CRED-ADDR-003", detail=f"{value!r} is no IPv4 mask")]
+        length = network.prefixlen
         if length == 0:
             return None, [violation("CRED-ADDR-003", certain=False, detail="mask 0.0.0.0")]
         return length, []
