@@ -132,7 +132,12 @@ class CredentialsModel:
             return Expectation("patch", (_refusal(violation("CRED-BODY-001", detail="body is no object")),))
         per_version = [self._update_version(version, body, params) for version in current]
         found = _merge_violations([f for f, _ in per_version])
-        results = tuple(dict.fromkeys(v for _, versions in per_version for v in versions))
+        # Not dict.fromkeys: a refused body may leave unhashable values (lists) in a version.
+        unique: list[Credential] = []
+        for version in (v for _, versions in per_version for v in versions):
+            if version not in unique:
+                unique.append(version)
+        results = tuple(unique)
         rules = _update_rules(current[0], body, params)
         if not results:
             return _refused("patch", found)
