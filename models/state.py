@@ -201,6 +201,8 @@ class CredentialsModel:
         if not isinstance(svm, dict) or not ({"name", "uuid"} & set(svm)):
             return None, [violation("CRED-BODY-001", detail="svm must be an object with name or uuid"),
                           violation("CRED-SVM-003", "2621707", detail="no svm.name or svm.uuid")]
+        if any(not isinstance(svm[k], str) for k in ("name", "uuid") if k in svm):
+            return None, [violation("CRED-BODY-001", detail="svm.name and svm.uuid must be strings")]
         by_uuid = self.svms.get(svm["uuid"]) if "uuid" in svm else None
         by_name = self.svm_by_name(svm["name"]) if "name" in svm else None
         if "uuid" in svm and by_uuid is None:
