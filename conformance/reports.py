@@ -126,7 +126,7 @@ def html_summary(document: dict[str, Any]) -> list[str]:
 
 
 _PROGRAM_START = re.compile(r"^(?:E\s+)?(Falsifying example|state = |Trying example)")
-_PROGRAM_LINE = re.compile(r"^(?:E\s+)?(state\b|var\d+ = state\.|Falsifying|Draw \d|"
+_PROGRAM_LINE = re.compile(r"^(?:E\s+)?(state\b|\w+ = state\.|Falsifying|Draw \d|"
                            r"You can reproduce|@reproduce_failure|@seed|curl |#|\s)")
 
 

@@ -224,7 +224,7 @@ class Target:
             if leftovers:
                 self.ledger.failure((), "session teardown: sweep",
                                     "could not delete: " + "; ".join(leftovers)
-                                    + f" (run pytest --sweep {self.journal.path})")
+                                    + f" (run: pytest --sweep={self.journal.path})")
 
 
 def open_target(config: TargetConfig, ledger: Ledger) -> Target:
