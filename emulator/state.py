@@ -197,7 +197,8 @@ class Backend:
             svm = self._resolve_svm(body.get("svm"))
             if not svm.iscsi and "no-service-check" not in self.defects:  # CRED-SVM-004
                 raise OntapError(400, "5374078", "The iSCSI service does not exist.", "svm")
-            check_initiator(initiator, self.defects)
+            if initiator != DEFAULT:  # "default" is a name ONTAP itself uses
+                check_initiator(initiator, self.defects)
             if (svm.uuid, initiator) in self.creds:  # CRED-POST-004
                 if "duplicate-wrong-code" in self.defects:
                     raise OntapError(409, "1", "duplicate entry", "initiator")
