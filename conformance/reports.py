@@ -125,23 +125,25 @@ def html_summary(document: dict[str, Any]) -> list[str]:
     return blocks
 
 
-_PROGRAM_START = re.compile(r"^(?:E\s+)?(Falsifying example|state = |Trying example)")
-_PROGRAM_LINE = re.compile(r"^(?:E\s+)?(state\b|\w+ = state\.|Falsifying|Draw \d|"
-                           r"You can reproduce|@reproduce_failure|@seed|curl |#|\s)")
+_PREFIX = re.compile(r"^(?:E {1,3}|\s*\| ?)")
+_PROGRAM_END = re.compile(r"^(?:\+-|Traceback|\S+\.py:\d+: |During handling|The above exception)")
 
 
 def step_program(longrepr_text: str) -> str:
-    """Extract Hypothesis's shrunk step program (and its notes) from a failure's text."""
-    lines = longrepr_text.splitlines()
-    for index, line in enumerate(lines):
-        if _PROGRAM_START.match(line):
-            picked = []
-            for candidate in lines[index:]:
-                if candidate.strip() and not _PROGRAM_LINE.match(candidate):
-                    break
-                picked.append(re.sub(r"^E\s{1,3}", "", candidate))
-            return REDACTOR.redact_text("\n".join(picked).strip())
-    return ""
+    """Extract Hypothesis's shrunk step program(s), with their notes, from a failure's text."""
+    blocks: list[list[str]] = []
+    current: list[str] | None = None
+    for raw in longrepr_text.splitlines():
+        line = _PREFIX.sub("", raw, count=1)
+        if line.startswith(("Falsifying example", "Falsifying explicit example")):
+            current = [line]
+            blocks.append(current)
+        elif current is not None:
+            if not line.strip() or _PROGRAM_END.match(line):
+                current = None
+            else:
+                current.append(line)
+    return REDACTOR.redact_text("\n\n".join("\n".join(b) for b in blocks))
 
 
 def _escape(value: Any) -> str:
