@@ -33,8 +33,8 @@ def _assert_consistent(model: CredentialsModel) -> None:
     listed = model.list()
     assert listed.required == model.keys()
     assert not listed.optional
-    for key in model.keys():
-        for record in model.versions(*key):
+    for key, versions in model.records.items():
+        for record in versions:
             assert record.key == key
             assert not contains_password(record.as_json())
 
