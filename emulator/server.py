@@ -86,7 +86,7 @@ class EmulatorServer:
         self.port = self.sock.getsockname()[1]
         config = uvicorn.Config(
             self.app, log_level="warning", access_log=False, lifespan="off",
-            server_header=False, date_header=True, timeout_graceful_shutdown=3,
+            server_header=False, date_header=True, timeout_graceful_shutdown=1,
             ssl_certfile=str(tls.cert_file) if tls else None,
             ssl_keyfile=str(tls.key_file) if tls else None)
         self.server = _Server(config)

@@ -1,0 +1,314 @@
+"""Each named defect changes one behaviour observably, and the clean emulator does not show it.
+
+``SHOWS[name](api)`` asserts the deviation. It must pass against an emulator with that one
+defect on, and fail against the clean emulator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from emulator import EmulatorServer
+from emulator.defects import DEFECTS, Defects
+from tests.emulator.conftest import CREDS, Api
+
+IQN = "iqn.1992-08.com.netapp:d"
+SVC = "/api/protocols/san/iscsi/services"
+
+
+def post(api: Api, svm: str = "svm1", initiator: str = IQN, auth: str = "none", **extra):
+    body = {"svm": {"name": svm}, "initiator": initiator, "authentication_type": auth, **extra}
+    return api.post(CREDS, json=body)
+
+
+def inbound(user: str = "u1", password: str = "inpass1", **outbound: str) -> dict:
+    """CHAP with inbound credentials, and outbound ones when keyword arguments are given."""
+    chap: dict = {"inbound": {"user": user, "password": password}}
+    if outbound:
+        chap["outbound"] = outbound
+    return chap
+
+
+def url(api: Api, initiator: str = IQN, svm: str = "svm1") -> str:
+    return f"{CREDS}/{api.svm_uuid(svm)}/{initiator}"
+
+
+def created(resp) -> None:
+    assert resp.status_code in (200, 201), resp.text
+
+
+def show_leak(api):
+    created(post(api, auth="chap", chap=inbound()))
+    assert "inpass1" in api.get(url(api)).text
+
+
+def show_echo(api):
+    resp = post(api, auth="chap", chap=inbound(password="0xabc"))
+    assert resp.status_code == 400 and "0xabc" in resp.text
+
+
+def show_chap_without_inbound(api):
+    created(post(api, auth="chap"))
+
+
+def show_outbound_no_password(api):
+    created(post(api, auth="chap", chap={"inbound": {"user": "u1", "password": "inpass1"},
+                                          "outbound": {"user": "o"}}))
+
+
+def show_equal_passwords(api):
+    created(post(api, auth="chap", chap={"inbound": {"user": "u1", "password": "inpass1"},
+                                          "outbound": {"user": "o", "password": "inpass1"}}))
+
+
+def show_odd_hex(api):
+    created(post(api, auth="chap", chap=inbound(password="0xabc")))
+
+
+def show_chap_with_none(api):
+    created(post(api, auth="none", chap=inbound()))
+
+
+def show_long_user(api):
+    created(post(api, auth="chap", chap=inbound(user="u" * 129)))
+
+
+def show_hidden_users(api):
+    created(post(api, auth="chap", chap=inbound()))
+    assert "chap" not in api.get(url(api)).json()
+
+
+def show_uppercase(api):
+    assert api.get(url(api, "default")).json()["authentication_type"] == "NONE"
+
+
+def show_any_auth(api):
+    created(post(api, auth="kerberos"))
+
+
+def show_bad_date(api):
+    created(post(api, initiator="iqn.92-8.com.netapp:x"))
+
+
+def show_underscore(api):
+    created(post(api, initiator="iqn.1992-08.com.net_app:x"))
+
+
+def show_eui_length(api):
+    created(post(api, initiator="eui.0123456789abcde"))
+
+
+def show_reversed(api):
+    created(post(api, initiator_address={"ranges": [{"start": "10.0.0.9", "end": "10.0.0.1"}]}))
+
+
+def show_mixed(api):
+    created(post(api, initiator_address={"ranges": [{"start": "10.0.0.1", "end": "::1"}]}))
+
+
+def show_dotted_out(api):
+    created(post(api, initiator_address={"masks": [{"address": "10.0.0.0", "netmask": "8"}]}))
+    assert api.get(url(api)).json()["initiator_address"]["masks"][0]["netmask"] == "255.0.0.0"
+
+
+def show_ipv6_128(api):
+    created(post(api, initiator_address={"masks": [{"address": "fd00::1", "netmask": "128"}]}))
+
+
+def show_no_family(api):
+    created(post(api, initiator_address={"ranges": [{"start": "10.0.0.1", "end": "10.0.0.2"}]}))
+    assert "family" not in api.get(url(api)).json()["initiator_address"]["ranges"][0]
+
+
+def _two_ranges_after(api, params: dict, first: dict, second: dict) -> dict:
+    created(post(api, initiator_address={"ranges": [first]}))
+    resp = api.patch(url(api), params=params, json={"initiator_address": {"ranges": [second]}})
+    assert resp.status_code == 200
+    return api.get(url(api)).json().get("initiator_address", {})
+
+
+R1 = {"start": "10.0.0.1", "end": "10.0.0.1"}
+R2 = {"start": "10.0.0.2", "end": "10.0.0.2"}
+
+
+def show_merge(api):
+    assert len(_two_ranges_after(api, {}, R1, R2)["ranges"]) == 2
+
+
+def show_ignore_add(api):
+    assert len(_two_ranges_after(api, {"add_initiator_addresses": "true"}, R1, R2)["ranges"]) == 1
+
+
+def show_ignore_remove(api):
+    got = _two_ranges_after(api, {"remove_initiator_addresses": "true"}, R1, R2)
+    assert got.get("ranges") == [R2 | {"family": "ipv4"}]
+
+
+def show_default_deny(api):
+    assert api.get(url(api, "default")).json()["authentication_type"] == "deny"
+
+
+def show_delete_default(api):
+    assert api.delete(url(api, "default")).status_code == 200
+
+
+def show_default_addresses(api):
+    resp = api.patch(url(api, "default"), json={"initiator_address": {"ranges": [R1]}})
+    assert resp.status_code == 200
+
+
+def show_unknown_svm_code(api):
+    resp = api.delete(f"{CREDS}/00000000-0000-0000-0000-000000000000/default")
+    assert resp.json()["error"]["code"] == "4"
+
+
+def show_svm_mismatch(api):
+    created(api.post(CREDS, json={"svm": {"uuid": api.svm_uuid("svm1"), "name": "svm2"},
+                                  "initiator": IQN, "authentication_type": "none"}))
+
+
+def show_no_service(api):
+    created(post(api, svm="svm3"))
+
+
+def show_cross_svm(api):
+    created(post(api, svm="svm1"))
+    assert api.get(url(api, svm="svm2")).status_code == 200
+
+
+def show_post_200(api):
+    assert post(api).status_code == 200
+
+
+def show_no_location(api):
+    resp = post(api)
+    assert resp.status_code == 201 and "location" not in resp.headers
+
+
+def show_dup_code(api):
+    created(post(api))
+    assert post(api).json()["error"]["code"] == "1"
+
+
+def show_post_return_records(api):
+    resp = api.post(CREDS + "?return_records=true", json={
+        "svm": {"name": "svm1"}, "initiator": IQN, "authentication_type": "none"})
+    assert resp.status_code == 201 and "records" not in resp.json()
+
+
+def show_patch_not_applied(api):
+    assert api.patch(url(api, "default"), json={"authentication_type": "deny"}).ok
+    assert api.get(url(api, "default")).json()["authentication_type"] == "none"
+
+
+def show_delete_not_applied(api):
+    created(post(api))
+    assert api.delete(url(api)).status_code == 200
+    assert api.get(url(api)).status_code == 200
+
+
+def show_missing_code(api):
+    assert api.delete(url(api, "iqn.1992-08.com.netapp:gone")).json()["error"]["code"] == "4"
+
+
+def show_missing_get_200(api):
+    assert api.get(url(api, "iqn.1992-08.com.netapp:gone")).status_code == 200
+
+
+def show_fields_ignored(api):
+    record = api.get(CREDS, params={"fields": "authentication_type"}).json()["records"][0]
+    assert "authentication_type" not in record
+
+
+def show_num_records(api):
+    body = api.get(CREDS).json()
+    assert body["num_records"] != len(body["records"])
+
+
+def show_filter_ignored(api):
+    assert api.get(CREDS, params={"svm.name": "svm1"}).json()["num_records"] == 2
+
+
+def show_wildcard_literal(api):
+    assert api.get(CREDS, params={"initiator": "def*"}).json()["records"] == []
+
+
+def show_max_records(api):
+    body = api.get(CREDS, params={"max_records": "1"}).json()
+    assert len(body["records"]) == 2 and "next" not in body["_links"]
+
+
+def show_return_records(api):
+    assert "records" in api.get(CREDS, params={"return_records": "false"}).json()
+
+
+def show_order_by(api):
+    records = api.get(CREDS, params={"order_by": "svm.name desc"}).json()["records"]
+    assert records[0]["svm"]["name"] == "svm1"
+
+
+def show_integer_code(api):
+    assert api.delete(url(api, "default")).json()["error"]["code"] == 5374148
+
+
+SHOWS: dict[str, Callable[[Api], None]] = {
+    "leak-password-in-get": show_leak, "echo-password-in-error": show_echo,
+    "chap-without-inbound": show_chap_without_inbound,
+    "outbound-user-without-password": show_outbound_no_password,
+    "equal-chap-passwords": show_equal_passwords, "odd-hex-password": show_odd_hex,
+    "chap-with-none-or-deny": show_chap_with_none, "long-chap-user": show_long_user,
+    "hide-chap-users": show_hidden_users, "uppercase-auth-type": show_uppercase,
+    "any-auth-type": show_any_auth, "bad-iqn-date": show_bad_date,
+    "iqn-underscore": show_underscore, "eui-any-length": show_eui_length,
+    "reversed-range": show_reversed, "mixed-family-range": show_mixed,
+    "dotted-netmask-out": show_dotted_out, "ipv6-netmask-128": show_ipv6_128,
+    "no-family-out": show_no_family, "patch-addresses-merge": show_merge,
+    "ignore-add-flag": show_ignore_add, "ignore-remove-flag": show_ignore_remove,
+    "default-starts-deny": show_default_deny, "delete-default": show_delete_default,
+    "default-takes-addresses": show_default_addresses,
+    "unknown-svm-wrong-code": show_unknown_svm_code, "svm-name-uuid-mismatch": show_svm_mismatch,
+    "no-service-check": show_no_service, "cross-svm-lookup": show_cross_svm,
+    "post-200": show_post_200, "no-location": show_no_location,
+    "duplicate-wrong-code": show_dup_code, "post-ignores-return-records": show_post_return_records,
+    "patch-not-applied": show_patch_not_applied, "delete-not-applied": show_delete_not_applied,
+    "missing-wrong-code": show_missing_code, "missing-get-200": show_missing_get_200,
+    "fields-ignored": show_fields_ignored, "num-records-off-by-one": show_num_records,
+    "filter-ignored": show_filter_ignored, "wildcard-literal": show_wildcard_literal,
+    "max-records-ignored": show_max_records, "return-records-ignored": show_return_records,
+    "order-by-ignored": show_order_by, "error-code-integer": show_integer_code,
+}
+
+
+def serve(*names: str) -> Iterator[Api]:
+    with EmulatorServer(defects=Defects(names)) as server:
+        api = Api(server.base_url)
+        yield api
+        api.session.close()
+
+
+@pytest.fixture(scope="module")
+def clean() -> Iterator[Api]:
+    yield from serve()
+
+
+def test_every_defect_has_a_demonstration():
+    assert set(SHOWS) == {d.name for d in DEFECTS}
+    assert len(DEFECTS) >= 20
+
+
+@pytest.mark.parametrize("name", [d.name for d in DEFECTS])
+def test_defect_deviates_and_clean_emulator_does_not(name, clean):
+    for api in serve(name):
+        SHOWS[name](api)
+        health = api.get("/_emulator/health").json()
+        assert health["defects"] == [name]
+    assert clean.post("/_emulator/reset").ok
+    with pytest.raises(AssertionError):
+        SHOWS[name](clean)
+
+
+def test_unknown_defect_refused():
+    with pytest.raises(ValueError, match="unknown defect"):
+        Defects(["nope"])
