@@ -359,3 +359,25 @@ def test_unknown_path_and_method(api):
 def test_body_too_large_413(api):
     error(api.post(CREDS, data=b"{" + b" " * (1024 * 1024 + 10) + b"}",
                    headers={"content-type": "application/json"}), 413, "2")
+
+
+def test_concurrent_clients_never_see_half_applied_changes(api, svm1, emulator):
+    from concurrent.futures import ThreadPoolExecutor
+    create(api, authentication_type="chap", chap=chap())
+    url = f"{CREDS}/{svm1}/{IQN}"
+    states = [{"authentication_type": "chap", "chap": chap(user="a"),
+               "initiator_address": {"ranges": [{"start": "10.0.0.1", "end": "10.0.0.1"}]}},
+              {"authentication_type": "deny", "initiator_address": {"ranges": []}}]
+
+    def writer(i: int) -> int:
+        return Api(api.base).patch(url, json=states[i % 2]).status_code
+
+    def reader(_: int) -> tuple:
+        got = Api(api.base).get(url).json()
+        return (got["authentication_type"], "chap" in got, "initiator_address" in got)
+
+    with ThreadPoolExecutor(8) as pool:
+        writes = pool.map(writer, range(40))
+        reads = list(pool.map(reader, range(80)))
+    assert set(writes) == {200}
+    assert set(reads) <= {("chap", True, True), ("deny", False, False)}
