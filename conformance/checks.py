@@ -132,8 +132,11 @@ class Checker:
                 self.fail(["CRED-ADDR-006"], f"family {entry.get('family')!r} for {address}", exchange)
             self.passed(["CRED-ADDR-006"])
 
-    def collection_form(self, body: Any, exchange: Exchange) -> list[Any]:
-        """CRED-LIST-001 and the collection schema; returns the records."""
+    def collection_form(self, body: Any, exchange: Exchange, *, count_only: bool = False) -> list[Any]:
+        """CRED-LIST-001 and the collection schema; returns the records.
+
+        With ``return_records=false`` (``count_only``) num_records counts records not sent.
+        """
         if not isinstance(body, dict):
             self.fail(["CRED-LIST-001"], "collection body is not an object", exchange)
             return []
@@ -141,7 +144,7 @@ class Checker:
         if not isinstance(records, list) or not isinstance(body.get("num_records"), int):
             self.fail(["CRED-LIST-001"], "records is not a list or num_records not an integer", exchange)
             return []
-        if body["num_records"] != len(records):
+        if body["num_records"] != len(records) and not count_only:
             self.fail(["CRED-LIST-001"], f"num_records {body['num_records']} but {len(records)} records",
                       exchange)
         self.passed(["CRED-LIST-001"])

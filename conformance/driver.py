@@ -122,7 +122,8 @@ class Driver:
                               exchange, documented="404 with code 4")
         self.checker.passed([blame[ALL]])
 
-    def list(self, params: dict[str, Any] | None = None) -> tuple[Exchange, list[Any]]:
+    def list(self, params: dict[str, Any] | None = None, *, count_only: bool = False
+             ) -> tuple[Exchange, list[Any]]:
         """GET the collection; check its form and return the exchange and its records."""
         exchange = self.send("GET", CREDENTIALS_PATH, params=params)
         self.checker.no_secrets(exchange)
@@ -130,7 +131,8 @@ class Driver:
         if exchange.status != 200:
             self.checker.fail(["CRED-LIST-001"], "collection GET did not answer 200", exchange,
                               documented="200 with records and num_records")
-        return exchange, self.checker.collection_form(exchange.response_json, exchange)
+        return exchange, self.checker.collection_form(exchange.response_json, exchange,
+                                                      count_only=count_only)
 
     def compare_collection(self, records: list[Any], expected: ListExpectation, exchange: Exchange,
                            rule: str, *, fields: frozenset[str] | None = None) -> None:

@@ -73,7 +73,7 @@ class EmulatorProcess:
         for defect in self.defects:
             command += ["--defect", defect]
         if self.tls:
-            command.append("--tls")
+            command += ["--tls", "--ca-file-dir", str(workdir)]
         env = {**os.environ, **self.extra_env,
                "ONTAP_USERNAME": self.username, "ONTAP_PASSWORD": self.password}
         self._stderr = open(workdir / "stderr.log", "wb")  # noqa: SIM115 - lives with the child

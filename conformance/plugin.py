@@ -7,7 +7,6 @@ collected tests of the suite itself, so ``pytest tests`` leaves ``reports/`` alo
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -303,8 +302,7 @@ def _close_target() -> None:
 
 def _run_info(config: pytest.Config) -> reports.RunInfo:
     target, tc = _STATE.target_snapshot, _STATE.config
-    profile = (config.getoption("hypothesis_profile", None)
-               or os.environ.get("HYPOTHESIS_PROFILE") or _hypothesis_profile())
+    profile = _hypothesis_profile()
     seed = config.getoption("hypothesis_seed", None)
     return reports.RunInfo(
         url=target.base_url if target else (tc.url if tc else None),
@@ -340,7 +338,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         xml.add_global_property("verdict", document["verdict"])
         for key, value in document["target"].items():
             xml.add_global_property(f"target_{key}", REDACTOR.redact_text(value))
-    if document["verdict"] == NONCONFORMANT and session.exitstatus == 0:
+    teardown_broke = any(f.test.startswith("session teardown") for f in _STATE.ledger.failures)
+    if (document["verdict"] == NONCONFORMANT or teardown_broke) and session.exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 

@@ -24,14 +24,20 @@ class UnsafeOperation(Exception):
     """The live-safety guard refused a write that could touch someone else's record."""
 
 
-def list_credentials(client: Client) -> dict[Key, dict[str, Any]]:
-    """Return every credential record on the target, keyed by (svm uuid, initiator).
+def list_credentials(client: Client, svm_uuids: tuple[str, ...] = ()) -> dict[Key, dict[str, Any]]:
+    """Return the credential records on the target, keyed by (svm uuid, initiator).
+
+    Args:
+        client: A client of the target.
+        svm_uuids: Only these SVMs' records (all SVMs when empty).
 
     Follows ``_links.next`` so a large cluster is read whole.
     """
     records: dict[Key, dict[str, Any]] = {}
     path: str | None = CREDENTIALS_PATH
     params: dict[str, Any] | None = {"fields": "*", "max_records": 1000}
+    if svm_uuids:
+        params["svm.uuid"] = "|".join(svm_uuids)
     while path:
         exchange = client.request("GET", path, params=params)
         if exchange.status != 200:

@@ -76,6 +76,7 @@ class Target:
         self.svms: tuple[Svm, ...] = ()
         self.journal: Journal | None = None
         self.guard: LiveGuard | None = None
+        self.snapshot: dict[tuple[str, str], dict[str, Any]] = {}
         self._credentials = (username, password)
         self._limiter = RateLimiter(config.rate_limit) if config.rate_limit else None
         self._admin = self.client()
@@ -175,7 +176,7 @@ class Target:
 
     def _live_cleanup(self) -> list[str]:
         assert self.guard is not None
-        now = list_credentials(self._admin)
+        now = list_credentials(self._admin, tuple(svm.uuid for svm in self.svms))
         leftovers = []
         for (uuid, initiator) in now:
             if initiator != DEFAULT_INITIATOR and (uuid, initiator) not in self.snapshot \

@@ -53,6 +53,12 @@ class AddressMask:
                 "family": family_of(self.address)}
 
 
+def family_first(item: AddressRange | AddressMask) -> tuple[Any, ...]:
+    """A sort key for ranges and masks: IPv4 and IPv6 addresses do not compare with each other."""
+    address = item.start if isinstance(item, AddressRange) else item.address
+    return (address.version, item)
+
+
 def parse_range(item: object) -> tuple[AddressRange | None, list[Violation]]:
     """Parse one POSTed/PATCHed range; return it (or None) and the rules it breaks."""
     if not isinstance(item, dict):

@@ -13,6 +13,7 @@ from typing import Any
 from models.addresses import (
     AddressMask,
     AddressRange,
+    family_first,
     parse_returned_mask,
     parse_returned_range,
     same_masks,
@@ -88,18 +89,12 @@ class Credential:
             body["chap"] = chap
         addresses: dict[str, Any] = {}
         if self.ranges:
-            addresses["ranges"] = [r.as_json() for r in sorted(self.ranges, key=_family_first)]
+            addresses["ranges"] = [r.as_json() for r in sorted(self.ranges, key=family_first)]
         if self.masks:
-            addresses["masks"] = [m.as_json() for m in sorted(self.masks, key=_family_first)]
+            addresses["masks"] = [m.as_json() for m in sorted(self.masks, key=family_first)]
         if addresses:
             body["initiator_address"] = addresses
         return body
-
-
-def _family_first(item: AddressRange | AddressMask) -> tuple[Any, ...]:
-    # IPv4 and IPv6 addresses do not compare with each other: sort by family first.
-    address = item.start if isinstance(item, AddressRange) else item.address
-    return (address.version, item)
 
 
 #: Field groups of a record; a difference in a group is blamed on the rule that owns it.

@@ -1,0 +1,21 @@
+"""Fixtures of the example-based tests: a driver over a freshly reset target."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from conformance.checks import Checker
+from conformance.driver import Driver, model_for
+from conformance.ledger import Ledger
+
+
+@pytest.fixture
+def driver(target: Any, ledger: Ledger) -> Iterator[Driver]:
+    """A driver whose model starts from the target's state after a reset."""
+    target.reset()
+    client = target.client()
+    yield Driver(client, model_for(target, client), Checker(ledger, strict_observed=target.strict_observed))
+    client.close()

@@ -1,0 +1,17 @@
+"""The state machine as a pytest test: random programs, shrunk on failure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import settings
+from hypothesis.stateful import run_state_machine_as_test
+
+from conformance.ledger import Ledger
+from conformance.machine import build_machine
+
+
+@pytest.mark.stateful
+def test_credentials_state_machine(target: Any, ledger: Ledger) -> None:
+    run_state_machine_as_test(build_machine(target, ledger), settings=settings())
