@@ -111,3 +111,13 @@ def test_curl_of_a_real_exchange_has_no_secret(fake_ontap):
     assert PASSWORD not in curl
     assert "--insecure" in curl
     assert "<chap-inbound-password>" in curl
+
+
+def test_rate_limit_spaces_requests(fake_ontap):
+    import time
+
+    client = make_client(fake_ontap, rate_limit=20)
+    started = time.monotonic()
+    for _ in range(5):
+        client.request("GET", "/api/cluster")
+    assert time.monotonic() - started >= 0.19

@@ -55,3 +55,13 @@ def test_a_dead_emulator_is_noticed():
 def test_a_missing_module_fails_clearly():
     with pytest.raises(EmulatorFailed, match="No module named"):
         EmulatorProcess(module="tests.conformance.no_such_emulator").start()
+
+
+@pytest.mark.slow
+def test_the_real_emulator_serves_tls_with_its_ca():
+    pytest.importorskip("emulator.__main__")
+    with EmulatorProcess(tls=True) as emulator:
+        assert emulator.url.startswith("https://")
+        answer = requests.get(emulator.url + "/api/cluster", verify=emulator.ca_file,
+                              auth=(emulator.username, emulator.password), timeout=10)
+        assert answer.status_code == 200

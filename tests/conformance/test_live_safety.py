@@ -1,0 +1,89 @@
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+import requests
+
+from conformance.emulator_process import EmulatorProcess
+
+pytest.importorskip("emulator.__main__")
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[2]
+CRED = "/api/protocols/san/iscsi/credentials"
+FOREIGN = "iqn.1998-01.com.vmware:esx-prod-1"
+
+
+@pytest.fixture
+def emulator():
+    with EmulatorProcess() as running:
+        session = requests.Session()
+        session.auth = (running.username, running.password)
+        answer = session.post(running.url + CRED, json={
+            "svm": {"name": "svm1"}, "initiator": FOREIGN, "authentication_type": "chap",
+            "chap": {"inbound": {"user": "esx", "password": "foreign-chap-secret"}}})
+        assert answer.status_code == 201, answer.text
+        running.session = session
+        yield running
+
+
+def records(emulator):
+    body = emulator.session.get(emulator.url + CRED, params={"fields": "*"}).json()
+    return {(r["svm"]["name"], r["initiator"]): r for r in body["records"]}
+
+
+def run(cwd, emulator, *args):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ONTAP_", "PYTEST_"))}
+    env.update(PYTHONPATH=str(REPO), ONTAP_USERNAME=emulator.username,
+               ONTAP_PASSWORD=emulator.password)
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "conformance.plugin",
+                           "-p", "no:cacheprovider", *args],
+                          cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_a_killed_run_is_swept_and_foreign_records_survive(emulator, tmp_path):
+    before = records(emulator)
+    suite = tmp_path / "conformance"
+    suite.mkdir()
+    (suite / "test_killed.py").write_text(textwrap.dedent('''
+        import os, signal
+        from conformance.client import CREDENTIALS_PATH
+
+        def test_dies_midway(target, client):
+            for index in range(3):
+                answer = client.request("POST", CREDENTIALS_PATH, json={
+                    "svm": {"name": "svm1"}, "initiator": f"{target.namespace}:h{index}",
+                    "authentication_type": "none"})
+                assert answer.status == 201
+            os.kill(os.getpid(), signal.SIGKILL)
+    '''))
+    out = tmp_path / "out"
+    killed = run(tmp_path, emulator, "conformance", "--target", emulator.url, "--svm", "svm1",
+                 "--report-dir", str(out))
+    assert killed.returncode == -9, killed.stdout + killed.stderr
+    [journal] = out.glob("journal-*.jsonl")
+    assert len(records(emulator)) == len(before) + 3
+    swept = run(tmp_path, emulator, f"--sweep={journal}")
+    assert swept.returncode == 0, swept.stdout + swept.stderr
+    assert swept.stdout.count("sweep: deleted") == 3
+    assert records(emulator) == before
+    assert emulator.password not in swept.stdout + swept.stderr
+
+
+def test_the_suite_on_a_live_target_leaves_foreign_records_alone(emulator, tmp_path):
+    before = records(emulator)
+    out = tmp_path / "out"
+    result = run(REPO, emulator, "conformance", "--target", emulator.url, "--svm", "svm1",
+                 "--svm", "svm2", "--svm", "svm3", "--report-dir", str(out),
+                 "--hypothesis-profile", "ci", "-q")
+    assert result.returncode in (0, 1), result.stdout + result.stderr
+    assert "UnsafeOperation" not in result.stdout
+    assert records(emulator) == before
+    assert not list(out.glob("journal-*.jsonl"))
+    for path in out.iterdir():
+        text = path.read_text()
+        assert emulator.password not in text
+        assert "foreign-chap-secret" not in text
