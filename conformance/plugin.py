@@ -20,7 +20,7 @@ from conformance.config import TargetConfig, load_config
 from conformance.failures import ConformanceFailure
 from conformance.journal import read_journal, sweep
 from conformance.ledger import NONCONFORMANT, Ledger
-from conformance.redaction import REDACTOR
+from conformance.redaction import REDACTOR, install_log_redaction
 from conformance.target import Target, TargetError, open_target
 
 pytest_plugins = ["conformance.fixtures"]
@@ -152,6 +152,7 @@ def pytest_configure(config: pytest.Config) -> None:
     global _STATE
     _STATE = _Session()
     ledger_module.install(_STATE.ledger)
+    install_log_redaction()
     _STATE.config = load_config(config)
     _STATE.suite_dirs = (SUITE_DIR, Path(config.rootpath, "conformance").resolve())
     _STATE.wants_reports = _aims_at_suite(config)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import logging
 import re
 import threading
 from typing import Any
@@ -138,3 +139,22 @@ def redact_text(text: Any) -> str:
 def redact_json(obj: Any) -> Any:
     """Redact a JSON-like object with the process-wide redactor."""
     return REDACTOR.redact_json(obj)
+
+
+def install_log_redaction() -> None:
+    """Redact every log record as it is created, so no handler ever sees a secret."""
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "conformance_redacting", False):
+        return
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed log call is not ours to fix
+            return record
+        record.msg, record.args = REDACTOR.redact_text(message), ()
+        return record
+
+    factory.conformance_redacting = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)

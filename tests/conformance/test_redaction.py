@@ -111,3 +111,15 @@ def test_error_message_that_quotes_a_password_is_redacted(redactor):
             '{"error": {"message": "password \\"Echoed-Secret-9\\" too short", "code": "1"}}'),
         response_json=None, elapsed=0.0, redactor=redactor)
     assert "Echoed-Secret-9" not in exchange.response_text
+
+
+def test_log_records_are_redacted(caplog):
+    import logging
+
+    from conformance.redaction import REDACTOR, install_log_redaction
+
+    install_log_redaction()
+    REDACTOR.register("logged-secret-123")
+    logging.getLogger("conformance.test").warning("sent %s", "logged-secret-123")
+    assert "logged-secret-123" not in caplog.text
+    assert MASK in caplog.text
