@@ -155,7 +155,7 @@ def pytest_configure(config: pytest.Config) -> None:
     install_log_redaction()
     _STATE.config = load_config(config)
     _STATE.suite_dirs = (SUITE_DIR, Path(config.rootpath, "conformance").resolve())
-    _STATE.wants_reports = _aims_at_suite(config)
+    _STATE.wants_reports = _aims_at_suite(config) and not config.option.collectonly
     if _STATE.wants_reports and not hasattr(config, "workerinput"):
         report_dir = _STATE.config.report_dir
         if config.pluginmanager.hasplugin("html") and not config.getoption("htmlpath", None):
