@@ -47,6 +47,7 @@ class _Session:
         self.suite_dirs: tuple[Path, ...] = (SUITE_DIR,)
         self.target_snapshot: Target | None = None
         self.document: dict[str, Any] | None = None
+        self.html_report: Any = None
 
 
 _STATE = _Session()
@@ -367,6 +368,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 def pytest_html_report_title(report: Any) -> None:
     where = _STATE.config.url if _STATE.config and _STATE.config.url else "embedded emulator"
     report.title = REDACTOR.redact_text(f"ONTAP iSCSI credentials conformance: {where}")
+    _STATE.html_report = report
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -375,6 +377,9 @@ def pytest_html_results_summary(prefix: list[str], summary: list[str], postfix: 
     document = _STATE.document
     if document:
         prefix.extend(reports.html_summary(document))
+        if _STATE.html_report is not None:
+            # The title is rendered last, so the verdict can lead the page.
+            _STATE.html_report.title = reports.html_title(document)
 
 
 @pytest.hookimpl(optionalhook=True)

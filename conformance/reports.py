@@ -78,6 +78,15 @@ def summary_line(document: dict[str, Any]) -> str:
             f"{document['run']['requests']} requests")
 
 
+def html_title(document: dict[str, Any]) -> str:
+    """The page title: verdict first, then the target and its ONTAP version."""
+    target = document["target"]
+    version = f", ONTAP {target['ontap_version']}" if target["ontap_version"] else ""
+    return REDACTOR.redact_text(
+        f"{document['verdict'].upper()}: ONTAP iSCSI credentials conformance of "
+        f"{target['url'] or 'no target'} ({target['kind']}{version})")
+
+
 _STYLE = """<style>
 .cf-verdict{font-size:1.6em;font-weight:bold;padding:.4em .8em;border-radius:4px;display:inline-block}
 .cf-conformant{background:#d4edda;color:#155724}.cf-nonconformant{background:#f8d7da;color:#721c24}
@@ -151,4 +160,4 @@ def _escape(value: Any) -> str:
 
 
 __all__ = ["CONFORMANT", "HTML_NAME", "JSON_NAME", "JUNIT_NAME", "RunInfo", "build_report",
-           "html_summary", "step_program", "summary_line", "write_json"]
+           "html_summary", "html_title", "step_program", "summary_line", "write_json"]

@@ -87,6 +87,7 @@ def test_a_run_writes_three_redacted_reports_and_fails_on_a_documented_rule(fake
     assert failure["curl"].startswith("curl ")
     html = (out / "conformance.html").read_text()
     assert "Verdict: NONCONFORMANT" in html
+    assert ">NONCONFORMANT: ONTAP iSCSI credentials conformance of http" in html
     assert "CRED-CHAP-008" in html
     assert "reproduce (curl)" in html
     for path in out.iterdir():
