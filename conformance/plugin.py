@@ -183,6 +183,11 @@ def _aims_at_suite(config: pytest.Config) -> bool:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     _STATE.collected_suite = any(_in_suite(item) for item in items)
+    for item in items:
+        unknown = [rid for rid in _marked_rules(item) if rid not in ledger_module.BY_ID]
+        if unknown:
+            raise pytest.UsageError(f"{item.nodeid}: unknown rule ID(s) {', '.join(unknown)} "
+                                    "in @pytest.mark.rule; see python -m models")
 
 
 def _in_suite(item: pytest.Item) -> bool:

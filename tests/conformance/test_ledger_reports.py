@@ -120,3 +120,11 @@ conformance/test_machine.py:12: ConformanceFailure"""
     assert "state.teardown()" in program
     assert "inbound_password='<redacted>'" in program
     assert "test_machine.py:12" not in program
+
+
+def test_repeated_deviations_are_kept_once():
+    ledger = Ledger()
+    for _ in range(50):
+        ledger.observed_deviation(OBS_RULE, "same thing")
+    assert len(ledger.to_dict()["observed_deviations"]) == 1
+    assert ledger.deviated(OBS_RULE)

@@ -154,3 +154,17 @@ def test_the_embedded_emulator_is_the_default_target(tmp_path):
     assert data["verdict"] == "conformant"
     assert data["target"]["kind"] == "emulator"
     assert data["target"]["url"].startswith("http")
+
+
+def test_an_unknown_rule_marker_is_refused_at_collection(tmp_path):
+    make_suite(tmp_path, """
+        import pytest
+
+        @pytest.mark.rule("CRED-NOPE-999")
+        def test_x():
+            pass
+    """)
+    result = run_pytest(tmp_path, "conformance", "--report-dir", str(tmp_path / "out"),
+                        "-o", "markers=rule")
+    assert result.returncode == 4, result.stdout + result.stderr
+    assert "unknown rule ID(s) CRED-NOPE-999" in result.stderr
