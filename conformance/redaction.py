@@ -20,6 +20,17 @@ MASK = "<redacted>"
 #: they are still hidden wherever they stand as the value of a password key.
 MIN_FREE_TEXT_LENGTH = 4
 _PREFIX = MIN_FREE_TEXT_LENGTH
+#: Words the API itself uses: a secret equal to one is hidden only where it stands as
+#: a password value, or every report would lose its "default" and "none".
+_VOCABULARY = frozenset({
+    "default", "none", "deny", "chap", "true", "false", "null", "records", "num_records",
+    "initiator", "inbound", "outbound", "user", "password", "svm", "uuid", "name", "error",
+    "code", "message", "target", "_links", "self", "next", "href", "ipv4", "ipv6", "family",
+    "ranges", "masks", "address", "netmask", "start", "end", "iqn.", "eui.", "/api",
+    "http", "https", "post", "patch", "delete", "curl",
+})
+# Short hex/digit strings turn up in UUIDs, addresses and error codes.
+_SHORT_NUMERIC = re.compile(r"[0-9a-f.:-]{1,11}")
 
 _AUTH_HEADER = re.compile(
     r"""(?P<head>(?:authorization|proxy-authorization)["']?\s*[:=]\s*["']?)"""
@@ -48,6 +59,7 @@ class Redactor:
         # lowercase 4-character prefix -> secrets starting with it; finds candidates in
         # one pass over the text however many secrets a long run has registered.
         self._by_prefix: dict[str, set[str]] = {}
+        self._protected: set[str] = set()
 
     def register(self, secret: str | None) -> None:
         """Remember a secret; empty values are ignored."""
@@ -57,8 +69,24 @@ class Redactor:
             if secret in self._secrets:
                 return
             self._secrets.add(secret)
-            if len(secret) >= MIN_FREE_TEXT_LENGTH:
+            if self._free_text(secret):
                 self._by_prefix.setdefault(secret[:_PREFIX].lower(), set()).add(secret)
+
+    def protect(self, word: str) -> None:
+        """Never mask ``word`` in free text (an SVM name, say), even if used as a password.
+
+        A secret equal to it is still masked wherever it is a password value.
+        """
+        with self._lock:
+            self._protected.add(word.lower())
+            for bucket in self._by_prefix.values():
+                bucket.difference_update({s for s in bucket if s.lower() == word.lower()})
+
+    def _free_text(self, secret: str) -> bool:
+        lowered = secret.lower()
+        return (len(secret) >= MIN_FREE_TEXT_LENGTH and lowered not in _VOCABULARY
+                and lowered not in self._protected
+                and not _SHORT_NUMERIC.fullmatch(lowered))
 
     def register_basic_auth(self, username: str | None, password: str | None) -> None:
         """Register a basic-auth password and the header token built from it."""

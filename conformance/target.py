@@ -122,6 +122,7 @@ class Target:
             body = self._get_ok("/api/svm/svms", {"fields": "uuid,name", "max_records": 10000})
             self.svms = tuple(Svm(str(r["uuid"]), str(r["name"]), str(r["uuid"]) in with_iscsi)
                               for r in (body or {}).get("records") or [])
+            self._protect_names()
             return
         svms = []
         for name in self.config.svms:
@@ -135,6 +136,12 @@ class Target:
             raise TargetError(f"none of the SVMs {', '.join(self.config.svms)} runs the iSCSI "
                               f"service on {self.base_url}; name one that does with --svm")
         self.svms = tuple(svms)
+        self._protect_names()
+
+    def _protect_names(self) -> None:
+        for svm in self.svms:
+            REDACTOR.protect(svm.name)
+            REDACTOR.protect(svm.uuid)
 
     def _get_ok(self, path: str, params: dict[str, Any]) -> Any:
         try:

@@ -123,3 +123,21 @@ def test_log_records_are_redacted(caplog):
     logging.getLogger("conformance.test").warning("sent %s", "logged-secret-123")
     assert "logged-secret-123" not in caplog.text
     assert MASK in caplog.text
+
+
+@pytest.mark.parametrize("secret", ["default", "none", "0000", "12345678", "deny"])
+def test_api_words_and_short_numbers_are_masked_only_as_password_values(redactor, secret):
+    redactor.register(secret)
+    text = f'{{"initiator": "default", "authentication_type": "none", "password": "{secret}", ' \
+           f'"svm": {{"uuid": "00000000-0000-0000-0000-123456789012"}}}}'
+    redacted = redactor.redact_text(text)
+    assert '"initiator": "default"' in redacted
+    assert "00000000-0000-0000-0000-123456789012" in redacted
+    assert f'"password": "{MASK}"' in redacted
+
+
+def test_protected_names_survive_but_password_values_do_not(redactor):
+    redactor.register("svm-prod-1")
+    redactor.protect("svm-prod-1")
+    assert redactor.redact_text('svm-prod-1 "password": "svm-prod-1"') == (
+        f'svm-prod-1 "password": "{MASK}"')
