@@ -1,0 +1,363 @@
+"""Mutation score: does the suite kill every named emulator defect, and how fast?
+
+Run ``python -m bench.mutation [--seeds N] [--defect NAME ...] [--peer-spec PATH]
+[--budget SECONDS] [--jobs 2]``. For every defect and seed it runs::
+
+    python -m pytest conformance -q -p no:cacheprovider -x --strict-observed \\
+        --hypothesis-profile dev --hypothesis-seed S --emulator-defect NAME --report-dir TMP
+
+and reads ``TMP/conformance.json`` and ``TMP/junit.xml``. A defect is *killed* by a run
+when the rule it breaks (``--list-defects``) is among the failed rules, the failures or
+the observed deviations of that run. *Seconds to kill* is the wall time of that ``-x``
+run (interpreter and emulator start, the tests before the failing one, and Hypothesis'
+shrinking included). A run still going after ``--budget`` seconds is interrupted and
+counts as not killed (status ``timeout``); the rules it had already seen failing are kept.
+*Program length* is the number of ``state.`` steps of the shrunk program (not counting
+``state.teardown()``) when the state machine failed, 1 when an example-based test did.
+
+With ``--peer-spec PATH`` the same defects also go through Schemathesis (see
+``bench/peer.py`` for how its verdict is judged). Writes ``reports/bench/mutation.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.common import (
+    ROOT,
+    emulator_env,
+    fmt_seconds,
+    list_defects,
+    machine,
+    machine_label,
+    median,
+    table,
+    write_json,
+)
+
+STEP = re.compile(r"^\s*(?:\|\s*)?(?:E\s+)?(?:[\w]+ = )?state\.(\w+)\(")
+FALSIFYING = re.compile(r"Falsifying (?:explicit )?example")
+
+
+@dataclass
+class SuiteRun:
+    """One ``-x`` run of the suite against one defect with one seed."""
+
+    defect: str
+    rule: str
+    seed: int
+    status: str  # killed | survived | missed | timeout | error
+    seconds: float
+    exit_code: int | None
+    rules_reported: list[str] = field(default_factory=list)
+    failing_test: str = ""
+    program_length: int | None = None
+    message: str = ""
+
+    @property
+    def killed(self) -> bool:
+        return self.status == "killed"
+
+
+def suite_command(defect: str, seed: int, report_dir: Path, profile: str = "dev") -> list[str]:
+    """The pytest call for one defect and one seed."""
+    return [sys.executable, "-m", "pytest", "conformance", "-q", "-x", "-p", "no:cacheprovider",
+            "-p", "bench.isolate_hypothesis", "--strict-observed", "--hypothesis-profile", profile,
+            "--hypothesis-seed", str(seed), "--emulator-defect", defect,
+            "--report-dir", str(report_dir)]
+
+
+def program_lengths(longrepr: str) -> list[int]:
+    """Steps of each shrunk program in a failure text (``state.teardown()`` not counted)."""
+    lengths: list[int] = []
+    current: int | None = None
+    for line in longrepr.splitlines():
+        if FALSIFYING.search(line):
+            if current is not None:
+                lengths.append(current)
+            current = 0
+            continue
+        match = STEP.match(line)
+        if match and current is not None and match.group(1) != "teardown":
+            current += 1
+    if current is not None:
+        lengths.append(current)
+    return lengths
+
+
+def failing_test(junit_xml: str) -> tuple[str, str]:
+    """(test name, failure text) of the first failed or errored test case in a JUnit file."""
+    try:
+        root = ET.fromstring(junit_xml)
+    except ET.ParseError:
+        return "", ""
+    for case in root.iter("testcase"):
+        for child in case:
+            if child.tag in ("failure", "error"):
+                name = f"{case.get('classname', '')}::{case.get('name', '')}".strip(":")
+                return name, (child.get("message") or "") + "\n" + (child.text or "")
+    return "", ""
+
+
+def rules_reported(document: dict[str, Any]) -> list[str]:
+    """Rules a conformance.json blames: failed rules, failures and observed deviations."""
+    found = {r["id"] for r in document.get("rules", []) if r.get("status") == "failed"}
+    found |= {f["rule"] for f in document.get("failures", []) if f.get("rule")}
+    found |= {d["rule"] for d in document.get("observed_deviations", []) if d.get("rule")}
+    return sorted(r for rule in found for r in str(rule).replace(",", " ").split())
+
+
+def judge(defect: str, rule: str, seed: int, exit_code: int | None, seconds: float,
+          document: dict[str, Any] | None, junit_xml: str, timed_out: bool) -> SuiteRun:
+    """Turn one run's exit code and reports into a :class:`SuiteRun`."""
+    rules = rules_reported(document or {})
+    test, text = failing_test(junit_xml)
+    lengths = program_lengths(text) if test else []
+    if test and not lengths:
+        length: int | None = 1
+    else:
+        length = min(lengths) if lengths else None
+    failures = (document or {}).get("failures") or []
+    first_line = str(failures[0].get("message", "")).splitlines()[0][:300] if failures else ""
+    if timed_out:
+        status = "timeout"
+    elif document is None or exit_code not in (0, 1):
+        status = "error"
+    elif rule in rules:
+        status = "killed"
+    elif exit_code == 0 and not rules:
+        status = "survived"
+    else:
+        status = "missed"  # the run failed, but on other rules only
+    return SuiteRun(defect, rule, seed, status, round(seconds, 2), exit_code, rules, test,
+                    length if test else None, first_line)
+
+
+def run_suite(defect: str, rule: str, seed: int, budget: float, profile: str = "dev") -> SuiteRun:
+    """Run the suite with ``-x`` against one defect and judge it."""
+    with tempfile.TemporaryDirectory(prefix="bench-mut-") as tmp:
+        report_dir = Path(tmp) / "report"
+        env = emulator_env()
+        env["BENCH_HYPOTHESIS_HOME"] = str(Path(tmp) / "hypothesis")
+        began = time.perf_counter()
+        proc = subprocess.Popen(suite_command(defect, seed, report_dir, profile), cwd=ROOT,
+                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        timed_out = False
+        try:
+            proc.wait(timeout=budget)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            proc.send_signal(signal.SIGINT)  # let pytest write its reports
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(10)
+        seconds = time.perf_counter() - began
+        report = report_dir / "conformance.json"
+        junit = report_dir / "junit.xml"
+        document = json.loads(report.read_text()) if report.is_file() else None
+        return judge(defect, rule, seed, proc.returncode, seconds, document,
+                     junit.read_text(errors="replace") if junit.is_file() else "", timed_out)
+
+
+# ---- totals and tables -----------------------------------------------------------------------
+def summarize(runs: list[SuiteRun], defects: list[dict[str, str]]) -> dict[str, Any]:
+    """Mutation score (a defect counts only if every seed killed it) and kill times."""
+    by_defect: dict[str, list[SuiteRun]] = {}
+    for run in runs:
+        by_defect.setdefault(run.defect, []).append(run)
+    killed_all = [d["name"] for d in defects if by_defect.get(d["name"])
+                  and all(r.killed for r in by_defect[d["name"]])]
+    killed_any = [d["name"] for d in defects if any(r.killed for r in by_defect.get(d["name"], []))]
+    times = [r.seconds for r in runs if r.killed]
+    lengths = [r.program_length for r in runs if r.killed and r.program_length is not None]
+    return {
+        "defects": len(defects),
+        "runs": len(runs),
+        "runs_killed": sum(r.killed for r in runs),
+        "killed_every_seed": len(killed_all),
+        "killed_some_seed": len(killed_any),
+        "mutation_score": round(len(killed_all) / len(defects), 4) if defects else None,
+        "median_seconds_to_kill": median(times),
+        "worst_seconds_to_kill": max(times) if times else None,
+        "median_program_length": median(lengths),
+        "misses": [asdict(r) for r in runs if not r.killed],
+    }
+
+
+def defect_rows(runs: list[SuiteRun], defects: list[dict[str, str]],
+                peer: dict[str, dict[str, Any]] | None) -> list[list[Any]]:
+    """One row per defect: kills/seeds, median and worst seconds, rules, program length, peer."""
+    rows = []
+    for d in defects:
+        mine = [r for r in runs if r.defect == d["name"]]
+        killed = [r for r in mine if r.killed]
+        times = [r.seconds for r in killed]
+        rules = sorted({x for r in mine for x in r.rules_reported})
+        lengths = sorted({r.program_length for r in killed if r.program_length is not None})
+        others = sorted({r.status for r in mine if not r.killed})
+        row = [d["name"], d["rule"], f"{len(killed)}/{len(mine)}" + (f" ({','.join(others)})"
+                                                                      if others else ""),
+               fmt_seconds(median(times)), fmt_seconds(max(times) if times else None),
+               ",".join(rules) or "-", ",".join(map(str, lengths)) or "-"]
+        if peer is not None:
+            p = peer.get(d["name"])
+            row += ["-" if p is None else ("yes" if p["killed"] else "no"),
+                    "-" if p is None else fmt_seconds(p.get("seconds_to_kill"))]
+        rows.append(row)
+    return rows
+
+
+HEADERS = ["defect", "rule", "killed", "median s", "worst s", "rules reported", "steps"]
+PEER_HEADERS = ["schemathesis", "st s"]
+
+
+def render(runs: list[SuiteRun], defects: list[dict[str, str]], totals: dict[str, Any],
+           peer: dict[str, Any] | None, peer_note: str) -> str:
+    """The human-readable report."""
+    lines = [table(HEADERS + (PEER_HEADERS if peer else []),
+                   defect_rows(runs, defects, peer["defects"] if peer else None)), ""]
+    score = totals["mutation_score"]
+    lines.append(f"mutation score (killed on every seed): {totals['killed_every_seed']}/"
+                 f"{totals['defects']} = {'-' if score is None else f'{score:.0%}'}; "
+                 f"killed on some seed: {totals['killed_some_seed']}/{totals['defects']}; "
+                 f"runs killed {totals['runs_killed']}/{totals['runs']}")
+    lines.append(f"time to kill (wall time of the -x run): median "
+                 f"{fmt_seconds(totals['median_seconds_to_kill'])} s, worst "
+                 f"{fmt_seconds(totals['worst_seconds_to_kill'])} s; median shrunk program "
+                 f"{totals['median_program_length']} steps")
+    for miss in totals["misses"]:
+        lines.append(f"  MISS {miss['defect']} seed {miss['seed']}: {miss['status']} after "
+                     f"{miss['seconds']} s; reported {miss['rules_reported'] or 'nothing'}"
+                     + (f"; first failure {miss['failing_test']}: {miss['message']}"
+                        if miss["failing_test"] else ""))
+    if peer:
+        lines.append(f"schemathesis: killed {peer['killed']}/{peer['defects_run']} defects, "
+                     f"median time to first new failure {fmt_seconds(peer['median_seconds'])} s")
+    lines.append(peer_note)
+    return "\n".join(lines)
+
+
+# ---- command line ------------------------------------------------------------------------------
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench.mutation",
+                                description=__doc__.splitlines()[0])
+    p.add_argument("--seeds", type=int, default=3, help="Hypothesis seeds per defect (1..N)")
+    p.add_argument("--defect", action="append", default=[], metavar="NAME",
+                   help="only this defect (repeatable; default: every shipped defect)")
+    p.add_argument("--peer-spec", type=Path, metavar="PATH",
+                   help="NetApp's OpenAPI file: also run Schemathesis on each defect")
+    p.add_argument("--budget", type=float, default=60.0, metavar="SECONDS",
+                   help="time budget per run, the suite's and Schemathesis' (default 60)")
+    p.add_argument("--jobs", type=int, default=2, help="runs in parallel (default 2)")
+    p.add_argument("--profile", default="dev", help="Hypothesis profile (default dev)")
+    p.add_argument("--out", type=Path, default=None, help="folder for mutation.json")
+    args = p.parse_args(argv)
+    if args.seeds < 1 or args.jobs < 1 or args.budget <= 0:
+        p.error("--seeds, --jobs and --budget must be positive")
+    if args.peer_spec is not None and not args.peer_spec.is_file():
+        p.error(f"--peer-spec {args.peer_spec}: no such file")
+    return args
+
+
+def select_defects(all_defects: list[dict[str, str]], wanted: list[str]) -> list[dict[str, str]]:
+    """The defects named on the command line (all when none), in catalogue order."""
+    if not wanted:
+        return all_defects
+    known = {d["name"] for d in all_defects}
+    unknown = [w for w in wanted if w not in known]
+    if unknown:
+        raise SystemExit(f"unknown defect(s): {', '.join(unknown)} (see python -m emulator "
+                         "--list-defects)")
+    return [d for d in all_defects if d["name"] in wanted]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    defects = select_defects(list_defects(), args.defect)
+    from bench import peer as peer_module
+
+    with tempfile.TemporaryDirectory(prefix="bench-spec-") as spec_dir, \
+            ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        spec = (peer_module.derive_spec(args.peer_spec, Path(spec_dir))
+                if args.peer_spec else None)
+        began = time.perf_counter()
+        # The pool runs in submission order: every suite run first, then Schemathesis, so
+        # the suite's kill times are measured next to each other, not next to the peer.
+        suite_futures = [pool.submit(run_suite, d["name"], d["rule"], seed, args.budget,
+                                     args.profile)
+                         for d in defects for seed in range(1, args.seeds + 1)]
+        baseline_future = None
+        peer_futures = {}
+        if spec is not None:
+            baseline_future = pool.submit(peer_module.run_peer, spec, None, args.budget)
+            for d in defects:
+                peer_futures[d["name"]] = pool.submit(peer_module.run_peer, spec, d["name"],
+                                                      args.budget)
+        runs = []
+        for future in suite_futures:
+            run = future.result()
+            runs.append(run)
+            print(f"  {run.defect:<32} seed {run.seed}: {run.status:<8} {run.seconds:6.2f} s "
+                  f"{','.join(run.rules_reported)}", flush=True)
+        peer = None
+        if baseline_future is not None:
+            baseline = baseline_future.result()
+            peer = peer_summary(baseline, {n: f.result() for n, f in peer_futures.items()},
+                                args.budget)
+        wall = time.perf_counter() - began
+    totals = summarize(runs, defects)
+    note = (peer_module.VERDICT_NOTE if peer else
+            "schemathesis: not run (give --peer-spec PATH to NetApp's OpenAPI file to compare)")
+    print(render(runs, defects, totals, peer, note))
+    info = machine()
+    print(f"machine: {machine_label(info)}; {args.jobs} runs in parallel; wall {wall:.0f} s")
+    document = {
+        "benchmark": "mutation", "machine": info, "profile": args.profile,
+        "seeds": args.seeds, "budget_seconds": args.budget, "jobs": args.jobs,
+        "wall_seconds": round(wall, 1), "totals": totals,
+        "runs": [asdict(r) for r in runs], "schemathesis": peer, "schemathesis_note": note,
+    }
+    path = write_json("mutation.json", document, args.out)
+    print(f"wrote {path}")
+    return 0
+
+
+def peer_summary(baseline: Any, runs: dict[str, Any], budget: float) -> dict[str, Any]:
+    """Schemathesis verdicts per defect against the clean run's failures."""
+    noise = set(baseline.failures)
+    per_defect = {}
+    for name, run in runs.items():
+        per_defect[name] = {
+            "killed": run.killed(noise), "exit_code": run.exit_code,
+            "seconds_to_kill": run.time_to_kill(noise), "run_seconds": run.seconds,
+            "new_failures": [list(k) for k in run.new_failures(noise)], "error": run.error,
+        }
+    times = [v["seconds_to_kill"] for v in per_defect.values()
+             if v["killed"] and v["seconds_to_kill"] is not None]
+    return {
+        "budget_seconds": budget,
+        "baseline": {"exit_code": baseline.exit_code, "failures": [list(k) for k in sorted(noise)],
+                     "error": baseline.error},
+        "defects_run": len(per_defect),
+        "killed": sum(v["killed"] for v in per_defect.values()),
+        "median_seconds": median(times),
+        "defects": per_defect,
+    }
+
+
+if __name__ == "__main__":
+    sys.exit(main())
