@@ -6,7 +6,10 @@ Choose a profile with ``--hypothesis-profile NAME`` or ``HYPOTHESIS_PROFILE``;
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+from conformance.shrinking import SHRINK_SECONDS, cap_shrinking
 
 pytest_plugins = ["conformance.plugin"]
 
@@ -16,3 +19,15 @@ settings.register_profile("ci", max_examples=30, stateful_step_count=25, derando
                           print_blob=True, **_COMMON)
 settings.register_profile("nightly", max_examples=500, stateful_step_count=60, **_COMMON)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+def pytest_configure(config):
+    """Give the chosen profile its shrinking budget (env ONTAP_CONFORMANCE_SHRINK_SECONDS wins)."""
+    profile = config.getoption("hypothesis_profile", None) or os.environ.get("HYPOTHESIS_PROFILE", "dev")
+    override = os.environ.get("ONTAP_CONFORMANCE_SHRINK_SECONDS")
+    try:
+        seconds = float(override) if override else SHRINK_SECONDS.get(profile, SHRINK_SECONDS["dev"])
+    except ValueError:
+        raise pytest.UsageError(
+            f"ONTAP_CONFORMANCE_SHRINK_SECONDS must be a number of seconds, not {override!r}") from None
+    cap_shrinking(seconds)

@@ -16,12 +16,13 @@ from conformance.client import Exchange
 from conformance.failures import ConformanceFailure
 from conformance.ledger import Ledger
 from models.outcomes import Expectation, Outcome
-from models.records import Credential, differences
+from models.records import CHAP, Credential, differences
 from models.rules import BY_ID, OBSERVED
 from models.schemas import COLLECTION_VALIDATOR, ERROR_VALIDATOR, RECORD_VALIDATOR, schema_errors
 
 SECRET_RULE = "CRED-CHAP-008"
-MIN_ECHO_LENGTH = 4  # shorter secrets are too likely to occur by chance in other text
+USERS_RULE = "CRED-CHAP-009"  # users that were set are returned; blamed beside the write's rule
+MIN_ECHO_LENGTH = 6  # shorter secrets are too likely to occur by chance in other text
 
 
 class Checker:
@@ -31,6 +32,7 @@ class Checker:
         self.ledger = ledger
         self.strict_observed = strict_observed
         self.secrets: set[str] = set()
+        self.public: set[str] = set()  # every non-secret string the run sent (users, names...)
 
     # ---- verdicts -------------------------------------------------------------------------
     def passed(self, rules: Iterable[str]) -> None:
@@ -56,16 +58,21 @@ class Checker:
     def no_secrets(self, exchange: Exchange) -> None:
         """CRED-CHAP-008: no password property and no password the run sent, anywhere."""
         leaks = list(_password_keys(exchange.response_json))
-        known = [s for s in self.secrets if len(s) >= MIN_ECHO_LENGTH]
         texts = list(_strings(exchange.response_json)) + list(exchange.response_headers.values())
         if exchange.response_json is None and exchange.response_text:
             texts.append(exchange.response_text)
-        if any(secret in text for text in texts for secret in known):
+        if any(secret in text for text in texts for secret in self._telltale_secrets()):
             leaks.append("a CHAP password the run sent appears in the response")
         if leaks:
             self.fail([SECRET_RULE], "write-only secret returned: " + "; ".join(leaks), exchange,
                       documented="passwords are write-only and never returned")
         self.passed([SECRET_RULE])
+
+    def _telltale_secrets(self) -> list[str]:
+        """Secrets whose appearance can only be a leak: long enough, and never sent as a
+        user name, initiator or other visible value (a user may equal a password)."""
+        return [s for s in self.secrets if len(s) >= MIN_ECHO_LENGTH
+                and not any(s in public for public in self.public)]
 
     def envelope(self, exchange: Exchange) -> str | None:
         """CRED-ERR-001 for error responses; returns the ONTAP error code (None on success)."""
@@ -170,11 +177,16 @@ class Checker:
                exchange: Exchange, *, fields: frozenset[str] | None = None) -> None:
         """The record equals one version the model allows; blame the rule owning each field."""
         diffs = [differences(v, record, fields) for v in versions]
+        shows_users = fields is None or "chap" in fields
         if any(not d for d in diffs):
             self.passed(sorted(set(blame.values())))
+            if shows_users and any(v.inbound_user or v.outbound_user for v in versions):
+                self.passed([USERS_RULE])
             return
         best = min(diffs, key=len)
         rules = [blame.get(group, blame["*"]) for group, _ in best]
+        if any(group == CHAP for group, _ in best):
+            rules.append(USERS_RULE)
         self.fail(rules, "; ".join(message for _, message in best), exchange,
                   documented=str(versions[0].as_json()) + (" (or another allowed reading)"
                                                           if len(versions) > 1 else ""))

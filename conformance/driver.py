@@ -41,6 +41,8 @@ class Driver:
         """Send a request, remember its secrets, and note it for the step program."""
         for secret in _passwords(json):
             self.checker.secrets.add(secret)
+        self.checker.public.update(_public_strings(json), path.split("/"),
+                                   (str(v) for v in (params or {}).values()))
         exchange = self.client.request(method, path, params=params, json=json)
         self.note(f"{exchange.summary()}\n    {exchange.as_curl()}")
         return exchange
@@ -208,6 +210,18 @@ def _passwords(obj: Any) -> list[str]:
         return found + [p for v in obj.values() for p in _passwords(v)]
     if isinstance(obj, list):
         return [p for item in obj for p in _passwords(item)]
+    return []
+
+
+def _public_strings(obj: Any) -> list[str]:
+    """Every string of a body except password values (keys included)."""
+    if isinstance(obj, str):
+        return [obj]
+    if isinstance(obj, dict):
+        return [k for k in obj if isinstance(k, str)] + [
+            p for k, v in obj.items() if k != "password" for p in _public_strings(v)]
+    if isinstance(obj, list):
+        return [p for item in obj for p in _public_strings(item)]
     return []
 
 

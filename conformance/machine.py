@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl
 
 from hypothesis import note
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, precondition, rule
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, precondition, rule
 
 from conformance import strategies as gen
 from conformance.checks import Checker
@@ -73,9 +73,19 @@ def build_machine(target: Any, ledger: Ledger) -> type[RuleBasedStateMachine]:
             return len(self.own_keys()) < target.max_objects
 
         # ---- create -------------------------------------------------------------------------
+        @initialize(target=names, name=gen.initiator_names(namespace, eui_prefix), svm=iscsi_svm,
+                    chap=gen.chap_bodies(), addresses=gen.initiator_addresses(both_lists=True))
+        def seed_credentials(self, name: str, svm: Any, chap: dict[str, Any],
+                             addresses: dict[str, Any]) -> str:
+            """Start every program with one CHAP record that has addresses to change."""
+            self.driver.create({"svm": {"uuid": svm.uuid}, "initiator": name, "authentication_type": "chap",
+                                "chap": chap, "initiator_address": addresses})
+            return name
+
         @precondition(lambda self: self.room())
-        @rule(name=names, svm=iscsi_svm, ref=st.sampled_from(["name", "uuid", "both"]),
-              settings=gen.credential_settings(), return_records=st.booleans())
+        @rule(name=st.one_of(names, gen.initiator_names(namespace, eui_prefix)), svm=iscsi_svm,
+              ref=st.sampled_from(["name", "uuid", "both"]), settings=gen.credential_settings(),
+              return_records=st.booleans())
         def create_credentials(self, name: str, svm: Any, ref: str, settings: dict[str, Any],
                                return_records: bool) -> None:
             body = {"svm": _svm_ref(svm, ref), "initiator": name, **settings}
@@ -116,13 +126,9 @@ def build_machine(target: Any, ledger: Ledger) -> type[RuleBasedStateMachine]:
                                 "authentication_type": "deny"})
 
         # ---- read ---------------------------------------------------------------------------
-        @rule(name=names, svm=any_svm)
+        @rule(name=st.one_of(names, names, names, st.just(DEFAULT_INITIATOR)), svm=any_svm)
         def retrieve_credentials(self, name: str, svm: Any) -> None:
             self.driver.get((svm.uuid, name))
-
-        @rule(svm=any_svm)
-        def retrieve_default_credentials(self, svm: Any) -> None:
-            self.driver.get((svm.uuid, DEFAULT_INITIATOR))
 
         @rule(name=names)
         def retrieve_through_unknown_svm(self, name: str) -> None:
@@ -133,13 +139,19 @@ def build_machine(target: Any, ledger: Ledger) -> type[RuleBasedStateMachine]:
             _list(self.driver, kind, data, namespace)
 
         # ---- update -------------------------------------------------------------------------
-        @rule(name=names, svm=iscsi_svm, change=gen.patch_bodies())
+        @rule(name=st.one_of(names, names, names, st.just(DEFAULT_INITIATOR)), svm=iscsi_svm,
+              change=gen.patch_bodies())
         def update_credentials(self, name: str, svm: Any, change: tuple[dict[str, Any], dict[str, str]]
                                ) -> None:
-            if not target.may_modify(svm.uuid, name):
+            if not self.may_write(svm.uuid, name):
                 return
             body, params = change
             self.driver.update((svm.uuid, name), body, params)
+
+        def may_write(self, svm_uuid: str, name: str) -> bool:
+            if name == DEFAULT_INITIATOR:
+                return target.default_changeable(svm_uuid)
+            return target.may_modify(svm_uuid, name)
 
         @precondition(lambda self: any(self.model.records[k][0].ranges or self.model.records[k][0].masks
                                        for k in self.own_keys()))
@@ -157,30 +169,20 @@ def build_machine(target: Any, ledger: Ledger) -> type[RuleBasedStateMachine]:
                                           "masks": [m.as_json() for m in masks]}}
             self.driver.update(key, body, {"remove_initiator_addresses": "true"})
 
-        @rule(svm=iscsi_svm, change=st.sampled_from(["none", "deny", "chap", "addresses"]),
-              chap=gen.chap_bodies(), addresses=gen.initiator_addresses())
-        def update_default_credentials(self, svm: Any, change: str, chap: dict[str, Any],
-                                       addresses: dict[str, Any]) -> None:
+        @rule(svm=iscsi_svm, change=st.sampled_from(["none", "deny", "chap"]), chap=gen.chap_bodies())
+        def update_default_authentication(self, svm: Any, change: str, chap: dict[str, Any]) -> None:
             if not target.default_changeable(svm.uuid):
                 return
-            if change == "addresses":
-                body: dict[str, Any] = {"initiator_address": addresses}
-            else:
-                body = {"authentication_type": change}
-                if change == "chap":
-                    body["chap"] = chap
+            body: dict[str, Any] = {"authentication_type": change}
+            if change == "chap":
+                body["chap"] = chap
             self.driver.update((svm.uuid, DEFAULT_INITIATOR), body)
 
         # ---- delete -------------------------------------------------------------------------
-        @rule(name=names, svm=any_svm)
+        @rule(name=st.one_of(names, names, names, st.just(DEFAULT_INITIATOR)), svm=any_svm)
         def delete_credentials(self, name: str, svm: Any) -> None:
-            if target.may_modify(svm.uuid, name):
+            if self.may_write(svm.uuid, name):
                 self.driver.delete((svm.uuid, name))
-
-        @rule(svm=iscsi_svm)
-        def delete_default_credentials(self, svm: Any) -> None:
-            if target.default_changeable(svm.uuid):
-                self.driver.delete((svm.uuid, DEFAULT_INITIATOR))
 
     return CredentialsMachine
 

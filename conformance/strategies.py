@@ -88,9 +88,10 @@ def chap_secrets() -> st.SearchStrategy[str]:
 
 def invalid_hex_secrets() -> st.SearchStrategy[str]:
     """0x passwords with an odd number of digits or a non-hex digit (code 5374145)."""
-    odd = st.text("0123456789abcdef", min_size=1, max_size=15).map(
+    # At least 5 characters after the prefix so an echo of the secret is recognisable.
+    odd = st.text("0123456789abcdef", min_size=5, max_size=15).map(
         lambda d: d if len(d) % 2 else d + "a")
-    non_hex = st.text("0123456789abcdef", max_size=6).map(lambda d: d + "zz")
+    non_hex = st.text("0123456789abcdef", min_size=4, max_size=8).map(lambda d: d + "zz")
     return st.tuples(st.sampled_from(["0x", "0X"]), st.one_of(odd, non_hex)).map("".join)
 
 

@@ -84,7 +84,7 @@ CASES: dict[str, tuple[str, Scenario]] = {
     "5374078": ("CRED-SVM-004", _no_iscsi),
     "5374142": ("CRED-POST-004", _duplicate),
     "5374145": ("CRED-CHAP-004", lambda d, t: _chap(d, t, "odd-hex", {
-        "inbound": {"user": "user1", "password": "0xabc"}})),
+        "inbound": {"user": "user1", "password": "0xabcdef1"}})),
     "5374147": ("CRED-CHAP-003", lambda d, t: _chap(d, t, "same", {
         "inbound": {"user": "user1", "password": "secret12"},
         "outbound": {"user": "user2", "password": "secret12"}})),
