@@ -17,7 +17,7 @@ from conformance.failures import ConformanceFailure
 from conformance.ledger import Ledger
 from models.outcomes import Expectation, Outcome
 from models.records import CHAP, Credential, differences
-from models.rules import BY_ID, OBSERVED
+from models.rules import BY_ID, ENDPOINT_ERROR_CODES, OBSERVED
 from models.schemas import COLLECTION_VALIDATOR, ERROR_VALIDATOR, RECORD_VALIDATOR, schema_errors
 
 SECRET_RULE = "CRED-CHAP-008"
@@ -83,7 +83,13 @@ class Checker:
             self.fail(["CRED-ERR-001"], "error body is not the ONTAP envelope: " + "; ".join(problems),
                       exchange, documented='{"error": {"message": str, "code": str, ...}}')
         self.passed(["CRED-ERR-001"])
-        return exchange.response_json["error"]["code"]
+        code = exchange.response_json["error"]["code"]
+        if code in ENDPOINT_ERROR_CODES:
+            if not 400 <= exchange.status < 500:
+                self.fail(["CRED-ERR-002"], f"endpoint code {code} came with status {exchange.status}",
+                          exchange, documented="a 4xx status")
+            self.passed(["CRED-ERR-002"])
+        return code
 
     def outcome(self, exchange: Exchange, expectation: Expectation) -> Outcome | None:
         """Match status and ONTAP code against the allowed outcomes; return the one that fits."""

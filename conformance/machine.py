@@ -118,6 +118,10 @@ def build_machine(target: Any, ledger: Ledger) -> type[RuleBasedStateMachine]:
             self.driver.create({"svm": {"name": svm.name}, "initiator": name,
                                 "authentication_type": "none"})
 
+        @rule(svm=iscsi_svm, data=st.data())
+        def create_malformed_credentials(self, svm: Any, data: st.DataObject) -> None:
+            self.driver.create(data.draw(gen.malformed_create_bodies(svm.name, namespace), label="body"))
+
         @precondition(lambda self: bool(self.own_keys()))
         @rule(data=st.data())
         def create_duplicate_credentials(self, data: st.DataObject) -> None:

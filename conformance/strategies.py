@@ -246,3 +246,39 @@ def patch_bodies(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, str]]:
     if mistake is not None:
         body = _break(draw, body, mistake)
     return body, params
+
+
+@st.composite
+def malformed_create_bodies(draw: st.DrawFn, svm_name: str, prefix: str) -> dict[str, Any]:
+    """POST bodies that break a rule the doc gives no code for: missing or mistyped fields,
+    unknown fields, lengths past the bounds, and names past 223 bytes."""
+    name = f"{prefix}:{draw(st.text(LABEL_CHARS, min_size=1, max_size=12))}"
+    body: dict[str, Any] = {"svm": {"name": svm_name}, "initiator": name, "authentication_type": "none"}
+    kind = draw(st.sampled_from(["no-initiator", "no-type", "typed-initiator", "typed-type", "unknown-field",
+                                 "typed-chap", "long-name", "long-user", "empty-user", "long-password",
+                                 "empty-password", "bad-ip"]))
+    chap = {"inbound": {"user": "user1", "password": "secret-in-1"}}
+    if kind == "no-initiator":
+        del body["initiator"]
+    elif kind == "no-type":
+        del body["authentication_type"]
+    elif kind == "typed-initiator":
+        body["initiator"] = draw(st.sampled_from([7, ["iqn.2000-01.org.example:a"], None, True]))
+    elif kind == "typed-type":
+        body["authentication_type"] = draw(st.sampled_from([1, ["chap"], {"type": "chap"}]))
+    elif kind == "unknown-field":
+        body[draw(st.sampled_from(["color", "initiators", "auth"]))] = "x"
+    elif kind == "typed-chap":
+        body.update(authentication_type="chap", chap=draw(st.sampled_from(["user1", ["user1"], 5])))
+    elif kind == "long-name":
+        body["initiator"] = name + ":" + "a" * (224 - len(name) - 1 + draw(st.integers(0, 40)))
+    elif kind in ("long-user", "empty-user"):
+        chap["inbound"]["user"] = "u" * draw(st.integers(129, 200)) if kind == "long-user" else ""
+        body.update(authentication_type="chap", chap=chap)
+    elif kind in ("long-password", "empty-password"):
+        chap["inbound"]["password"] = "p" * draw(st.integers(513, 600)) if kind == "long-password" else ""
+        body.update(authentication_type="chap", chap=chap)
+    else:
+        body["initiator_address"] = {"ranges": [{"start": draw(st.sampled_from(
+            ["10.0.0.256", "not-an-ip", "1.2.3", ":::1"])), "end": "10.0.0.9"}]}
+    return body
