@@ -27,12 +27,25 @@ def machine() -> dict[str, Any]:
     """What the figures came from: CPU count, Python, platform and the UTC date."""
     return {"cpus": os.cpu_count(), "python": platform.python_version(),
             "platform": platform.platform(terse=True),
-            "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")}
+            "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d"),
+            "loadavg_1min": round(os.getloadavg()[0], 2), "commit": _commit()}
+
+
+def _commit() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                             capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "conformance", "models",
+                                "emulator"], cwd=ROOT, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return out.stdout.strip() + ("+uncommitted" if dirty.stdout.strip() else "")
 
 
 def machine_label(info: dict[str, Any]) -> str:
     """One line such as ``2 cores, Python 3.11.7, 2026-11-27``."""
-    return f"{info.get('cpus')} cores, Python {info.get('python')}, {info.get('date')}"
+    return (f"{info.get('cpus')} cores (load {info.get('loadavg_1min')}), Python "
+            f"{info.get('python')}, {info.get('date')}, commit {info.get('commit')}")
 
 
 def median(values: Sequence[float]) -> float | None:

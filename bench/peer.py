@@ -162,8 +162,10 @@ def run_peer(spec: Path, defect: str | None, budget: float, seed: int = 1) -> Pe
         started = time.perf_counter()
         try:
             with emulator([defect] if defect else []) as url:
+                # cwd=tmp: Schemathesis leaves a .schemathesis/ cache where it runs.
                 proc = subprocess.run(schemathesis_command(spec, url, budget, seed, report_dir),
-                                      capture_output=True, text=True, timeout=budget * 3 + 120)
+                                      capture_output=True, text=True, cwd=tmp,
+                                      timeout=budget * 3 + 120)
         except (RuntimeError, subprocess.TimeoutExpired) as exc:
             return PeerRun(defect, None, time.perf_counter() - started, error=str(exc)[:200])
         seconds = time.perf_counter() - started
