@@ -222,20 +222,26 @@ class CredentialsModel:
         return resolved, []
 
     def _missing(self, svm_uuid: str, initiator: str, operation: str) -> tuple[Outcome, ...]:
-        """Outcomes for a record the SVM does not hold (CRED-MISS-001/002, CRED-SVM-001/005)."""
+        """Outcomes for a record the SVM does not hold (CRED-MISS-001/002, CRED-SVM-001/005).
+
+        GET has no endpoint codes: a missing record is the generic 404 code "4". PATCH and
+        DELETE document 5374895 for a credential the SVM does not have. When the SVM itself
+        is unknown, the generic not-found and invalid-key codes (facts §15-16) and, on
+        writes, 2621462 are allowed too.
+        """
         rules: tuple[str, ...] = ("CRED-MISS-002",) if operation == "get" else ("CRED-MISS-001",)
-        elsewhere = any(k[1] == initiator and k[0] != svm_uuid for k in self.records)
-        if elsewhere:
+        if any(k[1] == initiator and k[0] != svm_uuid for k in self.records):
             rules = (*rules, "CRED-SVM-005")
-        outcomes = [Outcome(NOT_FOUND, frozenset({"4"}), rules, False, detail="entry doesn't exist")]
-        if operation != "get":
-            outcomes.append(Outcome(CLIENT_ERRORS, frozenset({"5374895"}), rules, False))
+        if operation == "get":
+            outcomes = [Outcome(NOT_FOUND, frozenset({"4"}), rules, False, detail="entry doesn't exist")]
+        else:
+            outcomes = [Outcome(CLIENT_ERRORS, frozenset({"5374895"}), rules, False,
+                                detail="the SVM has no such credential")]
         if svm_uuid not in self.svms:
-            # An unknown SVM in the path: the generic invalid-key code (facts §16) or, on
-            # writes, the endpoint's unknown-SVM code.
-            codes = {"2"} | ({"2621462"} if operation != "get" else set())
-            outcomes.append(Outcome(CLIENT_ERRORS, frozenset(codes), ("CRED-SVM-001",)
-                                    if operation != "get" else rules, False))
+            codes = {"2", "4"} | ({"2621462"} if operation != "get" else set())
+            outcomes.append(Outcome(CLIENT_ERRORS, frozenset(codes),
+                                    ("CRED-SVM-001",) if operation != "get" else rules, False,
+                                    detail="no SVM has this UUID"))
         return tuple(outcomes)
 
     def _update_version(self, record: Credential, body: dict[str, Any],
