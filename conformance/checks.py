@@ -33,6 +33,7 @@ class Checker:
         self.strict_observed = strict_observed
         self.secrets: set[str] = set()
         self.public: set[str] = set()  # every non-secret string the run sent (users, names...)
+        self.broken = False  # a failure was raised: the model no longer follows the target
 
     # ---- verdicts -------------------------------------------------------------------------
     def passed(self, rules: Iterable[str]) -> None:
@@ -51,6 +52,7 @@ class Checker:
             return
         for rule_id in rules:
             self.ledger.check(rule_id, False, detail=message, exchange=exchange)
+        self.broken = True
         raise ConformanceFailure(rules, message, received=received, documented=documented,
                                  curl=exchange.as_curl() if exchange else "")
 
