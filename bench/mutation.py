@@ -47,7 +47,7 @@ from bench.common import (
     write_json,
 )
 
-STEP = re.compile(r"^\s*(?:\|\s*)?(?:E\s+)?(?:[\w]+ = )?state\.(\w+)\(")
+STEP = re.compile(r"^\s*(?:E\s+)?(?:\|\s*)?(?:\w+ = )?state\.(\w+)\(")
 FALSIFYING = re.compile(r"Falsifying (?:explicit )?example")
 
 

@@ -1,0 +1,240 @@
+"""Self-tests of bench/: argument parsing, parsing of reports, tables, on synthetic data.
+
+No benchmark is run here and nothing is timed.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bench import common, mutation, overhead, peer
+from bench.tally_requests import kind_of
+
+DEFECTS = [{"name": "leak-password-in-get", "rule": "CRED-CHAP-008", "description": "x"},
+           {"name": "post-200", "rule": "CRED-POST-001", "description": "y"}]
+
+STATEFUL_FAILURE = """\
+E   | Falsifying example:
+E   | state = CredentialsMachine()
+E   | names_0 = state.new_name(name='iqn.2000-01.org.example.conformance:0')
+E   | state.create_credentials(name=names_0, ref='name', return_records=False, settings={})
+E   | state.delete_credentials(name=names_0, svm=Svm(uuid='u', name='svm2', iscsi=True))
+E   | state.teardown()
+E   +---------------- 2 ----------------
+E   | Falsifying example:
+E   | state = CredentialsMachine()
+E   | state.retrieve_default_credentials(svm=Svm(uuid='u', name='svm3', iscsi=False))
+E   | state.teardown()
+"""
+
+
+def junit(name: str, text: str) -> str:
+    return (f'<testsuites><testsuite><testcase classname="conformance.test_stateful" '
+            f'name="ok"/><testcase classname="conformance.test_stateful" name="{name}">'
+            f'<failure message="">{text}</failure></testcase></testsuite></testsuites>')
+
+
+def report(failed: list[str], observed: list[str] = ()) -> dict:
+    return {"verdict": "nonconformant" if failed or observed else "conformant",
+            "rules": [{"id": r, "status": "failed"} for r in failed]
+            + [{"id": "CRED-GET-001", "status": "passed"}],
+            "observed_deviations": [{"rule": r, "message": "m"} for r in observed],
+            "failures": [{"rule": r, "test": "t", "message": "broke\nmore", "curl": ""}
+                         for r in failed],
+            "run": {"started": "s", "finished": "f", "requests": 10}}
+
+
+# ---- mutation ----------------------------------------------------------------------------------
+def test_mutation_arguments():
+    args = mutation.parse_args(["--seeds", "2", "--defect", "a", "--defect", "b",
+                                "--budget", "12.5"])
+    assert (args.seeds, args.defect, args.budget, args.jobs, args.peer_spec) == \
+        (2, ["a", "b"], 12.5, 2, None)
+    assert mutation.parse_args([]).seeds == 3
+
+
+@pytest.mark.parametrize("argv", [["--seeds", "0"], ["--budget", "0"],
+                                  ["--peer-spec", "/no/such/spec.yaml"]])
+def test_mutation_rejects_bad_arguments(argv):
+    with pytest.raises(SystemExit):
+        mutation.parse_args(argv)
+
+
+def test_select_defects():
+    assert mutation.select_defects(DEFECTS, []) == DEFECTS
+    assert mutation.select_defects(DEFECTS, ["post-200"]) == DEFECTS[1:]
+    with pytest.raises(SystemExit, match="unknown defect"):
+        mutation.select_defects(DEFECTS, ["nope"])
+
+
+def test_suite_command_stops_at_first_failure():
+    cmd = mutation.suite_command("post-200", 3, Path("/tmp/r"))
+    assert cmd[1:4] == ["-m", "pytest", "conformance"]
+    for flag in ("-x", "--strict-observed", "no:cacheprovider", "bench.isolate_hypothesis"):
+        assert flag in cmd
+    assert cmd[cmd.index("--hypothesis-seed") + 1] == "3"
+    assert cmd[cmd.index("--emulator-defect") + 1] == "post-200"
+
+
+def test_program_lengths_count_steps_without_teardown():
+    assert mutation.program_lengths(STATEFUL_FAILURE) == [3, 1]
+    assert mutation.program_lengths("AssertionError: no program") == []
+
+
+def test_judge_stateful_kill():
+    run = mutation.judge("leak-password-in-get", "CRED-CHAP-008", 1, 1, 4.2,
+                         report(["CRED-CHAP-008"]), junit("test_machine", STATEFUL_FAILURE), False)
+    assert run.killed and run.program_length == 1 and run.message == "broke"
+    assert run.failing_test == "conformance.test_stateful::test_machine"
+
+
+def test_judge_example_kill_observed_and_misses():
+    example = junit("test_example", "AssertionError: x")
+    killed = mutation.judge("d", "CRED-DEF-002", 1, 1, 1.0, report([], ["CRED-DEF-002"]),
+                            example, False)
+    assert killed.status == "killed" and killed.program_length == 1
+    other = mutation.judge("d", "CRED-DEF-002", 1, 1, 1.0, report(["CRED-GET-001"]), example,
+                           False)
+    assert other.status == "missed" and other.rules_reported == ["CRED-GET-001"]
+    survived = mutation.judge("d", "CRED-DEF-002", 1, 0, 9.0, report([]), "", False)
+    assert survived.status == "survived" and survived.program_length is None
+    assert mutation.judge("d", "R", 1, None, 30.0, None, "", True).status == "timeout"
+    assert mutation.judge("d", "R", 1, 4, 1.0, None, "", False).status == "error"
+
+
+def test_summary_and_table():
+    runs = [mutation.SuiteRun("leak-password-in-get", "CRED-CHAP-008", s, "killed", float(s),
+                              1, ["CRED-CHAP-008"], "t", 1) for s in (1, 2, 3)]
+    runs += [mutation.SuiteRun("post-200", "CRED-POST-001", 1, "killed", 2.0, 1,
+                               ["CRED-POST-001"], "t", 4),
+             mutation.SuiteRun("post-200", "CRED-POST-001", 2, "timeout", 30.0, -2, [], "")]
+    totals = mutation.summarize(runs, DEFECTS)
+    assert totals["killed_every_seed"] == 1 and totals["killed_some_seed"] == 2
+    assert totals["mutation_score"] == 0.5
+    assert totals["median_seconds_to_kill"] == 2.0 and totals["worst_seconds_to_kill"] == 3.0
+    assert [m["seed"] for m in totals["misses"]] == [2]
+    peer_part = {"defects": {"post-200": {"killed": True, "seconds_to_kill": 7.5}},
+                 "killed": 1, "defects_run": 2, "median_seconds": 7.5}
+    text = mutation.render(runs, DEFECTS, totals, peer_part, "note")
+    assert "| post-200" in text and "1/2 (timeout)" in text and "7.50" in text
+    assert "mutation score (killed on every seed): 1/2 = 50%" in text
+    assert "MISS post-200 seed 2: timeout" in text
+    plain = mutation.render(runs, DEFECTS, totals, None, "schemathesis: not run")
+    assert "schemathesis" not in plain.splitlines()[0]
+
+
+# ---- peer ----------------------------------------------------------------------------------------
+def test_rename_dotted_path_parameter_only():
+    doc = {"paths": {
+        "/c": {"get": {"parameters": [{"in": "query", "name": "svm.uuid"}]}},
+        "/c/{svm.uuid}/{initiator}": {"get": {"parameters": [
+            {"in": "path", "name": "svm.uuid"}, {"in": "path", "name": "initiator"}]}}}}
+    out = peer.rename_dotted_path_params(doc)
+    assert list(out["paths"]) == ["/c", "/c/{svm_uuid}/{initiator}"]
+    assert out["paths"]["/c"]["get"]["parameters"][0]["name"] == "svm.uuid"
+    names = [p["name"] for p in out["paths"]["/c/{svm_uuid}/{initiator}"]["get"]["parameters"]]
+    assert names == ["svm_uuid", "initiator"]
+
+
+def test_derive_spec_writes_only_into_the_given_folder(tmp_path):
+    pytest.importorskip("yaml")
+    source = tmp_path / "in.yaml"
+    source.write_text("swagger: '2.0'\npaths:\n  /x/{svm.uuid}:\n    get:\n      parameters:\n"
+                      "      - {in: path, name: svm.uuid}\n")
+    out = peer.derive_spec(source, tmp_path)
+    assert out.parent == tmp_path and "{svm_uuid}" in out.read_text()
+
+
+def ndjson_events() -> list[str]:
+    check = {"name": "response_schema_conformance", "status": "failure",
+             "failure_info": {"failure": {"code": "ST108", "operation": "GET /c"}}}
+    return [json.dumps({"EngineStarted": {"timestamp": 100.0}}),
+            "not json",
+            json.dumps({"ScenarioFinished": {"timestamp": 102.5, "recorder": {
+                "checks": {"a": [{"name": "not_a_server_error", "status": "success"}, check]}}}}),
+            json.dumps({"ScenarioFinished": {"timestamp": 104.0, "recorder": {
+                "checks": {"b": [check]}}}})]
+
+
+def test_parse_ndjson_first_failure_times():
+    failures, first = peer.parse_ndjson(ndjson_events())
+    key = ("ST108 response_schema_conformance", "GET /c")
+    assert failures == [key] and first == {key: 2.5}
+
+
+def test_peer_verdict_against_baseline():
+    noise = {("ST202 positive_data_acceptance", "POST /c")}
+    failures, first = peer.parse_ndjson(ndjson_events())
+    run = peer.PeerRun("d", 1, 30.0, [*failures, *noise], first)
+    assert run.killed(noise) and run.time_to_kill(noise) == 2.5
+    assert not peer.PeerRun("d", 1, 30.0, sorted(noise)).killed(noise)
+    assert not peer.PeerRun("d", 0, 30.0, failures).killed(noise)
+    summary = mutation.peer_summary(peer.PeerRun(None, 1, 30.0, sorted(noise)), {"d": run}, 30)
+    assert summary["killed"] == 1 and summary["median_seconds"] == 2.5
+
+
+def test_schemathesis_command():
+    cmd = peer.schemathesis_command(Path("/t/renamed.yaml"), "http://127.0.0.1:1", 20, 1,
+                                    Path("/t/r"))
+    assert cmd[cmd.index("--url") + 1] == "http://127.0.0.1:1/api"
+    assert cmd[cmd.index("--checks") + 1] == "all"
+    assert cmd[cmd.index("--max-time") + 1] == "20"
+    assert "--auth" in cmd and "ndjson" in cmd[cmd.index("--report") + 1]
+
+
+# ---- overhead ------------------------------------------------------------------------------------
+def test_overhead_arguments():
+    args = overhead.parse_args(["--rounds", "2", "--profile"])
+    assert (args.rounds, args.seed, args.profile) == (2, 1, True)
+    with pytest.raises(SystemExit):
+        overhead.parse_args(["--rounds", "0"])
+
+
+def test_tally_kinds():
+    base = "http://127.0.0.1:1" + common.CREDS
+    assert kind_of("POST", base) == "post"
+    assert kind_of("GET", base + "?fields=*") == "collection"
+    assert kind_of("GET", base + "/u/iqn.x") == "get"
+    assert kind_of("PATCH", base + "/u/iqn.x") == "patch"
+    assert kind_of("DELETE", base + "/u/iqn.x") == "delete"
+    assert kind_of("POST", "http://127.0.0.1:1/_emulator/reset") == "other"
+
+
+def test_schedule_keeps_the_mix():
+    counts = {"post": 5, "patch": 3, "delete": 2, "get": 4, "collection": 1, "other": 1}
+    calls = overhead.schedule(counts, seed=1)
+    assert {k: calls.count(k) for k in counts} == counts
+    assert calls == overhead.schedule(counts, seed=1)
+
+
+def test_overhead_summary_and_profile_tables():
+    def rnd(suite, floor):
+        return {"suite": {"requests": 100, "call_seconds": 1.0, "counts": {"post": 100}},
+                "floor": {"seconds": 0.5}, "suite_rps": suite, "floor_rps": floor,
+                "ratio": round(floor / suite, 3)}
+    rounds = [rnd(100, 200), rnd(100, 120), rnd(100, 110)]
+    totals = overhead.summarize(rounds)
+    assert totals["median_ratio"] == 1.2 and totals["median_floor_rps"] == 120
+    assert "overhead ratio 1.2x" in overhead.render(rounds, totals)
+    prof = {"seconds": 3.0, "buckets": [{"part": "HTTP client", "seconds": 1.0, "share": 0.5}],
+            "top_functions": [{"function": "f", "where": "m.py:1", "seconds": 1.0,
+                               "share": 0.5}]}
+    assert "| HTTP client | 1.0" in overhead.render_profile(prof)
+    assert overhead.bucket_of("/x/site-packages/hypothesis/core.py") == "Hypothesis"
+    assert overhead.bucket_of("/repo/conformance/checks.py") == "conformance"
+
+
+# ---- common --------------------------------------------------------------------------------------
+def test_table_and_json(tmp_path):
+    text = common.table(["a", "bb"], [[1, None], ["xyz", 2]])
+    assert text.splitlines()[0] == "| a   | bb |" and text.splitlines()[2] == "| 1   |    |"
+    path = common.write_json("x.json", {"k": 1}, tmp_path)
+    assert json.loads(path.read_text()) == {"k": 1}
+    assert common.median([]) is None and common.fmt_seconds(None) == "-"
+    assert common.fmt_seconds(1.234) == "1.23"
+    info = {"cpus": 2, "python": "3.11", "date": "2026-01-01", "loadavg_1min": 1.0,
+            "commit": "abc"}
+    assert common.machine_label(info).startswith("2 cores")
