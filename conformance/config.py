@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -95,9 +95,17 @@ def load_config(pytest_config: pytest.Config) -> TargetConfig:
         else:
             values[dest] = default
     sweep = pytest_config.getoption("sweep", None)
-    return build_config(values, sweep=Path(sweep) if sweep else None, config_file=file_path,
-                        username=env.get(USERNAME_ENV) or None,
-                        password=env.get(PASSWORD_ENV) or None)
+    config = build_config(values, sweep=Path(sweep) if sweep else None, config_file=file_path,
+                          username=env.get(USERNAME_ENV) or None,
+                          password=env.get(PASSWORD_ENV) or None)
+    if not config.report_dir.is_absolute():
+        # A given directory is relative to where pytest was started; the default one is
+        # the project's reports/ wherever pytest was started from.
+        explicit = values["report_dir"] != OPTIONS["report_dir"][4]
+        params = getattr(pytest_config, "invocation_params", None)
+        base = Path(params.dir) if explicit and params else getattr(pytest_config, "rootpath", None)
+        config = replace(config, report_dir=Path(base or Path.cwd()) / config.report_dir)
+    return config
 
 
 def build_config(values: dict[str, Any], **extra: Any) -> TargetConfig:

@@ -30,7 +30,7 @@ def write(tmp_path, text):
 def test_defaults_run_the_embedded_emulator():
     config = load_config(FakePytestConfig())
     assert config.kind == "emulator"
-    assert config.report_dir == Path("reports")
+    assert config.report_dir == Path.cwd() / "reports"
     assert config.max_objects == 50
     assert config.verify is True
     assert not config.allow_default_changes
@@ -42,7 +42,7 @@ def test_command_line_beats_environment_beats_file(tmp_path, monkeypatch):
     monkeypatch.setenv("ONTAP_CONFORMANCE_MAX_OBJECTS", "9")
     monkeypatch.setenv("ONTAP_CONFORMANCE_REPORT_DIR", "from-env")
     config = load_config(FakePytestConfig(report_dir="from-cli"))
-    assert config.report_dir == Path("from-cli")
+    assert config.report_dir == Path.cwd() / "from-cli"
     assert config.max_objects == 9
     assert config.rate_limit == 2.5
     assert config.config_file == path
