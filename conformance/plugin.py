@@ -17,6 +17,7 @@ from conformance import ledger as ledger_module
 from conformance import reports
 from conformance.client import Client, TargetUnreachable
 from conformance.config import TargetConfig, load_config
+from conformance.emulator_process import EmulatorFailed
 from conformance.failures import ConformanceFailure
 from conformance.journal import read_journal, sweep
 from conformance.ledger import NONCONFORMANT, Ledger
@@ -226,6 +227,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
         return
     if not report.failed:
         return
+    if call.excinfo is not None and isinstance(call.excinfo.value, TargetUnreachable | EmulatorFailed):
+        # The target is gone: every further test would fail the same way.
+        item.session.shouldstop = REDACTOR.redact_text(f"target lost: {call.excinfo.value}")
     failures = _conformance_failures(call.excinfo.value if call.excinfo else None)
     text = report.longreprtext
     extras: list[Any] = []

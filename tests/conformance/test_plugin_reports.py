@@ -168,3 +168,19 @@ def test_an_unknown_rule_marker_is_refused_at_collection(tmp_path):
                         "-o", "markers=rule")
     assert result.returncode == 4, result.stdout + result.stderr
     assert "unknown rule ID(s) CRED-NOPE-999" in result.stderr
+
+
+def test_a_lost_target_stops_the_run(tmp_path):
+    make_suite(tmp_path, """
+        from conformance.client import TargetUnreachable
+
+        def test_a():
+            raise TargetUnreachable("GET http://127.0.0.1:9/api/cluster: ConnectionError")
+
+        def test_b():
+            pass
+    """)
+    result = run_pytest(tmp_path, "conformance", "--report-dir", str(tmp_path / "out"))
+    assert result.returncode == 1
+    assert "target lost: GET http://127.0.0.1:9/api/cluster" in result.stdout
+    assert "1 failed in" in result.stdout
