@@ -1,13 +1,13 @@
 """Root conftest: registers the conformance plugin and the Hypothesis profiles.
 
 Choose a profile with ``--hypothesis-profile NAME`` or ``HYPOTHESIS_PROFILE``;
-``dev`` is the default. Network latency makes deadlines meaningless, so none is set.
+``dev`` is the default; ``quick`` (no shrinking) serves the defect-matrix self-test. Network latency makes deadlines meaningless, so none is set.
 """
 
 import os
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 from conformance.shrinking import SHRINK_SECONDS, cap_shrinking
 
@@ -18,6 +18,9 @@ settings.register_profile("dev", max_examples=30, stateful_step_count=25, **_COM
 settings.register_profile("ci", max_examples=30, stateful_step_count=25, derandomize=True,
                           print_blob=True, **_COMMON)
 settings.register_profile("nightly", max_examples=500, stateful_step_count=60, **_COMMON)
+# For self-tests that only need to know *that* a run fails (the defect matrix): no shrinking.
+settings.register_profile("quick", max_examples=20, stateful_step_count=25, derandomize=True,
+                          phases=(Phase.explicit, Phase.reuse, Phase.generate), **_COMMON)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 

@@ -78,7 +78,8 @@ class EmulatorProcess:
                "ONTAP_USERNAME": self.username, "ONTAP_PASSWORD": self.password}
         self._stderr = open(workdir / "stderr.log", "wb")  # noqa: SIM115 - lives with the child
         self._proc = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL,
-                                      stdout=self._stderr, stderr=self._stderr)
+                                      stdout=self._stderr, stderr=self._stderr,
+                                      preexec_fn=_die_with_parent)
         deadline = time.monotonic() + READY_TIMEOUT
         while time.monotonic() < deadline:
             info = _read_ready(ready)
@@ -131,6 +132,16 @@ class EmulatorProcess:
         defects = f" with defects {', '.join(self.defects)}" if self.defects else ""
         message = f"embedded emulator (python -m {self.module}{defects}) {what}"
         return message + (f"; its output ends:\n{tail}" if tail else "; it wrote nothing")
+
+
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM when the suite dies, even by SIGKILL (Linux only)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # elsewhere an emulator can outlive a killed run; it serves loopback only
 
 
 def _read_ready(path: Path) -> dict | None:

@@ -65,3 +65,33 @@ def test_the_real_emulator_serves_tls_with_its_ca():
         answer = requests.get(emulator.url + "/api/cluster", verify=emulator.ca_file,
                               auth=(emulator.username, emulator.password), timeout=10)
         assert answer.status_code == 200
+
+
+def test_the_emulator_dies_with_a_killed_suite(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "parent.py"
+    script.write_text(
+        "import sys, time\n"
+        "from conformance.emulator_process import EmulatorProcess\n"
+        f"emulator = EmulatorProcess(module={FAKE!r})\n"
+        "emulator.start()\n"
+        "print(emulator._proc.pid, flush=True)\n"
+        "time.sleep(60)\n")
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True,
+                              cwd=REPO)
+    child = int(parent.stdout.readline())
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    os.kill(child, signal.SIGKILL)
+    pytest.fail("the emulator outlived its killed parent")
