@@ -152,8 +152,10 @@ def run_suite(defect: str, rule: str, seed: int, budget: float, profile: str = "
         env = emulator_env()
         env["BENCH_HYPOTHESIS_HOME"] = str(Path(tmp) / "hypothesis")
         began = time.perf_counter()
-        proc = subprocess.Popen(suite_command(defect, seed, report_dir, profile), cwd=ROOT,
-                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        output = Path(tmp) / "output.txt"
+        with output.open("wb") as sink:
+            proc = subprocess.Popen(suite_command(defect, seed, report_dir, profile), cwd=ROOT,
+                                    env=env, stdout=sink, stderr=subprocess.STDOUT)
         timed_out = False
         try:
             proc.wait(timeout=budget)
@@ -169,8 +171,12 @@ def run_suite(defect: str, rule: str, seed: int, budget: float, profile: str = "
         report = report_dir / "conformance.json"
         junit = report_dir / "junit.xml"
         document = json.loads(report.read_text()) if report.is_file() else None
-        return judge(defect, rule, seed, proc.returncode, seconds, document,
-                     junit.read_text(errors="replace") if junit.is_file() else "", timed_out)
+        run = judge(defect, rule, seed, proc.returncode, seconds, document,
+                    junit.read_text(errors="replace") if junit.is_file() else "", timed_out)
+        if run.status == "error" or not run.message:
+            tail = [ln for ln in output.read_text(errors="replace").splitlines() if ln.strip()]
+            run.message = run.message or " / ".join(tail[-3:])[:400]
+        return run
 
 
 # ---- totals and tables -----------------------------------------------------------------------
