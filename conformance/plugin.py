@@ -7,6 +7,7 @@ collected tests of the suite itself, so ``pytest tests`` leaves ``reports/`` alo
 from __future__ import annotations
 
 import datetime as dt
+import html
 import sys
 from pathlib import Path
 from typing import Any
@@ -398,5 +399,5 @@ def pytest_html_results_table_header(cells: list[str]) -> None:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_html_results_table_row(report: Any, cells: list[str]) -> None:
-    rules = getattr(report, "conformance_rules", "")
-    cells.insert(2, f'<td class="col-rules">{REDACTOR.redact_text(rules)}</td>')
+    rules = getattr(report, "conformance_rules", "")  # catalog IDs: nothing to redact
+    cells.insert(2, f'<td class="col-rules">{html.escape(rules)}</td>')
