@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from conformance.client import Exchange
-from conformance.failures import ConformanceFailure
+from conformance.failures import failure_for
 from conformance.ledger import Ledger
 from models.outcomes import Expectation, Outcome
 from models.records import CHAP, Credential, differences
@@ -53,7 +53,7 @@ class Checker:
         for rule_id in rules:
             self.ledger.check(rule_id, False, detail=message, exchange=exchange)
         self.broken = True
-        raise ConformanceFailure(rules, message, received=received, documented=documented,
+        raise failure_for(rules)(rules, message, received=received, documented=documented,
                                  curl=exchange.as_curl() if exchange else "")
 
     # ---- every response ---------------------------------------------------------------------
@@ -179,6 +179,14 @@ class Checker:
             self.fail(["CRED-POST-002"], f"Location {header!r} does not name {key[0]}/{key[1]}", exchange)
             return
         self.passed(["CRED-POST-002"])
+
+    def fields_present(self, record: Any, fields: frozenset[str] | None, exchange: Exchange) -> None:
+        """CRED-GET-002: a requested property that every record has is returned."""
+        if not isinstance(record, dict) or (fields is not None and "authentication_type" not in fields):
+            return
+        if "authentication_type" not in record:
+            self.fail(["CRED-GET-002"], "authentication_type was requested but not returned", exchange)
+        self.passed(["CRED-GET-002"])
 
     # ---- agreement with the model --------------------------------------------------------
     def agrees(self, record: Any, versions: tuple[Credential, ...], blame: Mapping[str, str],

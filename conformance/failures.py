@@ -62,9 +62,9 @@ class ConformanceFailure(AssertionError):
         return f"{type(self).__name__}({self.rule_ids!r}, {self.message!r})"
 
     def __reduce__(self):
-        # Keyword-only fields would be lost by the default BaseException pickling.
-        return (_rebuild, (type(self), self.rule_ids, self.message, self.received,
-                           self.documented, self.curl))
+        # Keyword-only fields would be lost by the default BaseException pickling, and the
+        # per-rule subclasses are made at run time: rebuild through failure_for().
+        return (_rebuild, (self.rule_ids, self.message, self.received, self.documented, self.curl))
 
     # Hypothesis tells distinct bugs apart by exception type and location; equal rule
     # sets with equal messages are the same bug.
@@ -77,5 +77,25 @@ class ConformanceFailure(AssertionError):
         return hash((type(self), self.rule_ids, self.message))
 
 
-def _rebuild(cls, rule_ids, message, received, documented, curl):
-    return cls(rule_ids, message, received=received, documented=documented, curl=curl)
+def _rebuild(rule_ids, message, received, documented, curl):
+    return failure_for(rule_ids)(rule_ids, message, received=received, documented=documented,
+                                 curl=curl)
+
+
+_PER_RULES: dict[tuple[str, ...], type[ConformanceFailure]] = {}
+
+
+def failure_for(rule_ids: Sequence[str]) -> type[ConformanceFailure]:
+    """The failure class for one set of rules.
+
+    Hypothesis tells distinct bugs apart by exception type and the line that raised it.
+    All checks raise from one line, so without a class per rule set every broken rule
+    would count as one bug and be shrunk to one program; with it, each broken rule gets
+    its own minimal program in the report.
+    """
+    key = (rule_ids,) if isinstance(rule_ids, str) else tuple(rule_ids)
+    cls = _PER_RULES.get(key)
+    if cls is None:
+        cls = type(f"ConformanceFailure[{' '.join(key)}]", (ConformanceFailure,), {"__module__": __name__})
+        _PER_RULES[key] = cls
+    return cls

@@ -51,7 +51,8 @@ def build_machine(target: Any, ledger: Ledger) -> type[RuleBasedStateMachine]:
             self.client = target.client()
             self.model: CredentialsModel = model_for(target, self.client)
             checker = Checker(ledger, strict_observed=target.strict_observed)
-            self.driver = Driver(self.client, self.model, checker, note=note)
+            self.driver = Driver(self.client, self.model, checker, note=note,
+                                 fresh_defaults=target.kind == "emulator")
 
         def teardown(self) -> None:
             try:
@@ -75,7 +76,7 @@ def build_machine(target: Any, ledger: Ledger) -> type[RuleBasedStateMachine]:
 
         # ---- create -------------------------------------------------------------------------
         @initialize(target=names, name=gen.initiator_names(namespace, eui_prefix), svm=iscsi_svm,
-                    chap=gen.chap_bodies(), addresses=gen.initiator_addresses(both_lists=True))
+                    chap=gen.chap_bodies(), addresses=gen.initiator_addresses(both_lists=True, min_size=1))
         def seed_credentials(self, name: str, svm: Any, chap: dict[str, Any],
                              addresses: dict[str, Any]) -> str:
             """Start every program with one CHAP record that has addresses to change."""
@@ -173,6 +174,22 @@ def build_machine(target: Any, ledger: Ledger) -> type[RuleBasedStateMachine]:
             body = {"initiator_address": {"ranges": [r.as_json() for r in ranges],
                                           "masks": [m.as_json() for m in masks]}}
             self.driver.update(key, body, {"remove_initiator_addresses": "true"})
+
+        @precondition(lambda self: bool(self.own_keys()))
+        @rule(data=st.data(), addresses=gen.initiator_addresses(both_lists=True))
+        def replace_held_addresses(self, data: st.DataObject, addresses: dict[str, Any]) -> None:
+            key = data.draw(st.sampled_from(self.own_keys()), label="record")
+            self.driver.update(key, {"initiator_address": addresses})
+
+        @rule(name=st.one_of(names, st.just(DEFAULT_INITIATOR)), svm=iscsi_svm,
+              entries=gen.invalid_address_entries(), mode=st.sampled_from(["create", "replace", "add"]))
+        def send_invalid_addresses(self, name: str, svm: Any, entries: dict[str, Any], mode: str) -> None:
+            if mode == "create":
+                self.driver.create({"svm": {"uuid": svm.uuid}, "initiator": name,
+                                    "authentication_type": "none", "initiator_address": entries})
+            elif self.may_write(svm.uuid, name):
+                params = {"add_initiator_addresses": "true"} if mode == "add" else None
+                self.driver.update((svm.uuid, name), {"initiator_address": entries}, params)
 
         @rule(svm=iscsi_svm, change=st.sampled_from(["none", "deny", "chap"]), chap=gen.chap_bodies())
         def update_default_authentication(self, svm: Any, change: str, chap: dict[str, Any]) -> None:

@@ -145,13 +145,13 @@ def address_masks(draw: st.DrawFn) -> dict[str, str]:
 
 
 @st.composite
-def initiator_addresses(draw: st.DrawFn, *, both_lists: bool = False) -> dict[str, Any]:
+def initiator_addresses(draw: st.DrawFn, *, both_lists: bool = False, min_size: int = 0) -> dict[str, Any]:
     """A valid ``initiator_address`` object with a few ranges and masks."""
     body: dict[str, Any] = {}
     if both_lists or draw(st.booleans()):
-        body["ranges"] = draw(st.lists(address_ranges(), max_size=3))
+        body["ranges"] = draw(st.lists(address_ranges(), min_size=min_size, max_size=3))
     if both_lists or draw(st.booleans()) or not body:
-        body["masks"] = draw(st.lists(address_masks(), max_size=3))
+        body["masks"] = draw(st.lists(address_masks(), min_size=min_size, max_size=3))
     return body
 
 
