@@ -11,6 +11,7 @@ from typing import Any
 
 from emulator.app import Settings
 from emulator.defects import DEFECTS, Defects, UnknownDefect
+from emulator.faults import FaultConfig
 from emulator.state import SvmSeed, default_seed, seed_uuid
 
 DEFAULT_ADMIN = ("admin", "netapp1!")
@@ -27,6 +28,17 @@ users (HTTP basic auth on every path):
 
 control endpoints (same auth): POST /_emulator/reset, GET /_emulator/health
 default seed: svm1 and svm2 with the iSCSI service, svm3 without
+
+fault injection (--faults RATE): that share of the authenticated requests under /api (never
+/_emulator/*, never a 401) gets one fault, drawn evenly from: 503 + Retry-After: 1 (code "7"),
+429 + Retry-After: 1 (code "7"), a dropped connection (TCP reset, no HTTP answer), or an
+answer delayed by --fault-delay seconds. Writes are faulted before the change (nothing
+applied; a delayed write then answers 503) or after it (applied, then the fault), half and
+half. GET /_emulator/health reports the rate and the counts by kind and phase.
+
+--record-secrets FILE is a TEST AID: it writes every CHAP password received in a POST or
+PATCH body to FILE (mode 0600, one JSON line each), on purpose, so that redaction tests
+know what to look for. Never use it against anything but throw-away test data.
 """
 
 
@@ -86,6 +98,16 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="with --list-defects: print JSON")
     p.add_argument("--ontap-version", default="9.10.1", metavar="X.Y.Z",
                    help="version reported by /api/cluster (default: 9.10.1)")
+    p.add_argument("--faults", type=float, default=0.0, metavar="RATE",
+                   help="share (0..1) of /api requests answered with an injected fault "
+                        "(default: 0)")
+    p.add_argument("--faults-seed", type=int, default=None, metavar="N",
+                   help="seed of the fault draws, for a reproducible sequence (default: random)")
+    p.add_argument("--fault-delay", type=float, default=35.0, metavar="SECONDS",
+                   help="how late a 'delay' fault answers (default: 35, past most client "
+                        "timeouts)")
+    p.add_argument("--record-secrets", metavar="FILE",
+                   help="TEST AID: append every CHAP password received to FILE (mode 0600)")
     return p
 
 
@@ -128,6 +150,16 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(f"--ontap-version must look like 9.10.1, not {args.ontap_version!r}")
     if not 0 <= args.port <= 65535:
         return _fail("--port must be within 0..65535")
+    if not 0 <= args.faults <= 1:  # also rejects nan
+        return _fail("--faults must be within 0..1")
+    if not 0 <= args.fault_delay <= 3600:
+        return _fail("--fault-delay must be within 0..3600 seconds")
+    if args.record_secrets:
+        try:
+            fd = os.open(args.record_secrets, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            os.close(fd)
+        except OSError as exc:
+            return _fail(f"cannot open --record-secrets file: {exc.strerror or exc}")
     try:
         seed = load_seed(args.seed) if args.seed else default_seed()
     except SeedError as exc:
@@ -136,7 +168,9 @@ def main(argv: list[str] | None = None) -> int:
     readonly, ro_shown = _user("ONTAP_READONLY_USERNAME", "ONTAP_READONLY_PASSWORD",
                                DEFAULT_READONLY)
     settings = Settings(admin=admin, readonly=readonly, ontap_version=args.ontap_version,
-                        defects=defects)
+                        defects=defects,
+                        faults=FaultConfig(args.faults, args.faults_seed, args.fault_delay),
+                        record_secrets=args.record_secrets)
 
     from emulator.server import EmulatorServer, write_ready  # heavy imports after arg checks
 
@@ -161,6 +195,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  CA file:        {tls.ca_file}", flush=True)
         if defects.names:
             print(f"  defects on:     {', '.join(defects.names)}", flush=True)
+        if args.faults:
+            print(f"  faults:         rate {args.faults}, seed {args.faults_seed}, "
+                  f"delay {args.fault_delay} s", flush=True)
+        if args.record_secrets:
+            print(f"  warning: recording CHAP passwords to {args.record_secrets}", flush=True)
         if args.host not in ("127.0.0.1", "::1", "localhost"):
             print("  warning: bound beyond loopback", flush=True)
         if args.ready_file:

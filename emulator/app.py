@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from emulator import errors, query, render
 from emulator.defects import Defects
 from emulator.errors import OntapError
+from emulator.faults import FaultConfig, FaultInjector, FaultLayer, SecretRecorder
 from emulator.state import Backend, Credential, Svm
 
 MAX_BODY = 1024 * 1024
@@ -40,6 +41,8 @@ class Settings:
     cluster_name: str = "ontap-emulator"
     cluster_uuid: str = "8b5d0c6e-6d6f-5b8a-9e0f-0e6d1a2b3c4d"
     defects: Defects = field(default_factory=Defects)
+    faults: FaultConfig = field(default_factory=FaultConfig)
+    record_secrets: str | None = None  # --record-secrets FILE: a test aid, writes passwords
 
 
 def ontap_json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -64,7 +67,7 @@ class AuthMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        user = self._user(scope)
+        user = self.user_of(scope)
         response = None
         if user is None:
             response = error_response(errors.unauthenticated(), self.settings.defects,
@@ -76,7 +79,7 @@ class AuthMiddleware:
             return
         await self.app(scope, receive, send)
 
-    def _user(self, scope: Scope) -> str | None:
+    def user_of(self, scope: Scope) -> str | None:
         header = next((v for k, v in scope["headers"] if k == b"authorization"), b"")
         scheme, _, token = header.partition(b" ")
         if scheme.lower() != b"basic":
@@ -125,9 +128,21 @@ async def _body(request: Request, *, optional: bool = False) -> Any:
     return body
 
 
-def build_app(backend: Backend, settings: Settings) -> Starlette:
+def build_app(backend: Backend, settings: Settings) -> FaultLayer:
+    """Every route of the emulator behind basic auth, inside the fault/recorder layer."""
+    injector = FaultInjector(settings.faults)
+    recorder = SecretRecorder(settings.record_secrets) if settings.record_secrets else None
+    starlette = build_starlette(backend, settings, injector)
+    auth = AuthMiddleware(starlette, settings)
+    return FaultLayer(starlette, injector=injector, recorder=recorder,
+                      authenticated=lambda scope: auth.user_of(scope) is not None)
+
+
+def build_starlette(backend: Backend, settings: Settings,
+                    injector: FaultInjector | None = None) -> Starlette:
     """The Starlette application: every route of the emulator, behind basic auth."""
     defects = settings.defects
+    injector = injector or FaultInjector(settings.faults)
 
     def full(cred: Credential, svms: dict[str, Svm]) -> dict[str, Any]:
         return render.credential(cred, svms[cred.svm_uuid], defects)
@@ -251,7 +266,8 @@ def build_app(backend: Backend, settings: Settings) -> Starlette:
 
     async def health(request: Request) -> Response:
         return ontap_json({"status": "ok", "defects": defects.as_list(),
-                           "ontap_version": settings.ontap_version})
+                           "ontap_version": settings.ontap_version,
+                           "faults": injector.report()})
 
     async def reset(request: Request) -> Response:
         backend.reset()

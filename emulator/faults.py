@@ -1,0 +1,270 @@
+"""Fault injection and the secret recorder: an ASGI layer outside the Starlette app.
+
+``--faults RATE`` answers a share of the authenticated requests under ``/api`` with one
+fault, drawn from a seeded generator (``--faults-seed``):
+
+* ``503``  -- 503 with ``Retry-After: 1`` and ONTAP code "7" (request queue full),
+* ``429``  -- 429 with ``Retry-After: 1`` and ONTAP code "7",
+* ``drop`` -- the connection is aborted (TCP reset) without any HTTP answer,
+* ``delay`` -- the answer comes only after ``--fault-delay`` seconds (past the client's
+  timeout).
+
+A write (POST, PATCH, DELETE) is faulted ``before`` the change (the app never sees it; a
+delayed write then answers 503 without applying anything) or ``after`` it (the app applies
+the change, its answer is thrown away and the fault is answered instead; a delayed write
+sends the real answer late), half and half. Reads are always faulted ``before``. The control
+endpoints ``/_emulator/*`` and requests without valid credentials are never faulted, so
+401 and 403 stay deterministic.
+
+This layer sits outside Starlette on purpose: only the server's own ``send`` can reach the
+transport to abort a connection, and it must be called before any response starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import random
+import socket
+import struct
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from emulator.errors import OntapError
+
+KINDS = ("503", "429", "drop", "delay")
+PHASES = ("before", "after")
+WRITE_METHODS = {"POST", "PATCH", "DELETE", "PUT"}
+CREDENTIALS = "/api/protocols/san/iscsi/credentials"
+MAX_RECORDED_BODY = 1024 * 1024
+
+
+@dataclass
+class FaultConfig:
+    rate: float = 0.0
+    seed: int | None = None
+    delay: float = 35.0
+
+
+class FaultInjector:
+    """The seeded draws and the counters reported by ``GET /_emulator/health``."""
+
+    def __init__(self, config: FaultConfig) -> None:
+        if config.seed is None:  # report the seed actually used, so a run can be replayed
+            config.seed = random.SystemRandom().randrange(2**32)
+        self.config = config
+        self.lock = threading.Lock()
+        self.random = random.Random(config.seed)
+        self.eligible = 0
+        self.counts = {f"{kind}/{phase}": 0 for kind in KINDS for phase in PHASES}
+
+    def draw(self, write: bool) -> tuple[str, str] | None:
+        """None (no fault) or (kind, phase); every eligible request consumes the same draws."""
+        with self.lock:
+            self.eligible += 1
+            hit = self.random.random() < self.config.rate
+            kind = self.random.choice(KINDS)
+            phase = self.random.choice(PHASES) if write else "before"
+            if not hit:
+                return None
+            self.counts[f"{kind}/{phase}"] += 1
+            return kind, phase
+
+    def report(self) -> dict[str, Any]:
+        with self.lock:
+            counts = dict(self.counts)
+            eligible = self.eligible
+        return {
+            "rate": self.config.rate, "seed": self.config.seed, "delay": self.config.delay,
+            "eligible_requests": eligible, "injected": sum(counts.values()),
+            "by_kind": {k: sum(v for key, v in counts.items() if key.startswith(k + "/"))
+                        for k in KINDS},
+            "by_phase": {p: sum(v for key, v in counts.items() if key.endswith("/" + p))
+                         for p in PHASES},
+            "by_kind_and_phase": counts,
+        }
+
+
+class SecretRecorder:
+    """``--record-secrets FILE``: a test aid that writes every CHAP password received to disk.
+
+    One JSON line per password: ``{"method", "path", "side", "password"}``. The file is
+    created with mode 0600 and appended to; it exists so that the suite's redaction
+    self-tests know every secret that crossed the wire.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.lock = threading.Lock()
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.close(fd)
+
+    def record_body(self, method: str, path: str, raw: bytes) -> None:
+        try:
+            body = json.loads(raw.decode("utf-8"))
+        except (ValueError, RecursionError, UnicodeDecodeError):
+            return
+        chap = body.get("chap") if isinstance(body, dict) else None
+        if not isinstance(chap, dict):
+            return
+        lines = []
+        for side in ("inbound", "outbound"):
+            part = chap.get(side)
+            password = part.get("password") if isinstance(part, dict) else None
+            if isinstance(password, str):
+                lines.append(json.dumps({"method": method, "path": path, "side": side,
+                                         "password": password}) + "\n")
+        if not lines:
+            return
+        with self.lock:
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            with os.fdopen(fd, "a", encoding="utf-8") as handle:
+                handle.writelines(lines)
+
+
+def fault_answer(kind: str) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
+    status = 429 if kind == "429" else 503
+    exc = OntapError(status, "7", "The request queue is full; retry the request later.")
+    body = json.dumps(exc.envelope()).encode()
+    headers = [(b"content-type", b"application/hal+json"), (b"retry-after", b"1"),
+               (b"content-length", str(len(body)).encode()),
+               (b"cache-control", b"no-cache,no-store,must-revalidate")]
+    return status, body, headers
+
+
+class FaultLayer:
+    """Outermost ASGI layer: records secrets and injects faults, then calls the app."""
+
+    def __init__(self, app: ASGIApp, *, injector: FaultInjector | None,
+                 recorder: SecretRecorder | None,
+                 authenticated: Callable[[Scope], bool]) -> None:
+        self.app = app
+        self.injector = injector
+        self.recorder = recorder
+        self.authenticated = authenticated
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        method, path = scope["method"], scope["path"]
+        if (self.recorder is not None and method in {"POST", "PATCH"}
+                and path.startswith(CREDENTIALS)):
+            receive = self._teeing(receive, method, path)
+        fault = None
+        if (self.injector is not None and self.injector.config.rate > 0
+                and (path == "/api" or path.startswith("/api/"))
+                and self.authenticated(scope)):
+            fault = self.injector.draw(method in WRITE_METHODS)
+        if fault is None:
+            await self.app(scope, receive, send)
+            return
+        kind, phase = fault
+        write = method in WRITE_METHODS
+        if phase == "before":
+            await _drain(receive)
+            if kind == "delay":
+                await asyncio.sleep(self.injector.config.delay if self.injector else 0)
+                if not write:
+                    await self.app(scope, _empty_receive(), send)
+                    return
+                kind = "503"  # a late write answer: nothing was applied
+            await self._answer(kind, send)
+            return
+        held: list[Message] = []
+
+        async def hold(message: Message) -> None:
+            held.append(message)
+
+        await self.app(scope, receive, hold)
+        if kind == "delay":
+            await asyncio.sleep(self.injector.config.delay if self.injector else 0)
+            for message in held:
+                await send(message)
+            return
+        await self._answer(kind, send)
+
+    async def _answer(self, kind: str, send: Send) -> None:
+        if kind == "drop" and await _abort(send):
+            return
+        status, body, headers = fault_answer("503" if kind == "drop" else kind)
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body, "more_body": False})
+
+    def _teeing(self, receive: Receive, method: str, path: str) -> Receive:
+        chunks: list[bytes] = []
+        state = {"size": 0, "done": False}
+        recorder = self.recorder
+        assert recorder is not None
+
+        async def tee() -> Message:
+            message = await receive()
+            if message["type"] == "http.request" and not state["done"]:
+                chunk = message.get("body", b"")
+                state["size"] += len(chunk)
+                if state["size"] <= MAX_RECORDED_BODY:
+                    chunks.append(chunk)
+                if not message.get("more_body", False):
+                    state["done"] = True
+                    if state["size"] <= MAX_RECORDED_BODY:
+                        recorder.record_body(method, path, b"".join(chunks))
+            return message
+
+        return tee
+
+
+async def _drain(receive: Receive) -> None:
+    """Read the request body (bounded), so the recorder sees it and keep-alive stays sane."""
+    size = 0
+    for _ in range(100_000):
+        message = await receive()
+        if message["type"] != "http.request":
+            return
+        size += len(message.get("body", b""))
+        if not message.get("more_body", False) or size > MAX_RECORDED_BODY:
+            return
+
+
+def _empty_receive() -> Receive:
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await asyncio.sleep(3600)
+        return {"type": "http.disconnect"}
+
+    return receive
+
+
+async def _abort(send: Send) -> bool:
+    """Reset the connection under this request; False if the server offers no transport.
+
+    uvicorn's ``send`` is a bound method of its per-request cycle, which holds the asyncio
+    transport. Aborting it (with SO_LINGER 0, so the peer sees a reset, not a clean close)
+    makes uvicorn's ``connection_lost`` mark the cycle disconnected; returning without a
+    response is then silent: no 500, no traceback.
+    """
+    cycle = getattr(send, "__self__", None)
+    transport = getattr(cycle, "transport", None)
+    if cycle is None or transport is None or not hasattr(cycle, "disconnected"):
+        return False
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    transport.abort()
+    for _ in range(100):
+        if cycle.disconnected:
+            break
+        await asyncio.sleep(0)
+    cycle.disconnected = True  # what connection_lost sets; uvicorn then stays quiet
+    return True
