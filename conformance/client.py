@@ -27,6 +27,22 @@ class TargetUnreachable(Exception):
     """The target did not answer at all (DNS, refused connection, TLS, timeout)."""
 
 
+class OutcomeUnknown(Exception):
+    """A write got no usable answer (dropped, timed out, 429/5xx): it may or may not have
+    been applied. The caller decides with a follow-up read, as Jepsen does with
+    indeterminate operations; ``exchange`` is the answer received, if any."""
+
+    def __init__(self, message: str, exchange: Exchange | None = None) -> None:
+        super().__init__(message)
+        self.exchange = exchange
+
+
+#: Answers that say "try again": the request queue is full or the application is
+#: temporarily unreachable (facts §21). Never a verdict on the endpoint.
+TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+
+
 def record_path(svm_uuid: str, initiator: str) -> str:
     """Return the path of one credential record, with the initiator percent-encoded."""
     return f"{CREDENTIALS_PATH}/{quote(svm_uuid, safe='')}/{quote(initiator, safe='')}"
@@ -169,6 +185,10 @@ class Client:
         self.limiter = limiter or (RateLimiter(rate_limit) if rate_limit else None)
         self.on_exchange = on_exchange
         self.requests_sent = 0
+        self.retries = 0  # reads sent again after a transient failure
+        self.on_retry: Callable[[], None] | None = None
+        self.attempts = 5
+        self.max_retry_after = 5.0
         redactor.register_basic_auth(username, password)
         self.session = requests.Session()
         self.session.auth = (username, password)
@@ -185,8 +205,13 @@ class Client:
     ) -> Exchange:
         """Send one request and return the recorded exchange.
 
+        Reads are sent again (up to ``attempts`` times, honouring ``Retry-After``) after a
+        dropped connection, a timeout or a transient status; writes never are, since they
+        may have been applied.
+
         Raises:
-            TargetUnreachable: the target did not answer.
+            TargetUnreachable: the target did not answer at all, even after retries.
+            OutcomeUnknown: a write got no usable answer; it may have been applied.
             UnsafeOperation: the live-safety guard refused the call.
         """
         method = method.upper()
@@ -196,16 +221,63 @@ class Client:
         url = self.base_url + path
         if params:
             url += "?" + _encode_params(params)
+        for attempt in range(1, self.attempts + 1):
+            exchange, wait = self._attempt(method, url, path, params, json)
+            if wait is None:
+                return exchange  # type: ignore[return-value]
+            if method not in SAFE_METHODS:
+                raise OutcomeUnknown(self.redactor.redact_text(
+                    f"{method} {path}: {exchange.summary() if exchange else 'no answer'}"), exchange)
+            if attempt == self.attempts:
+                if exchange is not None:
+                    return exchange
+                raise TargetUnreachable(self.redactor.redact_text(
+                    f"{method} {url}: no answer after {self.attempts} attempts"))
+            self.retries += 1
+            if self.on_retry:
+                self.on_retry()
+            time.sleep(wait)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _attempt(self, method: str, url: str, path: str, params: dict[str, Any] | None,
+                 json: Any) -> tuple[Exchange | None, float | None]:
+        """One try: the exchange (if any) and how long to wait before another (None: done)."""
         if self.limiter:
             self.limiter.wait()
         started = time.perf_counter()
         try:
             response = self.session.request(method, url, json=json, timeout=self.timeout)
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            if isinstance(exc, requests.exceptions.SSLError) or self._refused(exc):
+                raise TargetUnreachable(
+                    self.redactor.redact_text(f"{method} {url}: {type(exc).__name__}: {exc}")
+                ) from None
+            return None, 0.2
         except requests.RequestException as exc:
             raise TargetUnreachable(
                 self.redactor.redact_text(f"{method} {url}: {type(exc).__name__}: {exc}")
             ) from None
-        elapsed = time.perf_counter() - started
+        exchange = self._record(method, url, path, params, json, response, time.perf_counter() - started)
+        if response.status_code in TRANSIENT_STATUSES:
+            return exchange, self._retry_after(response)
+        return exchange, None
+
+    @staticmethod
+    def _refused(exc: Exception) -> bool:
+        """A refused connection means nothing listens: no point in trying again."""
+        text = str(exc)
+        return "Connection refused" in text or "Name or service not known" in text
+
+    def _retry_after(self, response: requests.Response) -> float:
+        try:
+            wait = float(response.headers.get("Retry-After", "0.2"))
+        except ValueError:
+            wait = 0.2
+        return min(max(wait, 0.0), self.max_retry_after)
+
+    def _record(self, method: str, url: str, path: str, params: dict[str, Any] | None, json: Any,
+                response: requests.Response, elapsed: float) -> Exchange:
+        """Build the exchange of one answered request and tell the observers about it."""
         self.requests_sent += 1
         try:
             body = response.json() if response.content else None

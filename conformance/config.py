@@ -28,6 +28,8 @@ OPTIONS: dict[str, tuple[str, str | None, str | None, str, Any]] = {
     "report_dir": ("ONTAP_CONFORMANCE_REPORT_DIR", "run", "report_dir", "str", "reports"),
     "rate_limit": ("ONTAP_CONFORMANCE_RATE_LIMIT", "run", "rate_limit", "float", None),
     "max_objects": ("ONTAP_CONFORMANCE_MAX_OBJECTS", "run", "max_objects", "int", 50),
+    "timeout": ("ONTAP_CONFORMANCE_TIMEOUT", "run", "timeout", "float", 30.0),
+    "emulator_faults": ("ONTAP_CONFORMANCE_EMULATOR_FAULTS", None, None, "float", 0.0),
     "allow_default_changes": ("ONTAP_CONFORMANCE_ALLOW_DEFAULT_CHANGES", "run",
                               "allow_default_changes", "bool", False),
     "strict_observed": ("ONTAP_CONFORMANCE_STRICT_OBSERVED", "run", "strict_observed",
@@ -52,6 +54,8 @@ class TargetConfig:
     report_dir: Path = Path("reports")
     rate_limit: float | None = None
     max_objects: int = 50
+    timeout: float = 30.0
+    emulator_faults: float = 0.0
     allow_default_changes: bool = False
     strict_observed: bool = False
     sweep: Path | None = None
@@ -120,6 +124,15 @@ def build_config(values: dict[str, Any], **extra: Any) -> TargetConfig:
     if url and defects:
         raise pytest.UsageError("--emulator-defect only applies to the embedded emulator; "
                                 "drop it or drop --target")
+    faults = values.get("emulator_faults") or 0.0
+    if url and faults:
+        raise pytest.UsageError("--emulator-faults only applies to the embedded emulator; "
+                                "drop it or drop --target")
+    if not 0.0 <= faults < 1.0:
+        raise pytest.UsageError(f"--emulator-faults must be a share from 0 to below 1, got {faults}")
+    timeout = values.get("timeout", 30.0)
+    if timeout is None or timeout <= 0:
+        raise pytest.UsageError(f"--request-timeout must be a positive number of seconds, got {timeout}")
     if svms and not url:
         raise pytest.UsageError("--svm only applies with --target URL; the embedded "
                                 "emulator brings its own SVMs")
@@ -149,6 +162,8 @@ def build_config(values: dict[str, Any], **extra: Any) -> TargetConfig:
         report_dir=Path(values.get("report_dir") or "reports"),
         rate_limit=rate,
         max_objects=max_objects,
+        timeout=float(timeout),
+        emulator_faults=float(faults),
         allow_default_changes=bool(values.get("allow_default_changes")),
         strict_observed=bool(values.get("strict_observed")),
         **extra,

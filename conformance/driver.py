@@ -11,9 +11,9 @@ from collections.abc import Callable
 from typing import Any
 
 from conformance.checks import Checker
-from conformance.client import CREDENTIALS_PATH, Client, Exchange, record_path
+from conformance.client import CREDENTIALS_PATH, Client, Exchange, OutcomeUnknown, record_path
 from models.outcomes import Outcome
-from models.records import DEFAULT_INITIATOR, UNKNOWN, Credential, Svm
+from models.records import DEFAULT_INITIATOR, UNKNOWN, Credential, Svm, differences
 from models.state import CredentialsModel, ListExpectation, flag
 
 ALL = "*"
@@ -55,7 +55,11 @@ class Driver:
         """POST a body; check status, code, Location, and the record as read back."""
         expectation = self.model.create(body)
         params = {"return_records": "true"} if return_records else None
-        exchange = self.send("POST", CREDENTIALS_PATH, params=params, json=body)
+        exchange = self._write("POST", CREDENTIALS_PATH, params=params, json=body)
+        if exchange is None:
+            key = _created_key(expectation.success)
+            return self._decide(expectation, key, applied_if_present=True) if key else \
+                self._refusal_unapplied(body, expectation)
         outcome = self.checker.outcome(exchange, expectation)
         key = _created_key(outcome)
         if outcome is not None and outcome.success and key is not None:
@@ -72,7 +76,9 @@ class Driver:
                ) -> Outcome | None:
         """PATCH a record; check the answer and read the record back."""
         expectation = self.model.update(*key, body, params)
-        exchange = self.send("PATCH", record_path(*key), params=params or None, json=body)
+        exchange = self._write("PATCH", record_path(*key), params=params or None, json=body)
+        if exchange is None:
+            return self._decide(expectation, key, applied_if_present=True)
         outcome = self.checker.outcome(exchange, expectation)
         if outcome is None:
             return None
@@ -87,7 +93,9 @@ class Driver:
     def delete(self, key: tuple[str, str]) -> Outcome | None:
         """DELETE a record; check the answer, then that it is gone (or still there)."""
         expectation = self.model.delete(*key)
-        exchange = self.send("DELETE", record_path(*key))
+        exchange = self._write("DELETE", record_path(*key))
+        if exchange is None:
+            return self._decide(expectation, key, applied_if_present=False)
         outcome = self.checker.outcome(exchange, expectation)
         if outcome is None:
             return None
@@ -97,6 +105,55 @@ class Driver:
         elif key in self.model.records:
             self.read_back(key, {ALL: outcome.rules[0]})
         return outcome
+
+    # ---- writes whose outcome is unknown --------------------------------------------------
+    def _write(self, method: str, path: str, *, params: dict[str, Any] | None = None,
+               json: Any = None) -> Exchange | None:
+        """Send a write; None when its outcome is unknown (dropped, timed out, 429/5xx)."""
+        try:
+            return self.send(method, path, params=params, json=json)
+        except OutcomeUnknown as exc:
+            self.checker.ledger.indeterminate += 1
+            self.note(f"{method} {path}: outcome unknown ({exc}); a read decides")
+            return None
+
+    def _decide(self, expectation: Any, key: tuple[str, str] | None,
+                *, applied_if_present: bool) -> Outcome | None:
+        """Decide an indeterminate write by reading its record, then commit what happened.
+
+        Both possible states are kept until this read: the write was applied (its success
+        outcome) or not (the model unchanged). A record that matches neither is blamed on
+        the write's rules.
+        """
+        success = expectation.success
+        if key is None or success is None:
+            return None
+        exchange = self.send("GET", record_path(*key), params={"fields": ALL})
+        self.checker.no_secrets(exchange)
+        code = self.checker.envelope(exchange)
+        present = exchange.status == 200
+        if not present and (exchange.status != 404 or code != "4"):
+            self.checker.fail(["CRED-MISS-002"], "an unknown record did not answer 404 code 4", exchange,
+                              documented="200 with the record, or 404 with code 4")
+        applied = present == applied_if_present
+        if applied and present:
+            self.checker.record_form(exchange.response_json, exchange)
+            before = self.model.records.get(key)
+            candidates = success.result + (before or ())
+            self.checker.agrees(exchange.response_json, candidates, {ALL: success.rules[0]}, exchange)
+            applied = any(not differences(v, exchange.response_json) for v in success.result)
+        if applied:
+            self.model.commit(success)
+            if present:
+                self.model.observe(exchange.response_json)
+            return success
+        return None
+
+    def _refusal_unapplied(self, body: Any, expectation: Any) -> None:
+        """An indeterminate write the doc requires to be refused must not have been applied."""
+        refusal = next((o for o in expectation.outcomes if not o.success), None)
+        if refusal is not None:
+            self._unchanged_after_refusal(body, refusal)
 
     # ---- reads -------------------------------------------------------------------------------
     def get(self, key: tuple[str, str], blame: dict[str, str] | None = None,

@@ -35,11 +35,15 @@ class EmulatorProcess:
         tls: Serve HTTPS with a self-signed certificate (``--tls``); ``ca_file`` then
             names the CA bundle to verify it with.
         module: The module to run (tests point this at a fake emulator).
+        faults: Share of requests the emulator answers with a transient fault (``--faults``).
     """
 
     def __init__(self, defects: Sequence[str] = (), tls: bool = False, *,
-                 module: str = "emulator", extra_env: dict[str, str] | None = None) -> None:
+                 module: str = "emulator", extra_env: dict[str, str] | None = None,
+                 faults: float = 0.0, fault_delay: float = 35.0) -> None:
         self.defects = tuple(defects)
+        self.faults = faults
+        self.fault_delay = fault_delay
         self.tls = tls
         self.module = module
         self.extra_env = dict(extra_env or {})
@@ -74,6 +78,8 @@ class EmulatorProcess:
             command += ["--defect", defect]
         if self.tls:
             command += ["--tls", "--ca-file-dir", str(workdir)]
+        if self.faults:
+            command += ["--faults", str(self.faults), "--fault-delay", str(self.fault_delay)]
         env = {**os.environ, **self.extra_env,
                "ONTAP_USERNAME": self.username, "ONTAP_PASSWORD": self.password}
         self._stderr = open(workdir / "stderr.log", "wb")  # noqa: SIM115 - lives with the child

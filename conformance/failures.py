@@ -59,7 +59,7 @@ class ConformanceFailure(AssertionError):
         return self._render()
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.rule_ids!r}, {self.message!r})"
+        return f"ConformanceFailure({self.rule_ids!r}, {self.message!r})"
 
     def __reduce__(self):
         # Keyword-only fields would be lost by the default BaseException pickling, and the

@@ -44,6 +44,8 @@ class Ledger:
         self.codes: Counter[str] = Counter()
         self.failures: list[FailureRecord] = []
         self.request_count = 0
+        self.retries = 0  # reads sent again after a transient failure
+        self.indeterminate = 0  # writes whose outcome a follow-up read had to decide
 
     def check(self, rule_id: str, ok: bool, *, detail: str = "", exchange: Any = None) -> None:
         """Count one check of a rule; ``ok=False`` marks the rule failed.

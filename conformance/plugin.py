@@ -103,6 +103,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="let the run change (and restore) each SVM's default credential")
     group.addoption("--rate-limit", dest="rate_limit", metavar="RPS",
                     help="at most this many requests per second")
+    group.addoption("--request-timeout", dest="timeout", metavar="SECONDS",
+                    help="seconds to wait for each answer (default: 30); a write that times "
+                         "out is decided by a follow-up read")
+    group.addoption("--emulator-faults", dest="emulator_faults", metavar="RATE",
+                    help="let the embedded emulator answer this share of requests with 503, "
+                         "429, a dropped connection or a delay (tests the suite's retries)")
     group.addoption("--max-objects", dest="max_objects", metavar="N",
                     help="most records the run may have alive at once (default: 50)")
     group.addoption("--strict-observed", dest="strict_observed", action="store_const",

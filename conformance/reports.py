@@ -53,6 +53,8 @@ def build_report(ledger: Ledger, run: RunInfo) -> dict[str, Any]:
             "profile": run.profile,
             "seed": run.seed,
             "requests": ledger.request_count,
+            "retries": ledger.retries,
+            "indeterminate": ledger.indeterminate,
             "strict_observed": run.strict_observed,
         },
         "rules": body["rules"],

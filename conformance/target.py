@@ -85,9 +85,14 @@ class Target:
     def client(self) -> Client:
         """Return a new client wired to this run's journal, guard, rate limit and ledger."""
         username, password = self._credentials
-        return Client(self.base_url, username=username, password=password, verify=self.verify,
-                      journal=self.journal, guard=self.guard, limiter=self._limiter,
-                      on_exchange=self._tally)
+        client = Client(self.base_url, username=username, password=password, verify=self.verify,
+                        timeout=self.config.timeout, journal=self.journal, guard=self.guard,
+                        limiter=self._limiter, on_exchange=self._tally)
+        client.on_retry = self._count_retry
+        return client
+
+    def _count_retry(self) -> None:
+        self.ledger.retries += 1
 
     def _tally(self, exchange: Exchange) -> None:
         self.ledger.request_count += 1
@@ -242,7 +247,9 @@ def open_target(config: TargetConfig, ledger: Ledger) -> Target:
         TargetError: with one line saying what to fix.
     """
     if config.kind == "emulator":
-        emulator = EmulatorProcess(defects=config.emulator_defects)
+        # A delay fault must outlast the client's timeout to look like a lost answer.
+        emulator = EmulatorProcess(defects=config.emulator_defects, faults=config.emulator_faults,
+                                   fault_delay=config.timeout + 1)
         try:
             emulator.start()
         except EmulatorFailed as exc:
