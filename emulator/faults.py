@@ -63,6 +63,7 @@ class FaultInjector:
         self.random = random.Random(config.seed)
         self.eligible = 0
         self.counts = {f"{kind}/{phase}": 0 for kind in KINDS for phase in PHASES}
+        self.writes = dict.fromkeys(PHASES, 0)
 
     def draw(self, write: bool) -> tuple[str, str] | None:
         """None (no fault) or (kind, phase); every eligible request consumes the same draws."""
@@ -74,11 +75,14 @@ class FaultInjector:
             if not hit:
                 return None
             self.counts[f"{kind}/{phase}"] += 1
+            if write:
+                self.writes[phase] += 1
             return kind, phase
 
     def report(self) -> dict[str, Any]:
         with self.lock:
             counts = dict(self.counts)
+            writes = dict(self.writes)
             eligible = self.eligible
         return {
             "rate": self.config.rate, "seed": self.config.seed, "delay": self.config.delay,
@@ -88,6 +92,7 @@ class FaultInjector:
             "by_phase": {p: sum(v for key, v in counts.items() if key.endswith("/" + p))
                          for p in PHASES},
             "by_kind_and_phase": counts,
+            "writes_by_phase": writes,
         }
 
 
@@ -167,10 +172,20 @@ class FaultLayer:
             return
         kind, phase = fault
         write = method in WRITE_METHODS
+        try:
+            await self._fault(kind, phase, write, scope, receive, send)
+        except asyncio.CancelledError:
+            # the server is shutting down under a delayed answer: leave without a traceback
+            await _abort(send)
+
+    async def _fault(self, kind: str, phase: str, write: bool, scope: Scope,
+                     receive: Receive, send: Send) -> None:
+        delay = self.injector.config.delay if self.injector else 0.0
         if phase == "before":
             await _drain(receive)
             if kind == "delay":
-                await asyncio.sleep(self.injector.config.delay if self.injector else 0)
+                if not await _client_waits(delay, receive):
+                    return  # the client gave up (timed out): nothing more to send
                 if not write:
                     await self.app(scope, _empty_receive(), send)
                     return
@@ -184,9 +199,9 @@ class FaultLayer:
 
         await self.app(scope, receive, hold)
         if kind == "delay":
-            await asyncio.sleep(self.injector.config.delay if self.injector else 0)
-            for message in held:
-                await send(message)
+            if await _client_waits(delay, receive):
+                for message in held:
+                    await send(message)
             return
         await self._answer(kind, send)
 
@@ -229,6 +244,26 @@ async def _drain(receive: Receive) -> None:
         size += len(message.get("body", b""))
         if not message.get("more_body", False) or size > MAX_RECORDED_BODY:
             return
+
+
+async def _client_waits(delay: float, receive: Receive) -> bool:
+    """Sleep ``delay`` seconds; False as soon as the client disconnects (gives up)."""
+
+    async def disconnected() -> None:
+        for _ in range(100_000):
+            if (await receive())["type"] == "http.disconnect":
+                return
+        await asyncio.sleep(delay)
+
+    waiter = asyncio.ensure_future(disconnected())
+    try:
+        done, _ = await asyncio.wait({waiter}, timeout=delay)
+    finally:
+        if not waiter.done():
+            waiter.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await waiter
+    return not done
 
 
 def _empty_receive() -> Receive:
