@@ -44,6 +44,7 @@ class Ledger:
         self.codes: Counter[str] = Counter()
         self.failures: list[FailureRecord] = []
         self.request_count = 0
+        self.errors: list[dict[str, str]] = []  # the suite could not judge: not a verdict
         self.retries = 0  # reads sent again after a transient failure
         self.indeterminate = 0  # writes whose outcome a follow-up read had to decide
 
@@ -73,6 +74,10 @@ class Ledger:
         # Shrinking replays a deviation many times; keep each distinct one once, and a few.
         if entry not in self.deviations and len(self.deviations) < MAX_DEVIATIONS_KEPT:
             self.deviations.append(entry)
+
+    def error(self, test_nodeid: str, message: str) -> None:
+        """Record a test the suite could not complete (its own error, or a lost target)."""
+        self.errors.append({"test": test_nodeid, "message": REDACTOR.redact_text(message)[:1000]})
 
     def code_produced(self, code: str) -> None:
         """Count an ONTAP error code seen in a response."""

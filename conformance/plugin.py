@@ -223,9 +223,20 @@ def _marked_rules(item: pytest.Item) -> tuple[str, ...]:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
     outcome = yield
     report = outcome.get_result()
-    if report.when != "call" or not _in_suite(item):
+    if not _in_suite(item):
         return
     ledger = _STATE.ledger
+    error = call.excinfo.value if call.excinfo is not None else None
+    if report.failed and error is not None and not isinstance(error, AssertionError | BaseExceptionGroup):
+        # Not a verdict on the target: the suite itself broke (or the target vanished).
+        if isinstance(error, TargetUnreachable | EmulatorFailed):
+            # The target is gone: every further test would fail the same way.
+            item.session.shouldstop = REDACTOR.redact_text(f"target lost: {error}")
+        ledger.error(item.nodeid, f"{report.when}: {type(error).__name__}: {error}")
+        report.conformance_rules = "(suite error)"
+        return
+    if report.when != "call":
+        return
     marked = _marked_rules(item)
     if report.passed:
         for rule_id in marked:
@@ -234,9 +245,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
         return
     if not report.failed:
         return
-    if call.excinfo is not None and isinstance(call.excinfo.value, TargetUnreachable | EmulatorFailed):
-        # The target is gone: every further test would fail the same way.
-        item.session.shouldstop = REDACTOR.redact_text(f"target lost: {call.excinfo.value}")
     failures = _conformance_failures(call.excinfo.value if call.excinfo else None)
     text = report.longreprtext
     extras: list[Any] = []

@@ -46,6 +46,9 @@ def build_report(ledger: Ledger, run: RunInfo) -> dict[str, Any]:
     body = ledger.to_dict(strict_observed=run.strict_observed)
     document = {
         "verdict": body["verdict"],
+        # False when some test could not be judged (a suite error or a lost target): the
+        # verdict then covers only what ran.
+        "complete": not ledger.errors,
         "target": {"url": run.url, "kind": run.kind, "ontap_version": run.ontap_version},
         "run": {
             "started": run.started,
@@ -61,6 +64,7 @@ def build_report(ledger: Ledger, run: RunInfo) -> dict[str, Any]:
         "observed_deviations": [_redacted(d, "rule") for d in body["observed_deviations"]],
         "error_codes": body["error_codes"],
         "failures": [_redacted(f, "rule") for f in body["failures"]],
+        "errors": [_redacted(e) for e in ledger.errors],
     }
     for key in ("target", "run"):
         document[key] = REDACTOR.redact_json(document[key])
@@ -87,7 +91,8 @@ def summary_line(document: dict[str, Any]) -> str:
     for rule in document["rules"]:
         counts[rule["status"]] += 1
     produced = sum(1 for c in document["error_codes"] if c["produced"])
-    return (f"ONTAP conformance: {document['verdict'].upper()}: {counts[PASSED]} rules passed, "
+    incomplete = "" if document.get("complete", True) else f" (INCOMPLETE: {len(document['errors'])} errors)"
+    return (f"ONTAP conformance: {document['verdict'].upper()}{incomplete}: {counts[PASSED]} rules passed, "
             f"{counts[FAILED]} failed, {counts[NOT_EXERCISED]} not exercised; "
             f"{produced}/{len(document['error_codes'])} error codes produced; "
             f"{document['run']['requests']} requests")
@@ -115,9 +120,11 @@ def html_summary(document: dict[str, Any]) -> list[str]:
     e, c = _escape, _catalog
     verdict = document["verdict"]
     target, run = document["target"], document["run"]
+    incomplete = "" if document.get("complete", True) else (
+        f" <b>INCOMPLETE</b>: {len(document['errors'])} tests could not be judged (see Errors)")
     blocks = [
         _STYLE,
-        f'<p class="cf-verdict cf-{e(verdict)}">Verdict: {e(verdict.upper())}</p>',
+        f'<p class="cf-verdict cf-{e(verdict)}">Verdict: {e(verdict.upper())}</p>{incomplete}',
         '<table class="cf"><tr><th>Target</th><td>' + e(target["url"] or "(not started)")
         + f"</td></tr><tr><th>Kind</th><td>{e(target['kind'])}</td></tr>"
         f"<tr><th>ONTAP version</th><td>{e(target['ontap_version'] or 'unknown')}</td></tr>"
@@ -142,6 +149,9 @@ def html_summary(document: dict[str, Any]) -> list[str]:
         items = "".join(f"<li>{c(d['rule'])}: {e(d['message'])}</li>"
                         for d in document["observed_deviations"][:50])
         blocks.append(f"<h2>Observed deviations</h2><ul>{items}</ul>")
+    if document.get("errors"):
+        items = "".join(f"<li>{e(x['test'])}: <pre>{e(x['message'])}</pre></li>" for x in document["errors"][:50])
+        blocks.append(f"<h2>Errors (not verdicts)</h2><ul>{items}</ul>")
     if document["failures"]:
         items = "".join(f"<li><b>{c(f['rule'] or '(no rule)')}</b> {e(f['test'])}: "
                         f"<pre>{e(f['message'])}</pre></li>" for f in document["failures"][:50])
