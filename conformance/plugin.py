@@ -235,8 +235,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
         ledger.error(item.nodeid, f"{report.when}: {type(error).__name__}: {error}")
         report.conformance_rules = "(suite error)"
         return
-    if report.when != "call":
-        return
+    failures = _conformance_failures(error) if report.failed else []
+    if report.when != "call" and not failures:
+        return  # a check that failed while a fixture prepared the test still counts
     marked = _marked_rules(item)
     if report.passed:
         for rule_id in marked:
@@ -245,7 +246,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
         return
     if not report.failed:
         return
-    failures = _conformance_failures(call.excinfo.value if call.excinfo else None)
     text = report.longreprtext
     extras: list[Any] = []
     if failures:

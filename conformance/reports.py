@@ -159,7 +159,8 @@ def html_summary(document: dict[str, Any]) -> list[str]:
     return blocks
 
 
-_PREFIX = re.compile(r"^(?:E {1,3}|\s*\| ?)")
+# pytest prefixes an exception's lines with "E" and seven spaces; grouped exceptions with "|".
+_PREFIX = re.compile(r"^(?:E {7}|E {1,3}|\s*\| ?)")
 _PROGRAM_END = re.compile(r"^(?:\+-|Traceback|\S+\.py:\d+: |During handling|The above exception)")
 
 
