@@ -13,7 +13,9 @@ from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
+import h11
 import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from emulator.app import Settings, build_app
 from emulator.defects import Defects
@@ -41,6 +43,24 @@ def write_ready(path: str, info: dict[str, Any]) -> None:
     with os.fdopen(fd, "w") as handle:
         json.dump(info, handle)
     os.replace(tmp, target)
+
+
+class OntapH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol, but a request h11 cannot parse gets the ONTAP envelope.
+
+    uvicorn answers such requests itself (before any ASGI app runs) in plain text; the
+    emulator promises the ONTAP error envelope on every non-2xx answer.
+    """
+
+    def send_400_response(self, msg: str) -> None:
+        body = json.dumps({"error": {"message": "The HTTP request is malformed.",
+                                     "code": "2"}}).encode()
+        headers = [(b"content-type", b"application/hal+json"),
+                   (b"content-length", str(len(body)).encode()), (b"connection", b"close")]
+        for event in (h11.Response(status_code=400, headers=headers, reason=b"Bad Request"),
+                      h11.Data(data=body), h11.EndOfMessage()):
+            self.transport.write(self.conn.send(event) or b"")
+        self.transport.close()
 
 
 class _Server(uvicorn.Server):
@@ -87,6 +107,7 @@ class EmulatorServer:
         config = uvicorn.Config(
             self.app, log_level="warning", access_log=False, lifespan="off",
             server_header=False, date_header=True, timeout_graceful_shutdown=1,
+            http=OntapH11Protocol,
             ssl_certfile=str(tls.cert_file) if tls else None,
             ssl_keyfile=str(tls.key_file) if tls else None)
         self.server = _Server(config)
