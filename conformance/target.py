@@ -223,7 +223,15 @@ class Target:
     def _finish_live(self) -> None:
         try:
             leftovers = self._live_cleanup()
-            problems = changed_foreign_records(self.snapshot, list_credentials(self._admin))
+            now = list_credentials(self._admin)
+            problems = changed_foreign_records(self.snapshot, now)
+            # A DELETE that answered 200 but left the record is still a leftover.
+            leftovers += [f"{uuid}/{initiator}: still present after the cleanup"
+                          for (uuid, initiator) in sorted(now)
+                          if (uuid, initiator) not in self.snapshot
+                          and initiator != DEFAULT_INITIATOR
+                          and self.guard.may_modify(uuid, initiator)
+                          and not any(line.startswith(f"{uuid}/{initiator}:") for line in leftovers)]
         except (TargetUnreachable, UnsafeOperation) as exc:
             leftovers, problems = [str(exc)], []
         for line in problems:
