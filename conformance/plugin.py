@@ -50,6 +50,7 @@ class _Session:
         self.target_snapshot: Target | None = None
         self.document: dict[str, Any] | None = None
         self.html_report: Any = None
+        self.leftover_journal: Path | None = None
 
 
 _STATE = _Session()
@@ -351,7 +352,17 @@ def _hypothesis_profile() -> str:
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     _STATE.target_snapshot = _STATE.target
-    _close_target()
+    interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
+    try:
+        _close_target()
+    except KeyboardInterrupt:
+        # A second Ctrl-C stops the live cleanup; the journal stays, the reports are still written.
+        interrupted = True
+        _STATE.ledger.error("session teardown", "interrupted (Ctrl-C) during the live cleanup")
+    _STATE.leftover_journal = _leftover_journal(_STATE.target_snapshot)
+    if interrupted:
+        _STATE.ledger.error("session", "interrupted (Ctrl-C): the tests not yet run were not "
+                                       "judged; their rules are reported as not exercised")
     if not (_STATE.wants_reports and _STATE.collected_suite) or _STATE.config is None:
         _STATE.document = None
         return
@@ -367,6 +378,18 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     teardown_broke = any(f.test.startswith("session teardown") for f in _STATE.ledger.failures)
     if (document["verdict"] == NONCONFORMANT or teardown_broke) and session.exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def _leftover_journal(target: Target | None) -> Path | None:
+    """The journal of a live run when the run's cleanup did not empty it (else None)."""
+    journal = target.journal if target is not None else None
+    return journal.path if journal is not None and journal.path.exists() else None
+
+
+def sweep_command(config: TargetConfig, journal: Path) -> str:
+    """The exact command that deletes what a live run left behind."""
+    svms = "".join(f" --svm {name}" for name in config.svms)
+    return f"pytest conformance --target {config.url}{svms} --sweep={journal.resolve()}"
 
 
 def _xml_key() -> Any:
@@ -385,6 +408,12 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
                                    green=document["verdict"] != NONCONFORMANT)
         report_dir = _STATE.config.report_dir if _STATE.config else Path("reports")
         terminalreporter.write_line(f"reports: {report_dir / reports.JSON_NAME}")
+    journal = _STATE.leftover_journal
+    if journal is not None and _STATE.config is not None:
+        terminalreporter.write_sep("!", "records of this run may remain on the target", red=True)
+        terminalreporter.write_line(f"journal: {journal}")
+        terminalreporter.write_line("delete them (ONTAP_USERNAME and ONTAP_PASSWORD set) with:")
+        terminalreporter.write_line(REDACTOR.redact_text(sweep_command(_STATE.config, journal)))
 
 
 # -- pytest-html ----------------------------------------------------------------------------
