@@ -94,7 +94,7 @@ def test_create_chap_user_outside_1_to_128_bytes_is_refused(driver: Driver, targ
 
 
 @pytest.mark.rule("CRED-CHAP-007")
-@pytest.mark.parametrize("password", ["", "p" * 513])
+@pytest.mark.parametrize("password", ["", "p" * 513], ids=["empty", "513-bytes"])
 def test_create_chap_password_outside_1_to_512_bytes_is_refused(driver: Driver, target: Any,
                                                                 password: str) -> None:
     outcome = _create(driver, target, "password-length", authentication_type="chap",
