@@ -34,6 +34,7 @@ class Checker:
         self.secrets: set[str] = set()
         self.public: set[str] = set()  # every non-secret string the run sent (users, names...)
         self.broken = False  # a failure was raised: the model no longer follows the target
+        self.current_secrets: list[str] = []  # the passwords of the request being judged
 
     # ---- verdicts -------------------------------------------------------------------------
     def passed(self, rules: Iterable[str]) -> None:
@@ -58,23 +59,33 @@ class Checker:
 
     # ---- every response ---------------------------------------------------------------------
     def no_secrets(self, exchange: Exchange) -> None:
-        """CRED-CHAP-008: no password property and no password the run sent, anywhere."""
+        """CRED-CHAP-008: no password property and no password the run sent, anywhere.
+
+        A secret counts as leaked when a returned string *is* one of the run's secrets, or
+        when a secret of this very request appears inside the answer (an error message that
+        quotes it). Looking for every earlier secret inside every text would also find
+        secrets that merely coincide with the target's own wording, which Hypothesis makes
+        likely: it builds strings from literals it finds in the code under test.
+        """
         leaks = list(_password_keys(exchange.response_json))
         texts = list(_strings(exchange.response_json)) + list(exchange.response_headers.values())
         if exchange.response_json is None and exchange.response_text:
             texts.append(exchange.response_text)
-        if any(secret in text for text in texts for secret in self._telltale_secrets()):
+        suspects = self._telltale_secrets()
+        sent_now = [s for s in self.current_secrets if s in suspects]
+        if any(text in suspects for text in texts) or any(
+                secret in text for text in texts for secret in sent_now):
             leaks.append("a CHAP password the run sent appears in the response")
         if leaks:
             self.fail([SECRET_RULE], "write-only secret returned: " + "; ".join(leaks), exchange,
                       documented="passwords are write-only and never returned")
         self.passed([SECRET_RULE])
 
-    def _telltale_secrets(self) -> list[str]:
+    def _telltale_secrets(self) -> set[str]:
         """Secrets whose appearance can only be a leak: long enough, and never sent as a
         user name, initiator or other visible value (a user may equal a password)."""
-        return [s for s in self.secrets if len(s) >= MIN_ECHO_LENGTH
-                and not any(s in public for public in self.public)]
+        return {s for s in self.secrets if len(s) >= MIN_ECHO_LENGTH
+                and not any(s in public for public in self.public)}
 
     def envelope(self, exchange: Exchange) -> str | None:
         """CRED-ERR-001 for error responses; returns the ONTAP error code (None on success)."""

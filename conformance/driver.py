@@ -42,7 +42,8 @@ class Driver:
     def send(self, method: str, path: str, *, params: dict[str, Any] | None = None,
              json: Any = None) -> Exchange:
         """Send a request, remember its secrets, and note it for the step program."""
-        for secret in _passwords(json):
+        self.checker.current_secrets = _passwords(json)
+        for secret in self.checker.current_secrets:
             self.checker.secrets.add(secret)
         self.checker.public.update(_public_strings(json), path.split("/"),
                                    (str(v) for v in (params or {}).values()))

@@ -10,6 +10,7 @@ strategies depend on the run's namespace.
 from __future__ import annotations
 
 import uuid as uuidlib
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -30,8 +31,12 @@ LIST_KINDS = ("full", "keys", "fields", "filter", "operator", "order", "page", "
 QUERY_SPECIALS = set('*|!<>{}",') | {".."}
 
 
-def build_machine(target: Any, ledger: Ledger) -> type[RuleBasedStateMachine]:
-    """Return a state-machine class bound to one target and one ledger."""
+def build_machine(target: Any, ledger: Ledger,
+                  on_program: Callable[[], None] | None = None) -> type[RuleBasedStateMachine]:
+    """Return a state-machine class bound to one target and one ledger.
+
+    ``on_program`` is called as each program (Hypothesis example) starts: progress lines.
+    """
     svms = tuple(target.svms)
     iscsi_svms = tuple(s for s in svms if s.iscsi)
     if not iscsi_svms:
@@ -47,6 +52,8 @@ def build_machine(target: Any, ledger: Ledger) -> type[RuleBasedStateMachine]:
 
         def __init__(self) -> None:
             super().__init__()
+            if on_program is not None:
+                on_program()
             target.reset()
             self.client = target.client()
             self.model: CredentialsModel = model_for(target, self.client)

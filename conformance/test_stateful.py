@@ -10,8 +10,13 @@ from hypothesis.stateful import run_state_machine_as_test
 
 from conformance.ledger import Ledger
 from conformance.machine import build_machine
+from conformance.progress import Progress
 
 
 @pytest.mark.stateful
-def test_credentials_state_machine(target: Any, ledger: Ledger) -> None:
-    run_state_machine_as_test(build_machine(target, ledger), settings=settings())
+def test_credentials_state_machine(target: Any, ledger: Ledger, pytestconfig: pytest.Config) -> None:
+    current = settings()
+    progress = Progress(pytestconfig.pluginmanager.get_plugin("terminalreporter"), ledger,
+                        current.max_examples)
+    run_state_machine_as_test(build_machine(target, ledger, on_program=progress.program_started),
+                              settings=current)
