@@ -182,10 +182,13 @@ class Driver:
             return
         exchange = self.send("GET", record_path(*key))
         code = self.checker.envelope(exchange)
+        if exchange.status == 200 and _key(exchange.response_json) == key:
+            self.checker.fail([blame[ALL]], "the record is there, though the write should have left "
+                              "none", exchange, documented="404 with code 4")
         if exchange.status != 404 or code != "4":
-            self.checker.fail([blame[ALL]], "the record is still there after it should be gone",
+            self.checker.fail(["CRED-MISS-002"], "a missing record did not answer 404 with code 4",
                               exchange, documented="404 with code 4")
-        self.checker.passed([blame[ALL]])
+        self.checker.passed([blame[ALL], "CRED-MISS-002"])
 
     def list(self, params: dict[str, Any] | None = None, *, count_only: bool = False
              ) -> tuple[Exchange, list[Any]]:
