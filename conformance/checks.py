@@ -212,8 +212,9 @@ class Checker:
             return
         best = min(diffs, key=len)
         rules = [blame.get(group, blame["*"]) for group, _ in best]
-        if any(group == CHAP for group, _ in best):
-            rules.append(USERS_RULE)
+        if any(group == CHAP for group, _ in best) and not _returned_users(record) and all(
+                v.inbound_user or v.outbound_user for v in versions):
+            rules.append(USERS_RULE)  # users were set but none came back
         self.fail(rules, "; ".join(message for _, message in best), exchange,
                   documented=str(versions[0].as_json()) + (" (or another allowed reading)"
                                                           if len(versions) > 1 else ""))
@@ -230,6 +231,12 @@ def _blame(expectation: Expectation, status: int) -> list[str]:
     if success is not None:
         return list(success.rules) + errors
     return errors or list(expectation.rules)
+
+
+def _returned_users(record: Any) -> bool:
+    chap = record.get("chap") if isinstance(record, dict) else None
+    return isinstance(chap, dict) and any(
+        isinstance(chap.get(side), dict) and chap[side].get("user") for side in ("inbound", "outbound"))
 
 
 def _password_keys(obj: Any, path: str = "") -> Iterable[str]:
