@@ -181,7 +181,7 @@ def render(rounds: list[dict[str, Any]], totals: dict[str, Any]) -> str:
 
 
 # ---- profile -----------------------------------------------------------------------------------
-BUCKETS = (("HTTP client", ("requests/", "urllib3/", "http/client", "socket.py", "ssl.py",
+BUCKETS = (("HTTP client", ("requests/", "urllib3/", "urllib/", "http/client", "socket.py", "ssl.py",
                             "selectors.py", "email/", "charset_normalizer", "idna/")),
            ("Hypothesis", ("hypothesis/",)), ("conformance", ("conformance/",)),
            ("models", ("models/",)), ("jsonschema", ("jsonschema", "referencing/", "rpds")),
