@@ -112,17 +112,18 @@ def _encode_params(params: dict[str, Any] | None) -> str:
     return urlencode(params or {}, doseq=True, quote_via=quote, safe="")
 
 
-def _passwords(obj: Any) -> list[str]:
+def passwords_in(obj: Any) -> list[str]:
+    """Every string under a ``password`` key (any case, any depth) of a request body."""
     found: list[str] = []
     if isinstance(obj, dict):
         for key, value in obj.items():
             if isinstance(key, str) and key.lower() == "password" and isinstance(value, str):
                 found.append(value)
             else:
-                found += _passwords(value)
+                found += passwords_in(value)
     elif isinstance(obj, list):
         for item in obj:
-            found += _passwords(item)
+            found += passwords_in(item)
     return found
 
 
@@ -215,7 +216,7 @@ class Client:
             UnsafeOperation: the live-safety guard refused the call.
         """
         method = method.upper()
-        for secret in _passwords(json):
+        for secret in passwords_in(json):
             self.redactor.register(secret)
         self._before_send(method, path, json)
         url = self.base_url + path

@@ -11,7 +11,14 @@ from collections.abc import Callable
 from typing import Any
 
 from conformance.checks import Checker
-from conformance.client import CREDENTIALS_PATH, Client, Exchange, OutcomeUnknown, record_path
+from conformance.client import (
+    CREDENTIALS_PATH,
+    Client,
+    Exchange,
+    OutcomeUnknown,
+    passwords_in,
+    record_path,
+)
 from models.outcomes import Outcome
 from models.records import DEFAULT_INITIATOR, UNKNOWN, Credential, Svm, differences
 from models.state import CredentialsModel, ListExpectation, flag
@@ -43,7 +50,7 @@ class Driver:
     def send(self, method: str, path: str, *, params: dict[str, Any] | None = None,
              json: Any = None) -> Exchange:
         """Send a request, remember its secrets, and note it for the step program."""
-        self.checker.current_secrets = _passwords(json)
+        self.checker.current_secrets = passwords_in(json)
         for secret in self.checker.current_secrets:
             self.checker.secrets.add(secret)
         self.checker.public.update(_public_strings(json), path.split("/"),
@@ -296,15 +303,6 @@ def _key(record: Any) -> tuple[Any, Any]:
         return (None, None)
     svm = record.get("svm")
     return (svm.get("uuid") if isinstance(svm, dict) else None, record.get("initiator"))
-
-
-def _passwords(obj: Any) -> list[str]:
-    if isinstance(obj, dict):
-        found = [v for k, v in obj.items() if k == "password" and isinstance(v, str)]
-        return found + [p for v in obj.values() for p in _passwords(v)]
-    if isinstance(obj, list):
-        return [p for item in obj for p in _passwords(item)]
-    return []
 
 
 def _public_strings(obj: Any) -> list[str]:
