@@ -178,8 +178,10 @@ def run_peer(spec: Path, defect: str | None, budget: float, seed: int = 1) -> Pe
 
 
 VERDICT_NOTE = (
-    "schemathesis verdict: 'killed' = exit code 1 AND a failing (check, operation) pair that "
-    "its run against the clean emulator (same seed and budget) did not report; time = first "
-    "such failure in its NDJSON events after the run's start. Its other failures are noise "
-    "it also raises on a correct server (prose-only rules, TRACE handling)."
+    "schemathesis verdict: 'new pair' = exit code 1 AND a failing (check, operation) pair that "
+    "its run against the clean emulator (same seed and budget) did not report; 'new code' = "
+    "exit code 1 AND a failing check whose code is not ST201/ST202/ST204, which it also "
+    "raises on a correct server (intermittently, or labelled with another operation). Time = "
+    "first such failure in its NDJSON events after the run's start. Only 'new code' is a "
+    "trustworthy kill; 'new pair' counts its own noise."
 )

@@ -116,7 +116,8 @@ def test_summary_and_table():
     assert totals["mutation_score"] == 0.5
     assert totals["median_seconds_to_kill"] == 2.0 and totals["worst_seconds_to_kill"] == 3.0
     assert [m["seed"] for m in totals["misses"]] == [2]
-    peer_part = {"defects": {"post-200": {"killed": True, "seconds_to_kill": 7.5}},
+    peer_part = {"defects": {"post-200": {"killed": True, "seconds_to_kill": 7.5,
+                                          "killed_beyond_known_noise": False}},
                  "killed": 1, "defects_run": 2, "median_seconds": 7.5}
     text = mutation.render(runs, DEFECTS, totals, peer_part, "note")
     assert "| post-200" in text and "1/2 (timeout)" in text and "7.50" in text
@@ -174,6 +175,10 @@ def test_peer_verdict_against_baseline():
     assert not peer.PeerRun("d", 0, 30.0, failures).killed(noise)
     summary = mutation.peer_summary(peer.PeerRun(None, 1, 30.0, sorted(noise)), {"d": run}, 30)
     assert summary["killed"] == 1 and summary["median_seconds"] == 2.5
+    assert summary["killed_beyond_known_noise"] == 1
+    noisy = peer.PeerRun("e", 1, 30.0, [("ST204 unsupported_method", "GET /c")])
+    summary = mutation.peer_summary(peer.PeerRun(None, 1, 30.0, sorted(noise)), {"e": noisy}, 30)
+    assert summary["killed"] == 1 and summary["killed_beyond_known_noise"] == 0
 
 
 def test_schemathesis_command():
