@@ -21,6 +21,20 @@ from models.rules import BY_ID, ENDPOINT_ERROR_CODES, OBSERVED
 from models.schemas import COLLECTION_VALIDATOR, ERROR_VALIDATOR, RECORD_VALIDATOR, schema_errors
 
 SECRET_RULE = "CRED-CHAP-008"
+#: Names and words of the API itself. Hypothesis builds strings out of literals it finds in
+#: the code, so a generated password may well be "chap.inbound.user"; seeing such a word
+#: in an answer (an error's target, say) is no leak.
+API_WORDS = frozenset({
+    "svm", "svm.name", "svm.uuid", "initiator", "authentication_type", "chap", "chap.inbound",
+    "chap.outbound", "chap.inbound.user", "chap.outbound.user", "chap.inbound.password",
+    "chap.outbound.password", "initiator_address", "initiator_address.ranges",
+    "initiator_address.masks", "initiator_address.ranges.start", "initiator_address.ranges.end",
+    "initiator_address.ranges.family", "initiator_address.masks.address",
+    "initiator_address.masks.netmask", "initiator_address.masks.family", "records", "num_records",
+    "_links", "self", "next", "href", "error", "message", "code", "target", "arguments", "fields",
+    "max_records", "return_records", "return_timeout", "order_by", "none", "deny",
+    "ipv4", "ipv6", "inbound", "outbound", "user", "password", "default",
+})
 USERS_RULE = "CRED-CHAP-009"  # users that were set are returned; blamed beside the write's rule
 MIN_ECHO_LENGTH = 6  # shorter secrets are too likely to occur by chance in other text
 
@@ -32,7 +46,7 @@ class Checker:
         self.ledger = ledger
         self.strict_observed = strict_observed
         self.secrets: set[str] = set()
-        self.public: set[str] = set()  # every non-secret string the run sent (users, names...)
+        self.public: set[str] = set(API_WORDS)  # every non-secret string the run sent or the API uses
         self.broken = False  # a failure was raised: the model no longer follows the target
         self.current_secrets: list[str] = []  # the passwords of the request being judged
 
