@@ -85,21 +85,19 @@ class Checker:
         texts = list(_strings(exchange.response_json)) + list(exchange.response_headers.values())
         if exchange.response_json is None and exchange.response_text:
             texts.append(exchange.response_text)
-        suspects = self._telltale_secrets()
-        sent_now = [s for s in self.current_secrets if s in suspects]
-        if any(text in suspects for text in texts) or any(
-                secret in text for text in texts for secret in sent_now):
+        returned = [text for text in texts if text in self.secrets and self._telltale(text)]
+        sent_now = [s for s in self.current_secrets if self._telltale(s)]
+        if returned or any(secret in text for text in texts for secret in sent_now):
             leaks.append("a CHAP password the run sent appears in the response")
         if leaks:
             self.fail([SECRET_RULE], "write-only secret returned: " + "; ".join(leaks), exchange,
                       documented="passwords are write-only and never returned")
         self.passed([SECRET_RULE])
 
-    def _telltale_secrets(self) -> set[str]:
-        """Secrets whose appearance can only be a leak: long enough, and never sent as a
-        user name, initiator or other visible value (a user may equal a password)."""
-        return {s for s in self.secrets if len(s) >= MIN_ECHO_LENGTH
-                and not any(s in public for public in self.public)}
+    def _telltale(self, secret: str) -> bool:
+        """Whether seeing this secret can only be a leak: long enough, and never sent as a
+        user name, initiator or other visible value, nor a word of the API."""
+        return len(secret) >= MIN_ECHO_LENGTH and not any(secret in public for public in self.public)
 
     def envelope(self, exchange: Exchange) -> str | None:
         """CRED-ERR-001 for error responses; returns the ONTAP error code (None on success)."""

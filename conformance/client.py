@@ -194,6 +194,10 @@ class Client:
         self.session = requests.Session()
         self.session.auth = (username, password)
         self.session.verify = verify
+        # Proxies from the environment are read once here, not on every request (requests
+        # does that by default and it showed in profiles); auth and TLS are set explicitly.
+        self.session.proxies.update(requests.utils.get_environ_proxies(self.base_url))
+        self.session.trust_env = False
         self.session.headers["Accept"] = "application/json"
 
     @property
