@@ -95,9 +95,17 @@ class Checker:
         self.passed([SECRET_RULE])
 
     def _telltale(self, secret: str) -> bool:
-        """Whether seeing this secret can only be a leak: long enough, and never sent as a
-        user name, initiator or other visible value, nor a word of the API."""
-        return len(secret) >= MIN_ECHO_LENGTH and not any(secret in public for public in self.public)
+        """Whether seeing this secret can only be a leak.
+
+        It must be long enough, never sent as a user name, initiator or other visible
+        value, and hold a digit or a non-ASCII character: Hypothesis also draws strings from
+        literals of the code under test, so a password may be a plain word ("properties")
+        that a correct error message contains. Leaks under a password key are found
+        whatever the secret looks like.
+        """
+        return (len(secret) >= MIN_ECHO_LENGTH
+                and any(c.isdigit() or not c.isascii() for c in secret)
+                and not any(secret in public for public in self.public))
 
     def envelope(self, exchange: Exchange) -> str | None:
         """CRED-ERR-001 for error responses; returns the ONTAP error code (None on success)."""
