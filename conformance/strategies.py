@@ -80,25 +80,32 @@ def plain_secrets() -> st.SearchStrategy[str]:
     return _PLAIN_SECRETS
 
 
+_HEX_SECRETS = st.tuples(
+    st.sampled_from(["0x", "0X"]),
+    st.lists(st.sampled_from("0123456789abcdefABCDEF"), min_size=2, max_size=64).map(
+        lambda d: "".join(d if len(d) % 2 == 0 else d[:-1])),
+).map("".join)
+_CHAP_SECRETS = st.one_of(_PLAIN_SECRETS, _HEX_SECRETS)
+# At least 5 characters after the prefix so an echo of the secret is recognisable.
+_INVALID_HEX_SECRETS = st.tuples(st.sampled_from(["0x", "0X"]), st.one_of(
+    st.text("0123456789abcdef", min_size=5, max_size=15).map(lambda d: d if len(d) % 2 else d + "a"),
+    st.text("0123456789abcdef", min_size=4, max_size=8).map(lambda d: d + "zz"),
+)).map("".join)
+
+
 def hex_secrets() -> st.SearchStrategy[str]:
     """Hex CHAP passwords: 0x or 0X and an even number of hex digits, either case."""
-    digits = st.lists(st.sampled_from("0123456789abcdefABCDEF"), min_size=2, max_size=64).map("".join)
-    even = digits.map(lambda d: d if len(d) % 2 == 0 else d[:-1])
-    return st.tuples(st.sampled_from(["0x", "0X"]), even).map("".join)
+    return _HEX_SECRETS
 
 
 def chap_secrets() -> st.SearchStrategy[str]:
     """Valid CHAP passwords, plain or hex."""
-    return st.one_of(plain_secrets(), hex_secrets())
+    return _CHAP_SECRETS
 
 
 def invalid_hex_secrets() -> st.SearchStrategy[str]:
     """0x passwords with an odd number of digits or a non-hex digit (code 5374145)."""
-    # At least 5 characters after the prefix so an echo of the secret is recognisable.
-    odd = st.text("0123456789abcdef", min_size=5, max_size=15).map(
-        lambda d: d if len(d) % 2 else d + "a")
-    non_hex = st.text("0123456789abcdef", min_size=4, max_size=8).map(lambda d: d + "zz")
-    return st.tuples(st.sampled_from(["0x", "0X"]), st.one_of(odd, non_hex)).map("".join)
+    return _INVALID_HEX_SECRETS
 
 
 @st.composite
@@ -106,30 +113,40 @@ def chap_bodies(draw: st.DrawFn, *, outbound: bool | None = None) -> dict[str, A
     """A valid ``chap`` object: inbound user+password, optionally a distinct outbound pair."""
     inbound_secret = draw(chap_secrets())
     body: dict[str, Any] = {"inbound": {"user": draw(chap_users()), "password": inbound_secret}}
-    if outbound if outbound is not None else draw(st.booleans()):
-        secret = draw(chap_secrets().filter(lambda s: s.lower() != inbound_secret.lower()))
+    if outbound if outbound is not None else draw(_BOOLEANS):
+        secret = draw(chap_secrets())
+        if secret.lower() == inbound_secret.lower():
+            secret += "99" if secret[:2] in ("0x", "0X") else "-out"  # stays valid, now distinct
         body["outbound"] = {"user": draw(chap_users()), "password": secret}
     return body
 
 
 # ---- addresses -------------------------------------------------------------------------------
+_IPV4 = st.ip_addresses(v=4)
+_IPV6 = st.ip_addresses(v=6)
+_BOOLEANS = st.booleans()
+_ONE_IN_FIVE = st.integers(0, 4)
+_IPV4_LENGTHS = st.integers(1, 32)
+_IPV6_LENGTHS = st.integers(1, 127)
+
+
 def ipv4_addresses() -> st.SearchStrategy[ipaddress.IPv4Address]:
-    """IPv4 addresses from documentation-like ranges."""
-    return st.ip_addresses(v=4)
+    """IPv4 addresses."""
+    return _IPV4
 
 
 def ipv6_addresses() -> st.SearchStrategy[ipaddress.IPv6Address]:
     """IPv6 addresses."""
-    return st.ip_addresses(v=6)
+    return _IPV6
 
 
 @st.composite
 def address_ranges(draw: st.DrawFn) -> dict[str, str]:
     """A valid range (start <= end, one family); sometimes a single address."""
-    addresses = ipv4_addresses() if draw(st.booleans()) else ipv6_addresses()
+    addresses = _IPV4 if draw(_BOOLEANS) else _IPV6
     a, b = draw(addresses), draw(addresses)
     start, end = min(a, b), max(a, b)
-    if draw(st.integers(0, 4)) == 0:
+    if draw(_ONE_IN_FIVE) == 0:
         end = start
     return {"start": str(start), "end": str(end)}
 
@@ -137,27 +154,31 @@ def address_ranges(draw: st.DrawFn) -> dict[str, str]:
 @st.composite
 def address_masks(draw: st.DrawFn) -> dict[str, str]:
     """A valid mask: a network address with a length, or an IPv4 dotted mask; IPv6 may omit it."""
-    if draw(st.booleans()):
-        length = draw(st.integers(1, 32))
-        network = ipaddress.ip_network(f"{draw(ipv4_addresses())}/{length}", strict=False)
-        dotted = draw(st.booleans())
+    if draw(_BOOLEANS):
+        length = draw(_IPV4_LENGTHS)
+        network = ipaddress.ip_network(f"{draw(_IPV4)}/{length}", strict=False)
+        dotted = draw(_BOOLEANS)
         return {"address": str(network.network_address),
                 "netmask": str(network.netmask) if dotted else str(length)}
-    length = draw(st.integers(1, 127))
-    network = ipaddress.ip_network(f"{draw(ipv6_addresses())}/{length}", strict=False)
-    if length == 64 and draw(st.booleans()):
+    length = draw(_IPV6_LENGTHS)
+    network = ipaddress.ip_network(f"{draw(_IPV6)}/{length}", strict=False)
+    if length == 64 and draw(_BOOLEANS):
         return {"address": str(network.network_address)}
     return {"address": str(network.network_address), "netmask": str(length)}
+
+
+_RANGE_LISTS = {n: st.lists(address_ranges(), min_size=n, max_size=3) for n in (0, 1)}
+_MASK_LISTS = {n: st.lists(address_masks(), min_size=n, max_size=3) for n in (0, 1)}
 
 
 @st.composite
 def initiator_addresses(draw: st.DrawFn, *, both_lists: bool = False, min_size: int = 0) -> dict[str, Any]:
     """A valid ``initiator_address`` object with a few ranges and masks."""
     body: dict[str, Any] = {}
-    if both_lists or draw(st.booleans()):
-        body["ranges"] = draw(st.lists(address_ranges(), min_size=min_size, max_size=3))
-    if both_lists or draw(st.booleans()) or not body:
-        body["masks"] = draw(st.lists(address_masks(), min_size=min_size, max_size=3))
+    if both_lists or draw(_BOOLEANS):
+        body["ranges"] = draw(_RANGE_LISTS[min_size])
+    if both_lists or draw(_BOOLEANS) or not body:
+        body["masks"] = draw(_MASK_LISTS[min_size])
     return body
 
 
