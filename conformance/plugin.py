@@ -116,6 +116,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     const=True, help="deviations from observed rules make the run nonconformant")
     group.addoption("--sweep", dest="sweep", metavar="JOURNAL",
                     help="delete what a killed run journaled, then exit without running tests")
+    group.addoption("--full-tracebacks", dest="conformance_full_tracebacks", action="store_true",
+                    help="show the suite's stack frames under each failure, not only the verdict "
+                         "(for debugging the suite itself)")
     group.addoption("--conformance-config", dest="conformance_config", metavar="PATH",
                     help="TOML file with [target] and [run] settings "
                          "(env ONTAP_CONFORMANCE_CONFIG)")
@@ -260,9 +263,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
         message = str(call.excinfo.value) if call.excinfo else "failed"
         ledger.failure(tuple(marked), item.nodeid, message.splitlines()[0][:500] if message else "")
     report.conformance_rules = ", ".join(rule_ids)
+    program = reports.step_program(text)
+    if failures and not item.config.getoption("conformance_full_tracebacks", False):
+        # A verdict, not a crash: lead with the rule, what came back, what the doc allows,
+        # the curl line and the shrunk program, instead of the suite's own stack frames.
+        verdicts = "\n\n".join(str(f) for f in failures)
+        report.longrepr = REDACTOR.redact_text(verdicts + (f"\n\n{program}" if program else ""))
     html_extras = _html_extras()
     if html_extras is not None:
-        program = reports.step_program(text)
         if program:
             extras.append(html_extras.text(program, name="step program"))
         for curl in curls:
