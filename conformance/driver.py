@@ -88,16 +88,7 @@ class Driver:
             "PATCH", record_path(*key), params or None, body, expectation, key, True)
         if exchange is None:
             return decided
-        outcome = self.checker.outcome(exchange, expectation)
-        if outcome is None:
-            return None
-        if outcome.success:
-            self.model.commit(outcome)
-            self.pristine.discard(key)
-            self.read_back(key, _patch_blame(self.model, key, body, params or {}))
-        elif key in self.model.records:
-            self.read_back(key, {ALL: outcome.rules[0]})
-        return outcome
+        return self._settle(exchange, expectation, key, _patch_blame(key, body, params or {}))
 
     def delete(self, key: tuple[str, str]) -> Outcome | None:
         """DELETE a record; check the answer, then that it is gone (or still there)."""
@@ -106,12 +97,18 @@ class Driver:
             "DELETE", record_path(*key), None, None, expectation, key, False)
         if exchange is None:
             return decided
+        return self._settle(exchange, expectation, key, {ALL: "CRED-DEL-001"})
+
+    def _settle(self, exchange: Exchange, expectation: Any, key: tuple[str, str],
+                blame: dict[str, str]) -> Outcome | None:
+        """Judge the answer to a PATCH or DELETE, commit it, and read the record back."""
         outcome = self.checker.outcome(exchange, expectation)
         if outcome is None:
             return None
         if outcome.success:
             self.model.commit(outcome)
-            self.read_back(key, {ALL: "CRED-DEL-001"})
+            self.pristine.discard(key)
+            self.read_back(key, blame)
         elif key in self.model.records:
             self.read_back(key, {ALL: outcome.rules[0]})
         return outcome
@@ -154,6 +151,7 @@ class Driver:
             applied = any(not differences(v, exchange.response_json) for v in success.result)
         if applied:
             self.model.commit(success)
+            self.pristine.discard(key)
             if present:
                 self.model.observe(exchange.response_json)
             return success
@@ -274,8 +272,8 @@ class Driver:
             self.read_back(key, {ALL: outcome.rules[0]})
 
 
-def _patch_blame(model: CredentialsModel, key: tuple[str, str], body: Any,
-                 params: dict[str, str]) -> dict[str, str]:
+def _patch_blame(key: tuple[str, str], body: Any, params: dict[str, str]) -> dict[str, str]:
+    """Which rule a difference in each field group after a PATCH is blamed on."""
     blame = {ALL: "CRED-PATCH-001"}
     if key[1] == "default" and isinstance(body, dict) and "authentication_type" in body:
         blame["authentication_type"] = "CRED-DEF-003"
