@@ -93,7 +93,12 @@ def sweep(journal_path: Path, client: Client) -> list[str]:
             continue
         label = f"{entry.get('svm_name') or uuid}/{initiator}"
         if not uuid:
-            actions.append(f"skipped {label}: SVM not found")
+            # A create that named no SVM, or one that does not exist, cannot have made a
+            # record; only a failed lookup leaves the question open.
+            if entry.get("svm_name") and uuids.get(entry["svm_name"], "") == "":
+                actions.append(f"skipped {label}: the SVM lookup failed")
+            else:
+                actions.append(f"absent  {label} (no such SVM)")
             continue
         if (uuid, initiator) in seen:
             continue
@@ -111,10 +116,12 @@ def _svm_uuid(client: Client, name: str | None, cache: dict[str, str | None]) ->
     if not name:
         return None
     if name not in cache:
-        body = client.request("GET", "/api/svm/svms", params={"name": name, "fields": "uuid"}).response_json
-        records = (body or {}).get("records") or []
-        cache[name] = records[0].get("uuid") if len(records) == 1 else None
-    return cache[name]
+        exchange = client.request("GET", "/api/svm/svms", params={"name": name, "fields": "uuid"})
+        records = (exchange.response_json or {}).get("records") or []
+        # None: no such SVM; "": the lookup itself failed (the sweep reports a problem).
+        cache[name] = (records[0].get("uuid") if len(records) == 1 else None) \
+            if exchange.status == 200 else ""
+    return cache[name] or None
 
 
 def _restore_default(client: Client, svm_uuid: str, auth_type: str) -> str:
