@@ -97,8 +97,3 @@ def _eui_violations(rest: str) -> list[Violation]:
         return [violation("CRED-INIT-005", "5373977", "5373978",
                           detail=f"{len(rest)} hex digits instead of 16")]
     return []
-
-
-def is_valid_initiator(name: object) -> bool:
-    """True when the doc requires the name to be accepted."""
-    return not initiator_violations(name)

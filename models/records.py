@@ -19,7 +19,6 @@ from models.addresses import (
     same_masks,
 )
 
-CREDENTIALS_PATH = "/api/protocols/san/iscsi/credentials"
 DEFAULT_INITIATOR = "default"
 AUTH_TYPES = ("chap", "none", "deny")
 
