@@ -1,8 +1,11 @@
-"""Checks: compare one exchange with what the model allows, and name the rule it breaks.
+"""Checks: small functions, one per rule family, that judge one response.
 
-Every check counts in the ledger under its rule. A broken documented rule raises
-:class:`ConformanceFailure`; a broken observed rule is recorded as a deviation and raises
-only when the run is strict about observed rules.
+Each check returns :class:`~conformance.verdicts.Verdict` objects (credits and blames) and
+writes nothing; :class:`conformance.judge.Judge` records them and raises on a broken rule.
+A check credits a rule only when the request it judges exercised that rule: a refusal
+credits the rule the model says the request certainly broke (when the answer identifies
+it), a success credits the rules of the path it took, and a property of a body is credited
+only when the body holds it.
 """
 
 from __future__ import annotations
@@ -13,14 +16,18 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from conformance.client import Exchange
-from conformance.failures import failure_for
-from conformance.ledger import Ledger
+from conformance.verdicts import Verdict, broken, passed
+from models.names import INITIATOR_CODES
 from models.outcomes import Expectation, Outcome
 from models.records import CHAP, Credential, differences
-from models.rules import BY_ID, ENDPOINT_ERROR_CODES, OBSERVED
+from models.rules import ENDPOINT_ERROR_CODES
 from models.schemas import COLLECTION_VALIDATOR, ERROR_VALIDATOR, RECORD_VALIDATOR, schema_errors
 
 SECRET_RULE = "CRED-CHAP-008"
+USERS_RULE = "CRED-CHAP-009"  # users that were set are returned
+#: The rule a success answered with the wrong 2xx status breaks, per operation.
+BASE_RULES = {"post": "CRED-POST-001", "patch": "CRED-PATCH-001", "delete": "CRED-DEL-001",
+              "get": "CRED-GET-001"}
 #: Names and words of the API itself. Hypothesis builds strings out of literals it finds in
 #: the code, so a generated password may well be "chap.inbound.user"; seeing such a word
 #: in an answer (an error's target, say) is no leak.
@@ -35,66 +42,24 @@ API_WORDS = frozenset({
     "max_records", "return_records", "return_timeout", "order_by", "none", "deny",
     "ipv4", "ipv6", "inbound", "outbound", "user", "password", "default",
 })
-USERS_RULE = "CRED-CHAP-009"  # users that were set are returned; blamed beside the write's rule
 MIN_ECHO_LENGTH = 6  # shorter secrets are too likely to occur by chance in other text
 
 
-class Checker:
-    """Runs checks for one run: where to count them and how strict to be."""
+class SecretBook:
+    """The passwords a run sent, and every visible string it sent (which no leak can be)."""
 
-    def __init__(self, ledger: Ledger, *, strict_observed: bool = False) -> None:
-        self.ledger = ledger
-        self.strict_observed = strict_observed
+    def __init__(self) -> None:
         self.secrets: set[str] = set()
-        self.public: set[str] = set(API_WORDS)  # every non-secret string the run sent or the API uses
-        self.broken = False  # a failure was raised: the model no longer follows the target
-        self.current_secrets: list[str] = []  # the passwords of the request being judged
+        self.public: set[str] = set(API_WORDS)
+        self.current: list[str] = []  # the passwords of the request being judged
 
-    # ---- verdicts -------------------------------------------------------------------------
-    def passed(self, rules: Iterable[str]) -> None:
-        """Count a passed check for each rule."""
-        for rule_id in rules:
-            self.ledger.check(rule_id, True)
+    def sending(self, passwords: list[str], visible: Iterable[str]) -> None:
+        """Remember what the next request carries."""
+        self.current = passwords
+        self.secrets.update(passwords)
+        self.public.update(visible)
 
-    def fail(self, rules: Iterable[str], message: str, exchange: Exchange | None, *,
-             documented: str = "") -> None:
-        """Report a broken rule set: raise for documented rules, record observed deviations."""
-        rules = tuple(dict.fromkeys(rules))
-        received = exchange.summary() + " " + _short(exchange.response_text) if exchange else ""
-        if not self.strict_observed and rules and all(BY_ID[r].basis == OBSERVED for r in rules):
-            for rule_id in rules:
-                self.ledger.observed_deviation(rule_id, f"{message}; received {received}", exchange)
-            return
-        for rule_id in rules:
-            self.ledger.check(rule_id, False, detail=message, exchange=exchange)
-        self.broken = True
-        raise failure_for(rules)(rules, message, received=received, documented=documented,
-                                 curl=exchange.as_curl() if exchange else "")
-
-    # ---- every response ---------------------------------------------------------------------
-    def no_secrets(self, exchange: Exchange) -> None:
-        """CRED-CHAP-008: no password property and no password the run sent, anywhere.
-
-        A secret counts as leaked when a returned string *is* one of the run's secrets, or
-        when a secret of this very request appears inside the answer (an error message that
-        quotes it). Looking for every earlier secret inside every text would also find
-        secrets that merely coincide with the target's own wording, which Hypothesis makes
-        likely: it builds strings from literals it finds in the code under test.
-        """
-        leaks = list(_password_keys(exchange.response_json))
-        texts = list(_strings(exchange.response_json)) + list(exchange.response_headers.values())
-        if exchange.response_json is None and exchange.response_text:
-            texts.append(exchange.response_text)
-        returned = [text for text in texts if text in self.secrets and self._telltale(text)]
-        sent_now = [s for s in self.current_secrets if self._telltale(s)]
-        if returned or any(secret in text for text in texts for secret in sent_now):
-            leaks.append("a CHAP password the run sent appears in the response")
-        if leaks:
-            self.fail([SECRET_RULE], "write-only secret returned: " + "; ".join(leaks), exchange,
-                      documented="passwords are write-only and never returned")
-        self.passed([SECRET_RULE])
-
-    def _telltale(self, secret: str) -> bool:
+    def telltale(self, secret: str) -> bool:
         """Whether seeing this secret can only be a leak.
 
         It must be long enough, never sent as a user name, initiator or other visible
@@ -107,150 +72,254 @@ class Checker:
                 and any(c.isdigit() or not c.isascii() for c in secret)
                 and not any(secret in public for public in self.public))
 
-    def envelope(self, exchange: Exchange) -> str | None:
-        """CRED-ERR-001 for error responses; returns the ONTAP error code (None on success)."""
-        if exchange.status < 400:
-            return None
-        problems = schema_errors(ERROR_VALIDATOR, exchange.response_json)
-        if problems:
-            self.fail(["CRED-ERR-001"], "error body is not the ONTAP envelope: " + "; ".join(problems),
-                      exchange, documented='{"error": {"message": str, "code": str, ...}}')
-        self.passed(["CRED-ERR-001"])
-        code = exchange.response_json["error"]["code"]
-        if code in ENDPOINT_ERROR_CODES:
-            if not 400 <= exchange.status < 500:
-                self.fail(["CRED-ERR-002"], f"endpoint code {code} came with status {exchange.status}",
-                          exchange, documented="a 4xx status")
-            self.passed(["CRED-ERR-002"])
-        return code
 
-    def outcome(self, exchange: Exchange, expectation: Expectation) -> Outcome | None:
-        """Match status and ONTAP code against the allowed outcomes; return the one that fits."""
-        self.no_secrets(exchange)
-        code = self.envelope(exchange)
-        matching = expectation.matching(exchange.status, code)
-        if matching:
-            chosen = matching[0]
-            if chosen.deviates_from:
-                self.fail(chosen.deviates_from, "accepted a request that real clusters refuse",
-                          exchange, documented=expectation.describe())
-            self.passed(chosen.rules)
-            return chosen
-        self.fail(_blame(expectation, exchange.status), "status or error code not allowed",
-                  exchange, documented=expectation.describe())
-        # Only observed rules were broken and the run is not strict: keep the model in step.
-        return expectation.success if exchange.status < 400 else None
+# ---- every response ---------------------------------------------------------------------
+def secrets_not_returned(exchange: Exchange, book: SecretBook, *, exercised: bool) -> list[Verdict]:
+    """CRED-CHAP-008: no password property and no password the run sent, anywhere.
 
-    # ---- body form ------------------------------------------------------------------------
-    def record_form(self, record: Any, exchange: Exchange) -> None:
-        """Format rules of a returned record, then its schema (specific rules first)."""
-        if not isinstance(record, dict):
-            self.fail(["CRED-SCHEMA-001"], "record is not an object", exchange)
-            return
-        auth = record.get("authentication_type")
-        if auth is not None:
-            if auth not in ("chap", "none", "deny"):
-                self.fail(["CRED-AUTH-002"], f"authentication_type {auth!r} is not lowercase chap|none|deny",
-                          exchange)
-            self.passed(["CRED-AUTH-002"])
-        addresses = record.get("initiator_address")
-        if isinstance(addresses, dict):
-            self._address_form(addresses, exchange)
-        problems = schema_errors(RECORD_VALIDATOR, record)
-        if problems:
-            self.fail(["CRED-SCHEMA-001"], "; ".join(problems), exchange)
-        self.passed(["CRED-SCHEMA-001"])
+    A leak is always blamed. The rule is credited only when the response could have
+    carried a secret (``exercised``): the request sent one, or the response holds a record
+    the model knows to have one.
 
-    def _address_form(self, addresses: dict[str, Any], exchange: Exchange) -> None:
-        for mask in addresses.get("masks") or []:
-            netmask = mask.get("netmask") if isinstance(mask, dict) else None
-            if not (isinstance(netmask, str) and netmask.isdigit()):
-                self.fail(["CRED-ADDR-003"], f"netmask {netmask!r} is not returned as a length", exchange)
-            self.passed(["CRED-ADDR-003"])
-        entries = [(m, m.get("address")) for m in addresses.get("masks") or [] if isinstance(m, dict)]
-        entries += [(r, r.get("start")) for r in addresses.get("ranges") or [] if isinstance(r, dict)]
-        for entry, address in entries:
-            try:
-                family = f"ipv{ipaddress.ip_address(address).version}"
-            except (TypeError, ValueError):
-                continue  # unreadable addresses are caught by the agreement check
-            if entry.get("family") != family:
-                self.fail(["CRED-ADDR-006"], f"family {entry.get('family')!r} for {address}", exchange)
-            self.passed(["CRED-ADDR-006"])
-
-    def collection_form(self, body: Any, exchange: Exchange, *, count_only: bool = False) -> list[Any]:
-        """CRED-LIST-001 and the collection schema; returns the records.
-
-        With ``return_records=false`` (``count_only``) num_records counts records not sent.
-        """
-        if not isinstance(body, dict):
-            self.fail(["CRED-LIST-001"], "collection body is not an object", exchange)
-            return []
-        records = body.get("records", [])
-        if not isinstance(records, list) or not isinstance(body.get("num_records"), int):
-            self.fail(["CRED-LIST-001"], "records is not a list or num_records not an integer", exchange)
-            return []
-        if body["num_records"] != len(records) and not count_only:
-            self.fail(["CRED-LIST-001"], f"num_records {body['num_records']} but {len(records)} records",
-                      exchange)
-        self.passed(["CRED-LIST-001"])
-        for record in records:
-            self.record_form(record, exchange)
-        problems = schema_errors(COLLECTION_VALIDATOR, body)
-        if problems:
-            self.fail(["CRED-SCHEMA-001"], "; ".join(problems), exchange)
-        return records
-
-    # ---- headers ----------------------------------------------------------------------------
-    def location(self, exchange: Exchange, key: tuple[str, str]) -> None:
-        """CRED-POST-002 (observed): a 201 names the new record in ``Location``."""
-        header = {k.lower(): v for k, v in exchange.response_headers.items()}.get("location")
-        path = unquote(urlsplit(header).path) if header else ""
-        if not path.endswith(f"/{key[0]}/{key[1]}"):
-            self.fail(["CRED-POST-002"], f"Location {header!r} does not name {key[0]}/{key[1]}", exchange)
-            return
-        self.passed(["CRED-POST-002"])
-
-    def fields_present(self, record: Any, fields: frozenset[str] | None, exchange: Exchange) -> None:
-        """CRED-GET-002: a requested property that every record has is returned."""
-        if not isinstance(record, dict) or (fields is not None and "authentication_type" not in fields):
-            return
-        if "authentication_type" not in record:
-            self.fail(["CRED-GET-002"], "authentication_type was requested but not returned", exchange)
-        self.passed(["CRED-GET-002"])
-
-    # ---- agreement with the model --------------------------------------------------------
-    def agrees(self, record: Any, versions: tuple[Credential, ...], blame: Mapping[str, str],
-               exchange: Exchange, *, fields: frozenset[str] | None = None) -> None:
-        """The record equals one version the model allows; blame the rule owning each field."""
-        diffs = [differences(v, record, fields) for v in versions]
-        shows_users = fields is None or "chap" in fields
-        if any(not d for d in diffs):
-            self.passed(sorted(set(blame.values())))
-            if shows_users and any(v.inbound_user or v.outbound_user for v in versions):
-                self.passed([USERS_RULE])
-            return
-        best = min(diffs, key=len)
-        rules = [blame.get(group, blame["*"]) for group, _ in best]
-        if any(group == CHAP for group, _ in best) and not _returned_users(record) and all(
-                v.inbound_user or v.outbound_user for v in versions):
-            rules.append(USERS_RULE)  # users were set but none came back
-        self.fail(rules, "; ".join(message for _, message in best), exchange,
-                  documented=str(versions[0].as_json()) + (" (or another allowed reading)"
-                                                          if len(versions) > 1 else ""))
+    A secret counts as leaked when a returned string *is* one of the run's secrets, or
+    when a secret of this very request appears inside the answer (an error message that
+    quotes it). Looking for every earlier secret inside every text would also find secrets
+    that merely coincide with the target's own wording.
+    """
+    leaks = list(_password_keys(exchange.response_json))
+    texts = list(_strings(exchange.response_json)) + list(exchange.response_headers.values())
+    if exchange.response_json is None and exchange.response_text:
+        texts.append(exchange.response_text)
+    returned = [text for text in texts if text in book.secrets and book.telltale(text)]
+    sent_now = [s for s in book.current if book.telltale(s)]
+    if returned or any(secret in text for text in texts for secret in sent_now):
+        leaks.append("a CHAP password the run sent appears in the response")
+    if leaks:
+        return [broken(exchange, [SECRET_RULE], "write-only secret returned: " + "; ".join(leaks),
+                       "passwords are write-only and never returned")]
+    return passed(exchange, SECRET_RULE) if exercised else []
 
 
-def _blame(expectation: Expectation, status: int) -> list[str]:
-    """The rules a mismatching response breaks."""
+def error_envelope(exchange: Exchange) -> tuple[list[Verdict], str | None]:
+    """CRED-ERR-001 (and -002) for an error response; also returns its ONTAP error code."""
+    if exchange.status < 400:
+        return [], None
+    problems = schema_errors(ERROR_VALIDATOR, exchange.response_json)
+    if problems:
+        return [broken(exchange, ["CRED-ERR-001"], "error body is not the ONTAP envelope: "
+                       + "; ".join(problems), '{"error": {"message": str, "code": str, ...}}')], None
+    verdicts = passed(exchange, "CRED-ERR-001")
+    code = exchange.response_json["error"]["code"]
+    if code in ENDPOINT_ERROR_CODES:
+        if 400 <= exchange.status < 500:
+            verdicts += passed(exchange, "CRED-ERR-002")
+        else:
+            verdicts.append(broken(exchange, ["CRED-ERR-002"],
+                                   f"endpoint code {code} came with status {exchange.status}",
+                                   "a 4xx status"))
+    return verdicts, code
+
+
+def status_matches_model(exchange: Exchange, expectation: Expectation, code: str | None
+                         ) -> tuple[list[Verdict], Outcome | None]:
+    """Status and ONTAP code against the outcomes the model allows.
+
+    Returns the verdicts and the outcome the response took (``None`` for a refusal that
+    matched nothing: the model then stays as it was).
+    """
+    matching = expectation.matching(exchange.status, code)
+    if not matching:
+        rules = blame_for(expectation, exchange.status, code, exchange.response_json)
+        message = "status or error code not allowed"
+        if code in ENDPOINT_ERROR_CODES and exchange.status >= 400:
+            message += f" (code {code})"
+        verdict = broken(exchange, rules, message, expectation.describe())
+        # If only observed rules broke and the run is not strict, the model must keep up.
+        return [verdict], expectation.success if exchange.status < 400 else None
+    chosen = matching[0]
+    if chosen.success:
+        verdicts = passed(exchange, *chosen.rules)
+        if chosen.deviates_from:
+            verdicts.append(broken(exchange, chosen.deviates_from,
+                                   "accepted a request that real clusters refuse", expectation.describe()))
+        return verdicts, chosen
+    return passed(exchange, *_identified_rules(matching, code)), chosen
+
+
+def _identified_rules(matching: list[Outcome], code: str | None) -> tuple[str, ...]:
+    """The rules a matching refusal judged: those the request certainly broke and the answer
+    points at. A code listed for one violation identifies it; an unspecific code identifies
+    a rule only when no other certain violation could explain it."""
+    certain = [o for o in matching if not o.success and o.certain and o.rules]
+    specific = [o for o in certain if o.codes is not None and code in o.codes]
+    candidates = specific or certain
+    if len({o.rules for o in candidates}) != 1:
+        return ()
+    return candidates[0].rules
+
+
+def blame_for(expectation: Expectation, status: int, code: str | None, body: Any = None) -> list[str]:
+    """The rules a response outside the allowed outcomes breaks, the most specific first.
+
+    The first rule of an outcome is the one it stands for: a success answered with the
+    wrong 2xx breaks the operation's base rule; a request that had to be refused but was
+    accepted breaks each rule it certainly broke; a valid request refused breaks the first
+    rule of its success path (a name refused with a name code: CRED-INIT-008); a refusal
+    with the wrong code breaks the rules that should have answered. A GET through a foreign
+    SVM breaks CRED-SVM-005 only if the answer is the record; an answer that is no record
+    breaks the missing-record rule.
+    """
     success = expectation.success
+    certain = [o for o in expectation.outcomes if not o.success and o.certain and o.rules]
+    if expectation.operation == "get" and status < 400 and not (isinstance(body, dict) and body.get("initiator")):
+        certain = [Outcome(o.statuses, o.codes, tuple(r for r in o.rules if r != "CRED-SVM-005") or o.rules,
+                           o.success, certain=o.certain) for o in certain]
+    if status < 400 and success is not None:
+        return [BASE_RULES.get(expectation.operation, success.rules[0])]
     if status < 400:
-        if success is not None:
-            return list(success.rules)
-        return [v.rule for v in expectation.violations if v.certain] or list(expectation.rules)
-    errors = [r for o in expectation.outcomes if not o.success for r in o.rules]
-    if success is not None:
-        return list(success.rules) + errors
-    return errors or list(expectation.rules)
+        return _firsts(certain) or list(expectation.rules[:1])
+    if success is not None and not any(r for o in certain for r in o.rules
+                                       if r not in success.deviates_from):
+        if code in INITIATOR_CODES and "CRED-INIT-008" in success.rules:
+            return ["CRED-INIT-008"]
+        return list(success.rules[:1])
+    return _firsts(certain) or list(expectation.rules[:1])
+
+
+def _firsts(outcomes: list[Outcome]) -> list[str]:
+    return list(dict.fromkeys(o.rules[0] for o in outcomes))
+
+
+# ---- body form -----------------------------------------------------------------------------
+def record_form(record: Any, exchange: Exchange) -> list[Verdict]:
+    """Format rules of a returned record (lowercase type, netmask lengths, families), then
+    its schema; specific rules first so a failure names the precise rule."""
+    if not isinstance(record, dict):
+        return [broken(exchange, ["CRED-SCHEMA-001"], "record is not an object")]
+    verdicts: list[Verdict] = []
+    auth = record.get("authentication_type")
+    if auth is not None:
+        if auth in ("chap", "none", "deny"):
+            verdicts += passed(exchange, "CRED-AUTH-002")
+        else:
+            verdicts.append(broken(exchange, ["CRED-AUTH-002"],
+                                   f"authentication_type {auth!r} is not lowercase chap|none|deny"))
+    addresses = record.get("initiator_address")
+    if isinstance(addresses, dict):
+        verdicts += _address_form(addresses, exchange)
+    problems = schema_errors(RECORD_VALIDATOR, record)
+    if problems:
+        verdicts.append(broken(exchange, ["CRED-SCHEMA-001"], "; ".join(problems)))
+    else:
+        verdicts += passed(exchange, "CRED-SCHEMA-001")
+    return verdicts
+
+
+def _address_form(addresses: dict[str, Any], exchange: Exchange) -> list[Verdict]:
+    verdicts: list[Verdict] = []
+    for mask in addresses.get("masks") or []:
+        netmask = mask.get("netmask") if isinstance(mask, dict) else None
+        if isinstance(netmask, str) and netmask.isdigit():
+            verdicts += passed(exchange, "CRED-ADDR-003")
+        else:
+            verdicts.append(broken(exchange, ["CRED-ADDR-003"],
+                                   f"netmask {netmask!r} is not returned as a length"))
+    entries = [(m, m.get("address")) for m in addresses.get("masks") or [] if isinstance(m, dict)]
+    entries += [(r, r.get("start")) for r in addresses.get("ranges") or [] if isinstance(r, dict)]
+    for entry, address in entries:
+        try:
+            family = f"ipv{ipaddress.ip_address(address).version}"
+        except (TypeError, ValueError):
+            continue  # unreadable addresses are caught by the agreement check
+        if entry.get("family") == family:
+            verdicts += passed(exchange, "CRED-ADDR-006")
+        else:
+            verdicts.append(broken(exchange, ["CRED-ADDR-006"],
+                                   f"family {entry.get('family')!r} for {address}"))
+    return verdicts
+
+
+def collection_form(body: Any, exchange: Exchange, *, count_only: bool = False
+                    ) -> tuple[list[Verdict], list[Any]]:
+    """CRED-LIST-001, each record's form and the collection schema; returns the records.
+
+    With ``return_records=false`` (``count_only``) num_records counts records not sent.
+    """
+    if not isinstance(body, dict):
+        return [broken(exchange, ["CRED-LIST-001"], "collection body is not an object")], []
+    records = body.get("records", [])
+    if not isinstance(records, list) or not isinstance(body.get("num_records"), int):
+        return [broken(exchange, ["CRED-LIST-001"],
+                       "records is not a list or num_records not an integer")], []
+    if body["num_records"] != len(records) and not count_only:
+        return [broken(exchange, ["CRED-LIST-001"],
+                       f"num_records {body['num_records']} but {len(records)} records")], []
+    verdicts = passed(exchange, "CRED-LIST-001")
+    for record in records:
+        verdicts += record_form(record, exchange)
+    problems = schema_errors(COLLECTION_VALIDATOR, body)
+    if problems:
+        verdicts.append(broken(exchange, ["CRED-SCHEMA-001"], "; ".join(problems)))
+    return verdicts, records
+
+
+# ---- headers ---------------------------------------------------------------------------------
+def location_names_record(exchange: Exchange, key: tuple[str, str]) -> list[Verdict]:
+    """CRED-POST-002 (observed): a 201 names the new record in ``Location``."""
+    header = {k.lower(): v for k, v in exchange.response_headers.items()}.get("location")
+    path = unquote(urlsplit(header).path) if header else ""
+    if not path.endswith(f"/{key[0]}/{key[1]}"):
+        return [broken(exchange, ["CRED-POST-002"], f"Location {header!r} does not name {key[0]}/{key[1]}")]
+    return passed(exchange, "CRED-POST-002")
+
+
+def fields_returned(record: Any, fields: frozenset[str] | None, exchange: Exchange) -> list[Verdict]:
+    """CRED-GET-002: a requested property that every record has (the type) is returned.
+
+    ``fields`` ``None`` stands for ``fields=*``, which asks for every property.
+    """
+    if not isinstance(record, dict) or (fields is not None and "authentication_type" not in fields):
+        return []
+    if "authentication_type" not in record:
+        return [broken(exchange, ["CRED-GET-002"], "authentication_type was requested but not returned")]
+    return passed(exchange, "CRED-GET-002")
+
+
+def only_fields_returned(records: list[Any], wanted: frozenset[str], exchange: Exchange) -> list[Verdict]:
+    """CRED-GET-002: ``fields`` returns the optional properties asked for and no other."""
+    optional = frozenset({"authentication_type", "chap", "initiator_address"})
+    for record in records:
+        keys = set(record) if isinstance(record, dict) else set()
+        if (optional - wanted) & keys or {"authentication_type"} & wanted - keys:
+            return [broken(exchange, ["CRED-GET-002"],
+                           f"fields={','.join(sorted(wanted))} returned {sorted(keys)}")]
+    return passed(exchange, "CRED-GET-002") if records else []
+
+
+# ---- agreement with the model ------------------------------------------------------------
+def record_matches_model(record: Any, versions: tuple[Credential, ...], exchange: Exchange, *,
+                         credit: tuple[str, ...], blame: Mapping[str, str],
+                         fields: frozenset[str] | None = None) -> list[Verdict]:
+    """The record equals one version the model allows.
+
+    Args:
+        credit: the rules this comparison judges (those the request exercised).
+        blame: which rule a difference in each field group is blamed on (``"*"``: any other
+            group); used only when the record disagrees, never to credit.
+        fields: the top-level fields asked for (``None``: all).
+    """
+    diffs = [differences(v, record, fields) for v in versions]
+    shows_users = fields is None or "chap" in fields
+    if any(not d for d in diffs):
+        users = shows_users and any(v.inbound_user or v.outbound_user for v in versions)
+        return passed(exchange, *credit, *((USERS_RULE,) if users else ()))
+    best = min(diffs, key=len)
+    rules = [blame.get(group, blame["*"]) for group, _ in best]
+    if [group for group, _ in best] == [CHAP] and not _returned_users(record) and all(
+            v.inbound_user or v.outbound_user for v in versions):
+        rules = [USERS_RULE]  # all else agrees, but users that were set do not come back at all
+    documented = str(versions[0].as_json()) + (" (or another allowed reading)" if len(versions) > 1 else "")
+    return [broken(exchange, rules, "; ".join(message for _, message in best), documented)]
 
 
 def _returned_users(record: Any) -> bool:
@@ -281,7 +350,3 @@ def _strings(obj: Any) -> Iterable[str]:
     elif isinstance(obj, list):
         for item in obj:
             yield from _strings(item)
-
-
-def _short(text: str, limit: int = 300) -> str:
-    return text if len(text) <= limit else text[:limit] + "..."

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from conformance.checks import Checker
 from conformance.driver import Driver, model_for
+from conformance.judge import Judge
 from conformance.ledger import Ledger
 
 
@@ -17,6 +17,6 @@ def driver(target: Any, ledger: Ledger) -> Iterator[Driver]:
     """A driver whose model starts from the target's state after a reset."""
     target.reset()
     client = target.client()
-    yield Driver(client, model_for(target, client), Checker(ledger, strict_observed=target.strict_observed),
+    yield Driver(client, model_for(target, client), Judge(ledger, strict_observed=target.strict_observed),
                  fresh_defaults=target.kind == "emulator")
     client.close()

@@ -1,16 +1,22 @@
-"""One API call at a time: ask the model, send the request, check the answer, commit.
+"""One API call at a time: ask the model, send the request, judge the answer, commit.
 
 Shared by the state machine and the example-based tests so that both judge responses the
 same way. After every write the driver reads the record back, so a change that was not
 applied (or applied wrongly) is blamed on the rule of the write, not on a later GET.
+
+When a read disagrees with the model, a second reader decides whom to blame, as two
+witnesses would: the instance GET and the collection see the same state, so if the other
+one agrees with the model the first reader is wrong (CRED-GET-001, or the collection's
+rule), and if it shows the same difference the state is wrong (the write just made, or,
+with no write to explain it, CRED-STATE-001).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from conformance.checks import Checker
+from conformance import checks
 from conformance.client import (
     CREDENTIALS_PATH,
     Client,
@@ -19,12 +25,20 @@ from conformance.client import (
     passwords_in,
     record_path,
 )
-from models.outcomes import Outcome
+from conformance.judge import Judge
+from conformance.verdicts import Verdict, broken, failing, passed
+from models.outcomes import Expectation, Outcome
+from models.query import FILTER_FIELDS, record_matches
 from models.records import DEFAULT_INITIATOR, UNKNOWN, Credential, Svm, differences
 from models.state import CredentialsModel, ListExpectation, flag
 
 ALL = "*"
 WRITE_ATTEMPTS = 4  # a write that was shown not to be applied is sent again, at most this often
+GET_RULE = "CRED-GET-001"
+LIST_RULE = "CRED-LIST-002"
+STATE_RULE = "CRED-STATE-001"
+DEFAULT_RULE = "CRED-DEF-001"
+Key = tuple[str, str]
 
 
 class Driver:
@@ -33,31 +47,53 @@ class Driver:
     Args:
         client: the HTTP client of the target.
         model: the model of the target's state (it is updated as calls succeed).
-        checker: where checks are counted and how strict they are.
+        judge: where verdicts are recorded and how strict to be.
         note: receives one redacted line per exchange (Hypothesis ``note``).
+        fresh_defaults: the target was just reset, so its ``default`` credentials are in
+            the documented starting state (CRED-DEF-002) until a write changes them.
     """
 
-    def __init__(self, client: Client, model: CredentialsModel, checker: Checker,
+    def __init__(self, client: Client, model: CredentialsModel, judge: Judge,
                  note: Callable[[str], None] | None = None, *, fresh_defaults: bool = False) -> None:
         self.client = client
         self.model = model
-        self.checker = checker
+        self.judge = judge
         self.note = note or (lambda _line: None)
-        # Default credentials nobody has changed yet: on a freshly reset emulator their
-        # state is the documented starting state (CRED-DEF-002), so a difference is blamed there.
         self.pristine = {k for k in model.records if k[1] == DEFAULT_INITIATOR} if fresh_defaults else set()
+        self.writes_applied = 0  # accepted writes: a later whole-state read judges CRED-STATE-001
+        self.ordinary_patches = 0  # PATCHes of non-default records that read back as sent
 
     def send(self, method: str, path: str, *, params: dict[str, Any] | None = None,
              json: Any = None) -> Exchange:
         """Send a request, remember its secrets, and note it for the step program."""
-        self.checker.current_secrets = passwords_in(json)
-        for secret in self.checker.current_secrets:
-            self.checker.secrets.add(secret)
-        self.checker.public.update(_public_strings(json), path.split("/"),
-                                   (str(v) for v in (params or {}).values()))
+        visible = [*_public_strings(json), *path.split("/"), *(str(v) for v in (params or {}).values())]
+        self.judge.secrets.sending(passwords_in(json), visible)
         exchange = self.client.request(method, path, params=params, json=json)
         self.note(f"{exchange.summary()}\n    {exchange.as_curl()}")
         return exchange
+
+    def expect_judged(self, *rule_ids: str) -> None:
+        """Raise ``NotJudged`` unless the responses this driver judged exercised each rule."""
+        self.judge.expect_judged(*rule_ids)
+
+    # ---- judging one answer ----------------------------------------------------------------------
+    def _screen(self, exchange: Exchange, *, secret_exercised: bool) -> str | None:
+        """Judge what every response must honour (secrets, error envelope); return its code."""
+        self.judge.apply(checks.secrets_not_returned(exchange, self.judge.secrets,
+                                                     exercised=secret_exercised))
+        verdicts, code = checks.error_envelope(exchange)
+        self.judge.apply(verdicts)
+        return code
+
+    def _judge_answer(self, exchange: Exchange, expectation: Expectation, *,
+                      secret_exercised: bool) -> Outcome | None:
+        """Judge an answer against the outcomes the model allows; return the one it took."""
+        code = self._screen(exchange, secret_exercised=secret_exercised)
+        verdicts, outcome = checks.status_matches_model(exchange, expectation, code)
+        if not failing(verdicts):
+            self.judge.accepted_code(code)
+        self.judge.apply(verdicts)
+        return outcome
 
     # ---- writes ------------------------------------------------------------------------------
     def create(self, body: Any, *, return_records: bool = False) -> Outcome | None:
@@ -68,49 +104,55 @@ class Driver:
             "POST", CREDENTIALS_PATH, params, body, expectation, _created_key(expectation.success), True)
         if exchange is None:
             return decided
-        outcome = self.checker.outcome(exchange, expectation)
+        outcome = self._judge_answer(exchange, expectation, secret_exercised=bool(passwords_in(body)))
         key = _created_key(outcome)
         if outcome is not None and outcome.success and key is not None:
-            self.checker.location(exchange, key)
+            self.writes_applied += 1
+            self.judge.apply(checks.location_names_record(exchange, key))
             if return_records:
                 self._returned_record(exchange, outcome)
             self.model.commit(outcome)
-            self.read_back(key, {ALL: "CRED-POST-001"})
+            self.read_back(key, credit=outcome.rules, blame=_create_blame(outcome))
         elif outcome is not None and not outcome.success:
             self._unchanged_after_refusal(body, outcome)
         return outcome
 
-    def update(self, key: tuple[str, str], body: Any, params: dict[str, str] | None = None
-               ) -> Outcome | None:
+    def update(self, key: Key, body: Any, params: dict[str, str] | None = None) -> Outcome | None:
         """PATCH a record; check the answer and read the record back."""
         expectation = self.model.update(*key, body, params)
         exchange, decided = self._write_until_answered(
             "PATCH", record_path(*key), params or None, body, expectation, key, True)
         if exchange is None:
             return decided
-        return self._settle(exchange, expectation, key, _patch_blame(key, body, params or {}))
+        return self._settle(exchange, expectation, key, _patch_blame(key, body, params or {}),
+                            secret_exercised=bool(passwords_in(body)))
 
-    def delete(self, key: tuple[str, str]) -> Outcome | None:
+    def delete(self, key: Key) -> Outcome | None:
         """DELETE a record; check the answer, then that it is gone (or still there)."""
         expectation = self.model.delete(*key)
         exchange, decided = self._write_until_answered(
             "DELETE", record_path(*key), None, None, expectation, key, False)
         if exchange is None:
             return decided
-        return self._settle(exchange, expectation, key, {ALL: "CRED-DEL-001"})
+        return self._settle(exchange, expectation, key, {ALL: "CRED-DEL-001"}, secret_exercised=False)
 
-    def _settle(self, exchange: Exchange, expectation: Any, key: tuple[str, str],
-                blame: dict[str, str]) -> Outcome | None:
+    def _settle(self, exchange: Exchange, expectation: Expectation, key: Key,
+                blame: dict[str, str], *, secret_exercised: bool) -> Outcome | None:
         """Judge the answer to a PATCH or DELETE, commit it, and read the record back."""
-        outcome = self.checker.outcome(exchange, expectation)
+        outcome = self._judge_answer(exchange, expectation, secret_exercised=secret_exercised)
         if outcome is None:
             return None
         if outcome.success:
+            self.writes_applied += 1
+            before = self.model.records.get(key)
             self.model.commit(outcome)
             self.pristine.discard(key)
-            self.read_back(key, blame)
+            self.read_back(key, credit=outcome.rules, blame=blame, before=before)
+            if expectation.operation == "patch" and key[1] != DEFAULT_INITIATOR:
+                self.ordinary_patches += 1
         elif key in self.model.records:
-            self.read_back(key, {ALL: outcome.rules[0]})
+            rule = (outcome.rules or (checks.BASE_RULES[expectation.operation],))[0]
+            self.read_back(key, credit=outcome.rules, blame={ALL: rule})
         return outcome
 
     # ---- writes whose outcome is unknown --------------------------------------------------
@@ -120,11 +162,11 @@ class Driver:
         try:
             return self.send(method, path, params=params, json=json)
         except OutcomeUnknown as exc:
-            self.checker.ledger.indeterminate += 1
+            self.judge.ledger.indeterminate += 1
             self.note(f"{method} {path}: outcome unknown ({exc}); a read decides")
             return None
 
-    def _decide(self, expectation: Any, key: tuple[str, str] | None,
+    def _decide(self, expectation: Expectation, key: Key | None,
                 *, applied_if_present: bool) -> Outcome | None:
         """Decide an indeterminate write by reading its record, then commit what happened.
 
@@ -135,21 +177,22 @@ class Driver:
         success = expectation.success
         if key is None or success is None:
             return None
+        before = self.model.records.get(key)
         exchange = self.send("GET", record_path(*key), params={"fields": ALL})
-        self.checker.no_secrets(exchange)
-        code = self.checker.envelope(exchange)
+        code = self._screen(exchange, secret_exercised=self._holds_secret(key))
         present = exchange.status == 200
-        if not present and (exchange.status != 404 or code != "4"):
-            self.checker.fail(["CRED-MISS-002"], "an unknown record did not answer 404 code 4", exchange,
-                              documented="200 with the record, or 404 with code 4")
+        if not present:
+            verdicts, _ = checks.status_matches_model(exchange, self.model.absent(*key), code)
+            self.judge.apply(verdicts)
         applied = present == applied_if_present
         if applied and present:
-            self.checker.record_form(exchange.response_json, exchange)
-            before = self.model.records.get(key)
+            self.judge.apply(checks.record_form(exchange.response_json, exchange))
             candidates = success.result + (before or ())
-            self.checker.agrees(exchange.response_json, candidates, {ALL: success.rules[0]}, exchange)
+            self.judge.apply(checks.record_matches_model(
+                exchange.response_json, candidates, exchange, credit=(), blame={ALL: success.rules[0]}))
             applied = any(not differences(v, exchange.response_json) for v in success.result)
         if applied:
+            self.writes_applied += 1
             self.model.commit(success)
             self.pristine.discard(key)
             if present:
@@ -158,7 +201,7 @@ class Driver:
         return None
 
     def _write_until_answered(self, method: str, path: str, params: dict[str, Any] | None, body: Any,
-                              expectation: Any, key: tuple[str, str] | None, applied_if_present: bool
+                              expectation: Expectation, key: Key | None, applied_if_present: bool
                               ) -> tuple[Exchange | None, Outcome | None]:
         """Send a write; when its outcome is unknown, read to decide, and send it again only
         once the read shows it was not applied (so the change is never made twice).
@@ -176,70 +219,226 @@ class Driver:
         return None, None
 
     # ---- reads -------------------------------------------------------------------------------
-    def get(self, key: tuple[str, str], blame: dict[str, str] | None = None,
-            fields: str | None = ALL) -> Outcome | None:
-        """GET one record and check it against the model."""
+    def get(self, key: Key, blame: dict[str, str] | None = None, fields: str | None = ALL,
+            credit: Iterable[str] = (), before: tuple[Credential, ...] | None = None) -> Outcome | None:
+        """GET one record and check it against the model.
+
+        Args:
+            blame: per field group, the rule a difference is blamed on (default: GET-001).
+            fields: the ``fields`` parameter (``None``: none sent).
+            credit: rules of an earlier write that this read judges (a read-back).
+            before: for a read-back after a PATCH, the record's versions before it: a record
+                that still equals one of them was not changed at all.
+        """
         expectation = self.model.get(*key)
         params = {"fields": fields} if fields else None
         exchange = self.send("GET", record_path(*key), params=params)
-        outcome = self.checker.outcome(exchange, expectation)
-        if outcome is not None and outcome.success:
-            record = exchange.response_json
-            self.checker.record_form(record, exchange)
-            wanted = None if fields == ALL else frozenset((fields or "").split(","))
-            self.checker.fields_present(record, wanted, exchange)
-            self.checker.agrees(record, outcome.result, self._blame(key, blame or {ALL: "CRED-GET-001"}),
-                                exchange, fields=wanted)
-            if fields == ALL:
-                self.model.observe(record)
+        outcome = self._judge_answer(exchange, expectation, secret_exercised=self._holds_secret(key))
+        if outcome is None or not outcome.success:
+            return outcome
+        record = exchange.response_json
+        self.judge.apply(checks.record_form(record, exchange))
+        wanted = None if fields == ALL else frozenset((fields or "").split(","))
+        self.judge.apply(checks.fields_returned(record, wanted, exchange))
+        blame = self._blame(key, blame or {ALL: GET_RULE})
+        verdicts = checks.record_matches_model(
+            record, outcome.result, exchange, credit=(*outcome.rules, *credit, *self._pristine(key)),
+            blame=blame, fields=wanted)
+        if failing(verdicts) and before and _agrees(record, before):
+            verdicts = [self._unchanged(key, failing(verdicts)[0], blame)]
+        elif failing(verdicts) and wanted is None:
+            verdicts = self._ask_the_collection(key, verdicts, reading_back=blame[ALL] != GET_RULE)
+        self.judge.apply(verdicts)
+        if fields == ALL:
+            self.model.observe(record)
         return outcome
 
-    def read_back(self, key: tuple[str, str], blame: dict[str, str]) -> None:
+    def _unchanged(self, key: Key, verdict: Verdict, blame: dict[str, str]) -> Verdict:
+        """A PATCH that answered 200 left the record as it was: the write was not applied.
+
+        That breaks the PATCH rule itself, not the rule of each field it should have
+        changed; on a default credential it breaks CRED-DEF-003 when PATCHes of ordinary
+        records were seen to apply (else nothing tells the two apart).
+        """
+        rule = blame[ALL]
+        if key[1] == DEFAULT_INITIATOR and blame.get("authentication_type") == "CRED-DEF-003" \
+                and self.ordinary_patches:
+            rule = "CRED-DEF-003"
+        return _reblame(verdict, [rule], "the write answered 200 but changed nothing")
+
+    def read_back(self, key: Key, *, credit: Iterable[str], blame: dict[str, str],
+                  before: tuple[Credential, ...] | None = None) -> None:
         """GET a record right after a write; a difference is blamed on the write's rule."""
+        credit = tuple(credit)
         if key in self.model.records:
-            self.get(key, blame)
+            self.get(key, blame, credit=credit, before=before)
             return
         exchange = self.send("GET", record_path(*key))
-        code = self.checker.envelope(exchange)
+        code = self._screen(exchange, secret_exercised=False)
         if exchange.status == 200 and _key(exchange.response_json) == key:
-            self.checker.fail([blame[ALL]], "the record is there, though the write should have left "
-                              "none", exchange, documented="404 with code 4")
-        if exchange.status != 404 or code != "4":
-            self.checker.fail(["CRED-MISS-002"], "a missing record did not answer 404 with code 4",
-                              exchange, documented="404 with code 4")
-        self.checker.passed([blame[ALL], "CRED-MISS-002"])
+            self.judge.apply([broken(exchange, [blame[ALL]], "the record is there, though the write "
+                                     "should have left none", "a refusal: the record does not exist")])
+        verdicts, _ = checks.status_matches_model(exchange, self.model.absent(*key), code)
+        if not failing(verdicts):
+            self.judge.accepted_code(code)
+        self.judge.apply([*verdicts, *passed(exchange, *credit)])
 
     def list(self, params: dict[str, Any] | None = None, *, count_only: bool = False
              ) -> tuple[Exchange, list[Any]]:
         """GET the collection; check its form and return the exchange and its records."""
         exchange = self.send("GET", CREDENTIALS_PATH, params=params)
-        self.checker.no_secrets(exchange)
-        self.checker.envelope(exchange)
+        records_sent = (exchange.response_json or {}).get("records") if isinstance(
+            exchange.response_json, dict) else None
+        held = any(self._holds_secret(_key(r)) for r in records_sent or [] if isinstance(r, dict))
+        self._screen(exchange, secret_exercised=held)
         if exchange.status != 200:
-            self.checker.fail(["CRED-LIST-001"], "collection GET did not answer 200", exchange,
-                              documented="200 with records and num_records")
-        return exchange, self.checker.collection_form(exchange.response_json, exchange,
-                                                      count_only=count_only)
+            self.judge.apply([broken(exchange, ["CRED-LIST-001"], "collection GET did not answer 200",
+                                     "200 with records and num_records")])
+        verdicts, records = checks.collection_form(exchange.response_json, exchange, count_only=count_only)
+        self.judge.apply(verdicts)
+        return exchange, records
 
     def compare_collection(self, records: list[Any], expected: ListExpectation, exchange: Exchange,
-                           rule: str, *, fields: frozenset[str] | None = None) -> None:
-        """The returned keys are the model's (required and maybe optional), each record agreeing."""
+                           rule: str, *, fields: frozenset[str] | None = None,
+                           filtered: bool = False) -> None:
+        """The returned keys are the model's (required and maybe optional), each record agreeing.
+
+        Args:
+            rule: the rule of the query feature this collection judges.
+            fields: the top-level fields asked for (``None``: all; empty: keys only).
+            filtered: the query selects records (a filter, or one page of several), so a
+                disagreement is first checked against the whole collection.
+        """
         got = [_key(r) for r in records]
         missing = expected.required - set(got)
         extra = set(got) - expected.required - expected.optional
-        duplicates = len(got) != len(set(got))
-        if missing or extra or duplicates:
-            self.checker.fail([rule], f"collection keys differ: missing {sorted(missing)}, "
-                                      f"unexpected {sorted(map(str, extra))}"
-                                      + (", duplicates" if duplicates else ""), exchange)
-        self.checker.passed([rule])
+        if missing or extra or len(got) != len(set(got)):
+            filters = {k: v for k, v in (exchange.params or {}).items() if k in FILTER_FIELDS}
+            rules = self._membership_blame(rule, missing, extra, filtered, filters) if missing or extra else [rule]
+            self.judge.apply([broken(exchange, rules, f"collection keys differ: missing {sorted(missing)}, "
+                                     f"unexpected {sorted(map(str, extra))}"
+                                     + (", duplicates" if len(got) != len(set(got)) else ""))])
+        self.judge.apply(passed(exchange, rule))
+        if fields == frozenset():
+            return
+        whole_state = not filtered and fields is None and self.writes_applied > 0
         for record in records:
-            versions = expected.records.get(_key(record))
-            if versions is not None and fields != frozenset():
-                if _asked_fields(exchange) is not None:
-                    self.checker.fields_present(record, fields, exchange)
-                self.checker.agrees(record, versions, self._blame(_key(record), {ALL: rule}), exchange,
-                                    fields=fields)
+            key = _key(record)
+            versions = expected.records.get(key)
+            if versions is None:
+                continue
+            if _asked_fields(exchange) is not None:
+                self.judge.apply(checks.fields_returned(record, fields, exchange))
+            verdicts = checks.record_matches_model(
+                record, versions, exchange, credit=(rule, *self._pristine(key)),
+                blame=self._blame(key, {ALL: rule}), fields=fields)
+            if failing(verdicts) and fields is None:
+                verdicts = self._ask_the_record(key, record, verdicts, rule, filtered)
+            elif failing(verdicts):
+                verdicts = self._ask_for_all_fields(key, verdicts)
+            self.judge.apply(verdicts)
+        if whole_state:
+            # Every record, written or not, is as the writes of this run left it.
+            self.judge.apply(passed(exchange, STATE_RULE))
+
+    # ---- second witnesses ------------------------------------------------------------------------
+    def _ask_the_collection(self, key: Key, verdicts: list[Verdict], *, reading_back: bool
+                            ) -> list[Verdict]:
+        """An instance GET disagreed: does the collection show the same record?"""
+        witness = self._witness_collection().get(key)
+        versions = self.model.records.get(key) or ()
+        [verdict] = failing(verdicts)
+        if witness is not None and _agrees(witness, versions):
+            return [_reblame(verdict, [GET_RULE], "the record's GET disagrees with the model while the "
+                             "collection agrees with it")]
+        if witness is not None and not reading_back and _same(witness, verdict.exchange.response_json):
+            return [_state_blame(verdict, GET_RULE, "the collection shows the same")]
+        return verdicts
+
+    def _ask_the_record(self, key: Key, record: Any, verdicts: list[Verdict], rule: str,
+                        filtered: bool) -> list[Verdict]:
+        """A collection's record disagreed: does the whole collection, then GET, agree?"""
+        [verdict] = failing(verdicts)
+        versions = self.model.records.get(key) or ()
+        if filtered:
+            whole = self._witness_collection().get(key)
+            if whole is not None and _agrees(whole, versions):
+                return verdicts  # the query feature is wrong, the collection is right
+            rule = LIST_RULE
+        exchange = self._peek(record_path(*key), {"fields": ALL}, key)
+        if exchange.status == 200 and _agrees(exchange.response_json, versions):
+            return [_reblame(verdict, [rule], "the collection disagrees with the model while the "
+                             "record's GET agrees")]
+        if exchange.status == 200 and _same(exchange.response_json, record):
+            return [_state_blame(verdict, rule, "the record's GET shows the same")]
+        return verdicts
+
+    def _ask_for_all_fields(self, key: Key, verdicts: list[Verdict]) -> list[Verdict]:
+        """A ``fields=`` subset disagreed: if the record with every field agrees, the selection
+        of fields is what is wrong (CRED-GET-002)."""
+        exchange = self._peek(record_path(*key), {"fields": ALL}, key)
+        if exchange.status == 200 and _agrees(exchange.response_json, self.model.records.get(key) or ()):
+            return [_reblame(failing(verdicts)[0], ["CRED-GET-002"], "with every field the record agrees",
+                             moves_users=True)]
+        return verdicts
+
+    def _membership_blame(self, rule: str, missing: set[Key], extra: set[Key], filtered: bool,
+                          filters: dict[str, str]) -> list[str]:
+        """Whom a collection's missing or unexpected keys blame.
+
+        For a query that selects (a filter, or pages), the whole collection is the second
+        witness: a key it has, whose actual record matches the filter, was wrongly dropped
+        (the query's rule); a key whose actual record does not match what the model holds
+        shows a state that differs from the model (the default's starting state, or
+        CRED-STATE-001) while the query worked.
+        """
+        whole = self._witness_collection() if filtered else {}
+        blamed: list[str] = []
+        for key in sorted(missing):
+            actual = whole.get(key)
+            if filtered and actual is not None:
+                blamed.append(rule if self._matches(actual, filters) is not False else self._state_rule(key))
+                continue
+            exchange = self._peek(record_path(*key), None, key)
+            if exchange.status == 200:
+                blamed.append(LIST_RULE if filtered else rule)
+            else:
+                blamed.append(DEFAULT_RULE if key[1] == DEFAULT_INITIATOR else STATE_RULE)
+        for key in sorted(extra):
+            if key in self.model.records:
+                actual = whole.get(key)
+                matches = self._matches(actual, filters) if actual is not None else False
+                blamed.append(self._state_rule(key) if matches else rule)
+                continue
+            if filtered and key not in whole:
+                blamed.append(rule)  # a record only the query shows
+                continue
+            exchange = self._peek(record_path(*key), None, key)
+            blamed.append(STATE_RULE if exchange.status == 200 else (LIST_RULE if filtered else rule))
+        return list(dict.fromkeys(blamed))
+
+    def _matches(self, record: Any, filters: dict[str, str]) -> bool | None:
+        """Whether a returned record (its actual state) passes the query's filters."""
+        names = {s.uuid: s.name for s in self.model.svms.values()}
+        return record_matches(credential_from_json(record, names), filters)
+
+    def _state_rule(self, key: Key) -> str:
+        """The rule a record whose state differs from the model breaks."""
+        return "CRED-DEF-002" if key in self.pristine else STATE_RULE
+
+    def _witness_collection(self) -> dict[Key, Any]:
+        """The whole collection, read once to settle a disagreement (its form is judged)."""
+        exchange = self.send("GET", CREDENTIALS_PATH, params={"fields": ALL, "max_records": 10000})
+        self._screen(exchange, secret_exercised=False)
+        body = exchange.response_json if isinstance(exchange.response_json, dict) else {}
+        records = body.get("records") if isinstance(body.get("records"), list) else []
+        return {_key(r): r for r in records if isinstance(r, dict)}
+
+    def _peek(self, path: str, params: dict[str, Any] | None, key: Key) -> Exchange:
+        """A GET that only witnesses (secrets and envelope judged, nothing credited)."""
+        exchange = self.send("GET", path, params=params)
+        self._screen(exchange, secret_exercised=self._holds_secret(key))
+        return exchange
 
     def _blame(self, key: Any, blame: dict[str, str]) -> dict[str, str]:
         """Blame a pristine default's differences on its documented starting state."""
@@ -248,16 +447,27 @@ class Driver:
                     "initiator_address": "CRED-DEF-002"}
         return blame
 
+    def _pristine(self, key: Any) -> tuple[str, ...]:
+        """CRED-DEF-002 is judged by a read of a default nobody has changed since the reset."""
+        return ("CRED-DEF-002",) if key in self.pristine else ()
+
+    def _holds_secret(self, key: Any) -> bool:
+        """Whether the model knows this record to hold a CHAP password (a read could leak it)."""
+        return any(v.inbound_password is not None or v.outbound_password is not None
+                   for v in self.model.records.get(key, ()))
+
     # ---- helpers -----------------------------------------------------------------------------
     def _returned_record(self, exchange: Exchange, outcome: Outcome) -> None:
         body = exchange.response_json
         records = body.get("records") if isinstance(body, dict) else None
         if not isinstance(records, list) or len(records) != 1:
-            self.checker.fail(["CRED-POST-005"], "return_records=true did not return the record", exchange)
+            self.judge.apply([broken(exchange, ["CRED-POST-005"], "return_records=true did not return the record",
+                                     '{"num_records": 1, "records": [the created record]}')])
             return
-        self.checker.record_form(records[0], exchange)
-        self.checker.agrees(records[0], outcome.result, {ALL: "CRED-POST-005"}, exchange,
-                            fields=frozenset(k for k in records[0] if k != "_links"))
+        self.judge.apply(checks.record_form(records[0], exchange))
+        self.judge.apply(checks.record_matches_model(
+            records[0], outcome.result, exchange, credit=("CRED-POST-005",), blame={ALL: "CRED-POST-005"},
+            fields=frozenset(k for k in records[0] if k != "_links")))
 
     def _unchanged_after_refusal(self, body: Any, outcome: Outcome) -> None:
         """A refused create must not have created anything."""
@@ -269,20 +479,70 @@ class Driver:
             return
         key = (resolved.uuid, body["initiator"])
         if key not in self.model.records:
-            self.read_back(key, {ALL: outcome.rules[0]})
+            rule = (outcome.rules or ("CRED-POST-001",))[0]
+            self.read_back(key, credit=outcome.rules, blame={ALL: rule})
 
 
-def _patch_blame(key: tuple[str, str], body: Any, params: dict[str, str]) -> dict[str, str]:
+def _agrees(record: Any, versions: tuple[Credential, ...]) -> bool:
+    return any(not differences(v, record) for v in versions)
+
+
+def _same(first: Any, second: Any) -> bool:
+    """Two readers show the same record (links aside)."""
+    def strip(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if k != "_links"}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+    return strip(first) == strip(second)
+
+
+def _reblame(verdict: Verdict, rules: list[str], why: str, *, moves_users: bool = False) -> Verdict:
+    """Blame other rules for a disagreement a second witness explained.
+
+    Users missing from a reader's record stay CRED-CHAP-009 whichever reader it was, unless
+    the same reader shows them once asked for every field (``moves_users``).
+    """
+    if verdict.rules == (checks.USERS_RULE,) and not moves_users:
+        return verdict
+    return broken(verdict.exchange, rules, f"{verdict.message} ({why})", verdict.documented)
+
+
+def _state_blame(verdict: Verdict, reader_rule: str, why: str) -> Verdict:
+    """Both readers show the same difference: the state is wrong. The reader's own rule gives
+    way to CRED-STATE-001 (a record changed with no write naming it); specific rules stay."""
+    rules = [STATE_RULE if r == reader_rule else r for r in verdict.rules]
+    if rules == list(verdict.rules):
+        return verdict
+    return broken(verdict.exchange, rules, f"{verdict.message} ({why}: the record changed though no "
+                  "write of this run named it)", verdict.documented)
+
+
+def _create_blame(outcome: Outcome) -> dict[str, str]:
+    """A created record that reads back differently breaks POST-001, or the address rule the
+    body exercised when only its addresses differ."""
+    blame = {ALL: "CRED-POST-001"}
+    address_rules = [r for r in outcome.rules if r.startswith("CRED-ADDR-")]
+    if address_rules:
+        blame["initiator_address"] = address_rules[0]
+    return blame
+
+
+def _patch_blame(key: Key, body: Any, params: dict[str, str]) -> dict[str, str]:
     """Which rule a difference in each field group after a PATCH is blamed on."""
     blame = {ALL: "CRED-PATCH-001"}
-    if key[1] == "default" and isinstance(body, dict) and "authentication_type" in body:
+    if not isinstance(body, dict):
+        return blame
+    if key[1] == DEFAULT_INITIATOR and "authentication_type" in body:
         blame["authentication_type"] = "CRED-DEF-003"
-    if flag(params, "add_initiator_addresses"):
-        blame["initiator_address"] = "CRED-ADDR-008"
-    elif flag(params, "remove_initiator_addresses"):
-        blame["initiator_address"] = "CRED-ADDR-009"
-    else:
-        blame["initiator_address"] = "CRED-ADDR-007"
+    if body.get("initiator_address") is not None:
+        if flag(params, "add_initiator_addresses"):
+            blame["initiator_address"] = "CRED-ADDR-008"
+        elif flag(params, "remove_initiator_addresses"):
+            blame["initiator_address"] = "CRED-ADDR-009"
+        else:
+            blame["initiator_address"] = "CRED-ADDR-007"
     return blame
 
 
@@ -290,7 +550,7 @@ def _asked_fields(exchange: Exchange) -> str | None:
     return (exchange.params or {}).get("fields")
 
 
-def _created_key(outcome: Outcome | None) -> tuple[str, str] | None:
+def _created_key(outcome: Outcome | None) -> Key | None:
     if outcome is None or not outcome.success or not outcome.result:
         return None
     return outcome.result[0].key

@@ -1,8 +1,16 @@
-"""The run's tally: checks per rule, deviations, error codes produced, failures.
+"""The run's tally: judged checks per rule, deviations, accepted error codes, failures.
 
-One ledger per session (the plugin installs it; :func:`current` reaches it from code
-that runs outside fixtures, such as a Hypothesis state machine); the reports and the
-verdict are computed from it alone.
+Only :class:`conformance.judge.Judge` writes rule entries, and every entry names the
+exchange that earned it, so a rule passes only when a response judged it. The reports and
+the verdict are computed from the ledger alone.
+
+Statuses: ``passed`` (judged, never broken), ``failed`` (a documented rule broke, or an
+observed one under ``--strict-observed``), ``deviated`` (an observed rule broke, not
+strict), ``not_applicable`` (the rule cannot be judged on this target; with a reason) and
+``not_exercised``. Verdicts: ``conformant`` only when every applicable documented rule
+passed, every applicable documented error code came back in an accepted response and the
+run is complete; ``nonconformant`` when a documented rule failed; ``inconclusive``
+otherwise.
 """
 
 from __future__ import annotations
@@ -12,19 +20,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from conformance.client import Exchange
 from conformance.redaction import REDACTOR
-from models.rules import BY_ID, DOCUMENTED, ENDPOINT_ERROR_CODES, OBSERVED, RULES
+from models.rules import BY_ID, DOCUMENTED, ENDPOINT_ERROR_CODES, OBSERVED, RULE_FOR_CODE, RULES
 
-PASSED, FAILED, NOT_EXERCISED = "passed", "failed", "not_exercised"
-CONFORMANT, NONCONFORMANT = "conformant", "nonconformant"
+PASSED, FAILED, DEVIATED = "passed", "failed", "deviated"
+NOT_EXERCISED, NOT_APPLICABLE = "not_exercised", "not_applicable"
+STATUSES = (PASSED, FAILED, DEVIATED, NOT_APPLICABLE, NOT_EXERCISED)
+CONFORMANT, NONCONFORMANT, INCONCLUSIVE = "conformant", "nonconformant", "inconclusive"
 #: Codes the report lists: the 22 endpoint codes and "4" (missing record on GET).
 REPORTED_ERROR_CODES: tuple[str, ...] = (*ENDPOINT_ERROR_CODES, "4")
 MAX_DEVIATIONS_KEPT = 200
+MAX_NOTES = 5
 
 
 @dataclass(frozen=True)
 class FailureRecord:
-    """A failed test (or teardown verification) and the rules it names."""
+    """A failed test and the rules its verdicts named."""
 
     rule_ids: tuple[str, ...]
     test: str
@@ -33,119 +45,200 @@ class FailureRecord:
 
 
 class Ledger:
-    """Counts what the run checked and what broke, rule by rule."""
+    """Counts what the run judged and what broke, rule by rule."""
 
     def __init__(self) -> None:
-        self.checks: Counter[str] = Counter()
-        self.failed_checks: Counter[str] = Counter()
-        self.details: dict[str, list[str]] = {}
-        self.deviations: list[dict[str, str]] = []
+        self.passes: Counter[str] = Counter()
+        self.fails: Counter[str] = Counter()
         self.deviation_count: Counter[str] = Counter()
-        self.codes: Counter[str] = Counter()
+        self.evidence: dict[str, list[str]] = {}  # a few judged exchanges per rule
+        self.details: dict[str, list[str]] = {}  # a few failure messages per rule
+        self.deviations: list[dict[str, str]] = []
+        self.codes: Counter[str] = Counter()  # codes of responses the model allowed
         self.failures: list[FailureRecord] = []
-        self.request_count = 0
         self.errors: list[dict[str, str]] = []  # the suite could not judge: not a verdict
+        self.not_applicable: dict[str, str] = {}
+        self.safety: list[dict[str, str]] = []  # live-target safety findings (not rules)
+        self.stopped = ""  # why the run ended early ("interrupted", "target lost: ...")
+        self.request_count = 0
         self.retries = 0  # reads sent again after a transient failure
         self.indeterminate = 0  # writes whose outcome a follow-up read had to decide
 
-    def check(self, rule_id: str, ok: bool, *, detail: str = "", exchange: Any = None) -> None:
-        """Count one check of a rule; ``ok=False`` marks the rule failed.
+    # ---- entries (the judge writes these) ---------------------------------------------------
+    def credit(self, rule_id: str, exchange: Exchange) -> None:
+        """A check judged this response and the rule held.
 
         Raises:
             KeyError: ``rule_id`` is not in the catalog.
+            TypeError: no exchange: a rule is credited only by a judged response.
         """
-        _known(rule_id)
-        self.checks[rule_id] += 1
-        if not ok:
-            self.failed_checks[rule_id] += 1
-            text = detail or (exchange.summary() if exchange is not None else "")
-            if text:
-                notes = self.details.setdefault(rule_id, [])
-                if len(notes) < 5:
-                    notes.append(REDACTOR.redact_text(text))
+        _known(rule_id, exchange)
+        self.passes[rule_id] += 1
+        notes = self.evidence.setdefault(rule_id, [])
+        if len(notes) < MAX_NOTES:
+            summary = exchange.summary()
+            if summary not in notes:
+                notes.append(summary)
 
-    def observed_deviation(self, rule_id: str, message: str, exchange: Any = None) -> None:
-        """Record a deviation from an observed rule (fails the run only when strict)."""
-        _known(rule_id)
-        self.checks[rule_id] += 1
+    def fail(self, rule_id: str, message: str, exchange: Exchange) -> None:
+        """A check judged this response and the rule broke."""
+        _known(rule_id, exchange)
+        self.fails[rule_id] += 1
+        notes = self.details.setdefault(rule_id, [])
+        if len(notes) < MAX_NOTES:
+            notes.append(REDACTOR.redact_text(f"{message}: {exchange.summary()}"))
+
+    def deviate(self, rule_id: str, message: str, exchange: Exchange) -> None:
+        """An observed rule broke and the run is not strict about observed rules."""
+        _known(rule_id, exchange)
         self.deviation_count[rule_id] += 1
-        entry = {"rule": rule_id, "message": REDACTOR.redact_text(message),
-                 "curl": exchange.as_curl() if exchange is not None else ""}
+        entry = {"rule": rule_id, "message": REDACTOR.redact_text(message), "curl": exchange.as_curl()}
         # Shrinking replays a deviation many times; keep each distinct one once, and a few.
         if entry not in self.deviations and len(self.deviations) < MAX_DEVIATIONS_KEPT:
             self.deviations.append(entry)
 
-    def error(self, test_nodeid: str, message: str) -> None:
-        """Record a test the suite could not complete (its own error, or a lost target)."""
-        self.errors.append({"test": test_nodeid, "message": REDACTOR.redact_text(message)[:1000]})
-
-    def code_produced(self, code: str) -> None:
-        """Count an ONTAP error code seen in a response."""
+    def code_accepted(self, code: str) -> None:
+        """Count an ONTAP error code carried by a response the model allowed."""
         self.codes[str(code)] += 1
 
+    # ---- about the run ---------------------------------------------------------------------
     def failure(self, rule_ids: Sequence[str], test_nodeid: str, message: str, curl: str = "") -> None:
-        """Record a failed test naming ``rule_ids`` (unknown IDs are kept, not counted)."""
+        """Record a failed test naming ``rule_ids`` (for the report's failure list)."""
         if isinstance(rule_ids, str):
             rule_ids = (rule_ids,)
         self.failures.append(FailureRecord(
             tuple(rule_ids), test_nodeid, REDACTOR.redact_text(message), REDACTOR.redact_text(curl)))
 
-    def failure_count(self, rule_id: str) -> int:
-        """How many failures name this rule (a failed check without a test failure counts one)."""
-        named = sum(rule_id in record.rule_ids for record in self.failures)
-        return named or (1 if self.failed_checks[rule_id] else 0)
+    def error(self, test_nodeid: str, message: str) -> None:
+        """Record a test the suite could not complete (its own error, or a lost target)."""
+        self.errors.append({"test": test_nodeid, "message": REDACTOR.redact_text(message)[:1000]})
 
-    def deviated(self, rule_id: str) -> bool:
-        """Whether an observed deviation was recorded for this rule."""
-        return self.deviation_count[rule_id] > 0
+    def safety_finding(self, what: str, detail: str) -> None:
+        """Record a live-target safety problem (a record the run must not touch changed)."""
+        self.safety.append({"check": what, "detail": REDACTOR.redact_text(detail)})
+
+    def mark_not_applicable(self, reasons: dict[str, str]) -> None:
+        """Rules this target cannot judge, each with the reason."""
+        for rule_id, reason in reasons.items():
+            _known(rule_id)
+            self.not_applicable[rule_id] = reason
+
+    # ---- statuses and the verdict ------------------------------------------------------------
+    def judged(self, rule_id: str) -> int:
+        """How many checks judged this rule (passed, failed or deviated)."""
+        return self.passes[rule_id] + self.fails[rule_id] + self.deviation_count[rule_id]
 
     def rule_status(self, rule_id: str) -> str:
-        """Return ``"passed"``, ``"failed"`` or ``"not_exercised"`` for one rule."""
+        """One of :data:`STATUSES` for one rule."""
         _known(rule_id)
-        if self.failure_count(rule_id):
+        if self.fails[rule_id]:
             return FAILED
-        return PASSED if self.checks[rule_id] else NOT_EXERCISED
+        if self.deviation_count[rule_id]:
+            return DEVIATED
+        if rule_id in self.not_applicable:
+            return NOT_APPLICABLE
+        return PASSED if self.passes[rule_id] else NOT_EXERCISED
 
-    def verdict(self, strict_observed: bool) -> str:
-        """Nonconformant iff a documented rule failed (or, strict, an observed one broke)."""
-        for rule in RULES:
-            failed = self.rule_status(rule.id) == FAILED
-            if rule.basis == DOCUMENTED and failed:
-                return NONCONFORMANT
-            if rule.basis == OBSERVED and strict_observed and (failed or self.deviated(rule.id)):
-                return NONCONFORMANT
-        return CONFORMANT
+    def rule_reason(self, rule_id: str) -> str:
+        """Why the rule has its status, in a few words."""
+        status = self.rule_status(rule_id)
+        if status == FAILED:
+            return (self.details.get(rule_id) or ["failed"])[0]
+        if status == DEVIATED:
+            return f"{self.deviation_count[rule_id]} deviations of an observed rule (not strict)"
+        if status == NOT_APPLICABLE:
+            return self.not_applicable[rule_id]
+        if status == PASSED:
+            return f"{self.passes[rule_id]} judged responses, e.g. {self.evidence[rule_id][0]}"
+        return "no response judged it in this run"
+
+    def applicable_codes(self) -> list[str]:
+        """The documented codes the run must produce: those of applicable documented rules."""
+        return [c for c in REPORTED_ERROR_CODES
+                if BY_ID[RULE_FOR_CODE[c]].basis == DOCUMENTED and RULE_FOR_CODE[c] not in self.not_applicable]
+
+    @property
+    def complete(self) -> bool:
+        """Whether every test could be judged and the run was not cut short."""
+        return not self.errors and not self.stopped
+
+    def verdict(self, strict_observed: bool) -> tuple[str, str]:
+        """The verdict and one line saying why."""
+        failed = [r.id for r in RULES if self.rule_status(r.id) == FAILED and (
+            r.basis == DOCUMENTED or strict_observed)]
+        if strict_observed:
+            failed += [r.id for r in RULES if self.rule_status(r.id) == DEVIATED]
+        if failed:
+            return NONCONFORMANT, f"{_count(failed, 'rule')} broken: {', '.join(failed)}"
+        reasons = []
+        if self.stopped:
+            reasons.append(f"the run stopped early ({self.stopped})")
+        if self.errors:
+            reasons.append(f"{_count(self.errors, 'test')} could not be judged (see Errors)")
+        if self.safety:
+            reasons.append(f"{_count(self.safety, 'live-safety finding')} (see Safety)")
+        unjudged = [r.id for r in RULES if r.basis == DOCUMENTED and self.rule_status(r.id) == NOT_EXERCISED]
+        if unjudged:
+            shown = ", ".join(unjudged[:6]) + (", ..." if len(unjudged) > 6 else "")
+            reasons.append(f"{_count(unjudged, 'documented rule')} not exercised ({shown})")
+        missing = [c for c in self.applicable_codes() if not self.codes[c]]
+        if missing:
+            reasons.append(f"{_count(missing, 'documented error code')} never produced "
+                           f"({', '.join(missing[:6])}{', ...' if len(missing) > 6 else ''})")
+        if reasons:
+            return INCONCLUSIVE, "; ".join(reasons)
+        applicable = [r for r in RULES if r.basis == DOCUMENTED and r.id not in self.not_applicable]
+        codes = self.applicable_codes()
+        return CONFORMANT, (f"all {len(applicable)} applicable documented rules passed; "
+                            f"{len(codes)}/{len(codes)} documented error codes produced; run complete")
 
     def to_dict(self, strict_observed: bool = False) -> dict[str, Any]:
         """Return the ledger's part of ``conformance.json``."""
+        verdict, reason = self.verdict(strict_observed)
+        applicable = set(self.applicable_codes())
         return {
-            "verdict": self.verdict(strict_observed),
+            "verdict": verdict,
+            "verdict_reason": reason,
+            "complete": self.complete,
             "rules": [
                 {
                     "id": rule.id,
                     "title": rule.title,
                     "basis": rule.basis,
+                    "source": rule.source,
                     "status": self.rule_status(rule.id),
-                    "checks": self.checks[rule.id],
-                    "failures": self.failure_count(rule.id),
+                    "reason": self.rule_reason(rule.id),
+                    "checks": self.judged(rule.id),
+                    "failures": self.fails[rule.id],
+                    "deviations": self.deviation_count[rule.id],
                 }
                 for rule in RULES
             ],
             "observed_deviations": list(self.deviations),
             "error_codes": [
-                {"code": code, "produced": self.codes[code]} for code in REPORTED_ERROR_CODES
+                {"code": code, "rule": RULE_FOR_CODE[code], "produced": self.codes[code],
+                 "required": code in applicable}
+                for code in REPORTED_ERROR_CODES
             ],
             "failures": [
                 {"rule": rid, "test": record.test, "message": record.message, "curl": record.curl}
                 for record in self.failures
                 for rid in (record.rule_ids or ("",))
             ],
+            "safety": list(self.safety),
         }
 
 
-def _known(rule_id: str) -> None:
+def _count(items: Sequence[Any], noun: str) -> str:
+    return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
+
+
+def _known(rule_id: str, exchange: Any = ...) -> None:
     if rule_id not in BY_ID:
         raise KeyError(f"unknown rule ID {rule_id!r}; see models/rules.py")
+    if exchange is not ... and not isinstance(exchange, Exchange):
+        raise TypeError(f"{rule_id}: a rule is judged only by a response (an Exchange), "
+                        f"not by {type(exchange).__name__}")
 
 
 _CURRENT: Ledger | None = None
@@ -163,3 +256,8 @@ def install(ledger: Ledger | None) -> None:
     """Make ``ledger`` the session's ledger (the plugin calls this at configure time)."""
     global _CURRENT
     _CURRENT = ledger
+
+
+__all__ = ["CONFORMANT", "DEVIATED", "FAILED", "INCONCLUSIVE", "NONCONFORMANT", "NOT_APPLICABLE",
+           "NOT_EXERCISED", "OBSERVED", "PASSED", "STATUSES", "FailureRecord", "Ledger", "current",
+           "install"]

@@ -19,8 +19,8 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, preco
 
 from conformance import queries
 from conformance import strategies as gen
-from conformance.checks import Checker
 from conformance.driver import ALL, Driver, model_for
+from conformance.judge import Judge
 from conformance.ledger import Ledger
 from models.addresses import family_first
 from models.query import FILTER_FIELDS
@@ -59,13 +59,13 @@ def build_machine(target: Any, ledger: Ledger,
             target.reset()
             self.client = target.client()
             self.model: CredentialsModel = model_for(target, self.client)
-            checker = Checker(ledger, strict_observed=target.strict_observed)
-            self.driver = Driver(self.client, self.model, checker, note=note,
+            judge = Judge(ledger, strict_observed=target.strict_observed)
+            self.driver = Driver(self.client, self.model, judge, note=note,
                                  fresh_defaults=target.kind == "emulator")
 
         def teardown(self) -> None:
             try:
-                if not self.driver.checker.broken:  # after a failure the model lags the target
+                if not self.driver.judge.broken:  # after a failure the model lags the target
                     exchange, records = self.driver.list({"fields": ALL})
                     self.driver.compare_collection(records, self.model.list(), exchange, "CRED-LIST-002")
             finally:

@@ -16,12 +16,13 @@ import pytest
 
 from conformance import ledger as ledger_module
 from conformance import reports
+from conformance.applicability import not_applicable
 from conformance.client import Client, TargetUnreachable
 from conformance.config import TargetConfig, load_config
 from conformance.emulator_process import EmulatorFailed
 from conformance.failures import ConformanceFailure
 from conformance.journal import read_journal, sweep
-from conformance.ledger import NONCONFORMANT, Ledger
+from conformance.ledger import CONFORMANT, INCONCLUSIVE, NONCONFORMANT, Ledger
 from conformance.redaction import REDACTOR, install_log_redaction
 from conformance.target import Target, TargetError, open_target
 
@@ -29,6 +30,8 @@ pytest_plugins = ["conformance.fixtures"]
 
 SUITE_DIR = Path(__file__).resolve().parent
 EXIT_USAGE = 4
+#: The run's exit status by verdict (pytest's own: 2 interrupted, 4 usage error, 5 no tests).
+EXIT_STATUS = {CONFORMANT: 0, NONCONFORMANT: 1, INCONCLUSIVE: 6}
 
 
 def _now() -> str:
@@ -76,6 +79,7 @@ def active_target() -> Target:
         except (TargetError, TargetUnreachable) as exc:
             _STATE.target_error = REDACTOR.redact_text(f"ontap conformance: {exc}")
             pytest.exit(_STATE.target_error, returncode=EXIT_USAGE)
+        _STATE.ledger.mark_not_applicable(not_applicable(_STATE.target))
     return _STATE.target
 
 
@@ -225,55 +229,44 @@ def _marked_rules(item: pytest.Item) -> tuple[str, ...]:
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
+    """Failures into the ledger: a broken rule is a verdict, anything else a suite error.
+
+    Markers only label tests: a passing test credits nothing (its checks already credited
+    the rules their responses judged), and a test that failed without a ConformanceFailure
+    (its own assertion, ``NotJudged``, a lost target) is an error, never a rule failure.
+    """
     outcome = yield
     report = outcome.get_result()
-    if not _in_suite(item):
+    if not _in_suite(item) or not report.failed:
         return
     ledger = _STATE.ledger
     error = call.excinfo.value if call.excinfo is not None else None
-    if report.failed and error is not None and not isinstance(error, AssertionError | BaseExceptionGroup):
-        # Not a verdict on the target: the suite itself broke (or the target vanished).
+    failures = _conformance_failures(error)
+    if not failures:
         if isinstance(error, TargetUnreachable | EmulatorFailed):
             # The target is gone: every further test would fail the same way.
-            item.session.shouldstop = REDACTOR.redact_text(f"target lost: {error}")
-        ledger.error(item.nodeid, f"{report.when}: {type(error).__name__}: {error}")
-        report.conformance_rules = "(suite error)"
+            ledger.stopped = REDACTOR.redact_text(f"target lost: {error}")
+            item.session.shouldstop = ledger.stopped
+        text = f"{type(error).__name__}: {error}" if error is not None else report.longreprtext[-500:]
+        ledger.error(item.nodeid, f"{report.when}: {text}")
+        report.conformance_rules = "(not judged)"
         return
-    failures = _conformance_failures(error) if report.failed else []
-    if report.when != "call" and not failures:
-        return  # a check that failed while a fixture prepared the test still counts
-    marked = _marked_rules(item)
-    if report.passed:
-        for rule_id in marked:
-            if rule_id in ledger_module.BY_ID:
-                ledger.check(rule_id, True, detail=item.nodeid)
-        return
-    if not report.failed:
-        return
+    for failure in failures:
+        ledger.failure(failure.rule_ids, item.nodeid, failure.message, failure.curl)
+    report.conformance_rules = ", ".join(sorted({rid for f in failures for rid in f.rule_ids}))
     text = report.longreprtext
-    extras: list[Any] = []
-    if failures:
-        for failure in failures:
-            ledger.failure(failure.rule_ids, item.nodeid, failure.message, failure.curl)
-        rule_ids = sorted({rid for f in failures for rid in f.rule_ids})
-        curls = [f.curl for f in failures if f.curl]
-    else:
-        rule_ids = list(marked)
-        curls = []
-        message = str(call.excinfo.value) if call.excinfo else "failed"
-        ledger.failure(tuple(marked), item.nodeid, message.splitlines()[0][:500] if message else "")
-    report.conformance_rules = ", ".join(rule_ids)
     program = reports.step_program(text)
-    if failures and not item.config.getoption("conformance_full_tracebacks", False):
+    if not item.config.getoption("conformance_full_tracebacks", False):
         # A verdict, not a crash: lead with the rule, what came back, what the doc allows,
         # the curl line and the shrunk program, instead of the suite's own stack frames.
         verdicts = "\n\n".join(str(f) for f in failures)
         report.longrepr = REDACTOR.redact_text(verdicts + (f"\n\n{program}" if program else ""))
     html_extras = _html_extras()
     if html_extras is not None:
+        extras: list[Any] = []
         if program:
             extras.append(html_extras.text(program, name="step program"))
-        for curl in curls:
+        for curl in (f.curl for f in failures if f.curl):
             extras.append(html_extras.text(REDACTOR.redact_text(curl), name="reproduce (curl)"))
         report.extras = [*getattr(report, "extras", []), *extras]
 
@@ -368,9 +361,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         interrupted = True
         _STATE.ledger.error("session teardown", "interrupted (Ctrl-C) during the live cleanup")
     _STATE.leftover_journal = _leftover_journal(_STATE.target_snapshot)
-    if interrupted:
-        _STATE.ledger.error("session", "interrupted (Ctrl-C): the tests not yet run were not "
-                                       "judged; their rules are reported as not exercised")
+    if interrupted and not _STATE.ledger.stopped:
+        _STATE.ledger.stopped = ("interrupted (Ctrl-C): the tests not yet run were not judged; "
+                                 "their rules are reported as not exercised")
     if not (_STATE.wants_reports and _STATE.collected_suite) or _STATE.config is None:
         _STATE.document = None
         return
@@ -383,9 +376,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         xml.add_global_property("verdict", document["verdict"])
         for key, value in document["target"].items():
             xml.add_global_property(f"target_{key}", REDACTOR.redact_text(value))
-    teardown_broke = any(f.test.startswith("session teardown") for f in _STATE.ledger.failures)
-    if (document["verdict"] == NONCONFORMANT or teardown_broke) and session.exitstatus == 0:
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    if _STATE.target_error is None and (not interrupted or _STATE.ledger.stopped.startswith("target lost")):
+        session.exitstatus = EXIT_STATUS[document["verdict"]]
 
 
 def _leftover_journal(target: Target | None) -> Path | None:
@@ -413,7 +405,9 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     if document:
         terminalreporter.write_sep("=", reports.summary_line(document),
                                    red=document["verdict"] == NONCONFORMANT,
-                                   green=document["verdict"] != NONCONFORMANT)
+                                   yellow=document["verdict"] == INCONCLUSIVE,
+                                   green=document["verdict"] == CONFORMANT)
+        terminalreporter.write_line(f"verdict: {document['verdict']}: {document['verdict_reason']}")
         report_dir = _STATE.config.report_dir if _STATE.config else Path("reports")
         terminalreporter.write_line(f"reports: {report_dir / reports.JSON_NAME}")
     journal = _STATE.leftover_journal

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from conformance.ledger import CONFORMANT, FAILED, NOT_EXERCISED, PASSED, Ledger
+from conformance.ledger import CONFORMANT, STATUSES, Ledger
 from conformance.redaction import REDACTOR
 
 JSON_NAME = "conformance.json"
@@ -46,9 +46,11 @@ def build_report(ledger: Ledger, run: RunInfo) -> dict[str, Any]:
     body = ledger.to_dict(strict_observed=run.strict_observed)
     document = {
         "verdict": body["verdict"],
-        # False when some test could not be judged (a suite error or a lost target): the
-        # verdict then covers only what ran.
-        "complete": not ledger.errors,
+        "verdict_reason": REDACTOR.redact_text(body["verdict_reason"]),
+        # False when some test could not be judged (a suite error, a lost target, Ctrl-C):
+        # the verdict is then inconclusive unless a documented rule failed.
+        "complete": body["complete"],
+        "stopped": REDACTOR.redact_text(ledger.stopped),
         "target": {"url": run.url, "kind": run.kind, "ontap_version": run.ontap_version},
         "run": {
             "started": run.started,
@@ -60,11 +62,12 @@ def build_report(ledger: Ledger, run: RunInfo) -> dict[str, Any]:
             "indeterminate": ledger.indeterminate,
             "strict_observed": run.strict_observed,
         },
-        "rules": body["rules"],
+        "rules": [{**r, "reason": REDACTOR.redact_text(r["reason"])} for r in body["rules"]],
         "observed_deviations": [_redacted(d, "rule") for d in body["observed_deviations"]],
         "error_codes": body["error_codes"],
         "failures": [_redacted(f, "rule") for f in body["failures"]],
         "errors": [_redacted(e) for e in ledger.errors],
+        "safety": [_redacted(f) for f in body["safety"]],
     }
     for key in ("target", "run"):
         document[key] = REDACTOR.redact_json(document[key])
@@ -87,14 +90,15 @@ def write_json(document: dict[str, Any], report_dir: Path) -> Path:
 
 def summary_line(document: dict[str, Any]) -> str:
     """One terminal line: verdict and rule counts."""
-    counts = {PASSED: 0, FAILED: 0, NOT_EXERCISED: 0}
+    counts = dict.fromkeys(STATUSES, 0)
     for rule in document["rules"]:
         counts[rule["status"]] += 1
-    produced = sum(1 for c in document["error_codes"] if c["produced"])
-    incomplete = "" if document.get("complete", True) else f" (INCOMPLETE: {len(document['errors'])} errors)"
-    return (f"ONTAP conformance: {document['verdict'].upper()}{incomplete}: {counts[PASSED]} rules passed, "
-            f"{counts[FAILED]} failed, {counts[NOT_EXERCISED]} not exercised; "
-            f"{produced}/{len(document['error_codes'])} error codes produced; "
+    required = [c for c in document["error_codes"] if c["required"]]
+    produced = sum(1 for c in required if c["produced"])
+    shown = ", ".join(f"{counts[s]} {s.replace('_', ' ')}" for s in STATUSES if counts[s] or s == "failed")
+    incomplete = "" if document.get("complete", True) else " (INCOMPLETE)"
+    return (f"ONTAP conformance: {document['verdict'].upper()}{incomplete}: rules {shown}; "
+            f"{produced}/{len(required)} documented error codes produced; "
             f"{document['run']['requests']} requests")
 
 
@@ -111,7 +115,10 @@ _STYLE = """<style>
 .cf-verdict{font-size:1.6em;font-weight:bold;padding:.4em .8em;border-radius:4px;display:inline-block}
 .cf-conformant{background:#d4edda;color:#155724}.cf-nonconformant{background:#f8d7da;color:#721c24}
 table.cf{border-collapse:collapse;margin:.5em 0 1em}table.cf td,table.cf th{border:1px solid #ccc;padding:2px 8px;text-align:left}
+.cf-inconclusive{background:#fff3cd;color:#856404}
 .cf-failed{color:#a00;font-weight:bold}.cf-passed{color:#070}.cf-not_exercised{color:#888}
+.cf-deviated{color:#b60}.cf-not_applicable{color:#888;font-style:italic}
+.cf-source{font-size:.85em;color:#555}
 </style>"""
 
 
@@ -120,35 +127,46 @@ def html_summary(document: dict[str, Any]) -> list[str]:
     e, c = _escape, _catalog
     verdict = document["verdict"]
     target, run = document["target"], document["run"]
-    incomplete = "" if document.get("complete", True) else (
-        f" <b>INCOMPLETE</b>: {len(document['errors'])} tests could not be judged (see Errors)")
+    incomplete = "" if document.get("complete", True) else " <b>(the run is INCOMPLETE)</b>"
     blocks = [
         _STYLE,
-        f'<p class="cf-verdict cf-{e(verdict)}">Verdict: {e(verdict.upper())}</p>{incomplete}',
+        f'<p class="cf-verdict cf-{e(verdict)}">Verdict: {e(verdict.upper())}</p>',
+        f"<p><b>Why:</b> {e(document.get('verdict_reason', ''))}{incomplete}</p>",
         '<table class="cf"><tr><th>Target</th><td>' + e(target["url"] or "(not started)")
         + f"</td></tr><tr><th>Kind</th><td>{e(target['kind'])}</td></tr>"
         f"<tr><th>ONTAP version</th><td>{e(target['ontap_version'] or 'unknown')}</td></tr>"
         f"<tr><th>Profile</th><td>{e(run['profile'])}</td></tr>"
-        f"<tr><th>Requests</th><td>{e(run['requests'])}</td></tr></table>",
+        f"<tr><th>Requests</th><td>{e(run['requests'])} ({e(run['retries'])} retried reads, "
+        f"{e(run['indeterminate'])} writes decided by a read)</td></tr>"
+        f"<tr><th>Started / finished</th><td>{e(run['started'])} / {e(run['finished'])}</td></tr></table>",
     ]
     rows = "".join(
-        f"<tr><td>{c(r['id'])}</td><td>{c(r['title'])}</td><td>{c(r['basis'])}</td>"
-        f"<td>{c(r['checks'])}</td><td>{c(r['failures'])}</td>"
-        f'<td class="cf-{c(r["status"])}">{c(r["status"])}</td></tr>'
+        f"<tr><td>{c(r['id'])}</td><td>{c(r['title'])}<div class=\"cf-source\">{c(r['source'])}</div></td>"
+        f"<td>{c(r['basis'])}</td><td>{c(r['checks'])}</td>"
+        f'<td class="cf-{c(r["status"])}">{c(r["status"].replace("_", " "))}</td>'
+        f"<td>{e(r['reason'])}</td></tr>"
         for r in document["rules"]
     )
-    blocks.append("<h2>Rules</h2><table class=\"cf\"><tr><th>ID</th><th>Title</th><th>Basis</th>"
-                  f"<th>Checks</th><th>Failures</th><th>Status</th></tr>{rows}</table>")
+    blocks.append("<h2>Rules</h2><table class=\"cf\"><tr><th>ID</th><th>Title and source</th>"
+                  f"<th>Basis</th><th>Judged checks</th><th>Status</th><th>Why</th></tr>{rows}</table>")
     codes = "".join(
-        f"<tr><td>{c(code['code'])}</td><td>{c(code['produced'])}</td></tr>"
+        f"<tr><td>{c(code['code'])}</td><td>{c(code['rule'])}</td><td>{c(code['produced'])}</td>"
+        f"<td>{'required' if code['required'] else 'not required (its rule is not applicable)'}</td></tr>"
         for code in document["error_codes"]
     )
-    blocks.append("<h2>Documented error codes</h2><table class=\"cf\"><tr><th>Code</th>"
-                  f"<th>Produced</th></tr>{codes}</table>")
+    blocks.append("<h2>Documented error codes</h2><p>Counted only from responses the model allowed."
+                  "</p><table class=\"cf\"><tr><th>Code</th><th>Rule</th><th>Produced</th><th></th></tr>"
+                  f"{codes}</table>")
     if document["observed_deviations"]:
         items = "".join(f"<li>{c(d['rule'])}: {e(d['message'])}</li>"
                         for d in document["observed_deviations"][:50])
         blocks.append(f"<h2>Observed deviations</h2><ul>{items}</ul>")
+    if target["kind"] == "live" or document.get("safety"):
+        findings = document.get("safety") or []
+        items = "".join(f"<li><b>{e(f['check'])}</b>: {e(f['detail'])}</li>" for f in findings[:50])
+        blocks.append("<h2>Safety on the live target</h2>" + (
+            f"<ul>{items}</ul>" if findings else
+            "<p>Every record that existed before the run is unchanged, and the run left nothing behind.</p>"))
     if document.get("errors"):
         items = "".join(f"<li>{e(x['test'])}: <pre>{e(x['message'])}</pre></li>" for x in document["errors"][:50])
         blocks.append(f"<h2>Errors (not verdicts)</h2><ul>{items}</ul>")

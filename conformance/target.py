@@ -34,7 +34,6 @@ from conformance.safety import (
 EMULATOR_NAMESPACE = "iqn.2000-01.org.example.conformance"
 EMULATOR_EUI_PREFIX = "2000C0DE"
 RESET_PATH = "/_emulator/reset"
-SAFETY_RULE = "CRED-SVM-005"  # a foreign record changed: a write reached a record it did not name
 
 
 class TargetError(Exception):
@@ -96,11 +95,6 @@ class Target:
 
     def _tally(self, exchange: Exchange) -> None:
         self.ledger.request_count += 1
-        body = exchange.response_json
-        if exchange.status >= 400 and isinstance(body, dict):
-            code = (body.get("error") or {}).get("code") if isinstance(body.get("error"), dict) else None
-            if code is not None:
-                self.ledger.code_produced(str(code))
 
     def may_modify(self, svm_uuid: str, initiator: str) -> bool:
         """Whether the run may PATCH/DELETE this key (always on the emulator)."""
@@ -235,17 +229,14 @@ class Target:
         except (TargetUnreachable, UnsafeOperation) as exc:
             leftovers, problems = [str(exc)], []
         for line in problems:
-            self.ledger.check(SAFETY_RULE, False, detail=line)
-            self.ledger.failure((SAFETY_RULE,), "session teardown: foreign records unchanged",
-                                f"a record that existed before the run was altered: {line}")
-        if not problems:
-            self.ledger.check(SAFETY_RULE, True, detail="foreign records unchanged")
+            self.ledger.safety_finding("records that existed before the run are unchanged",
+                                       f"a record that existed before the run was altered: {line}")
         if self.journal is not None:
             self.journal.close(remove=not leftovers)
             if leftovers:
-                self.ledger.failure((), "session teardown: sweep",
-                                    "could not delete: " + "; ".join(leftovers)
-                                    + f" (run: pytest --sweep={self.journal.path})")
+                self.ledger.safety_finding("the run leaves nothing behind",
+                                           "could not delete: " + "; ".join(leftovers)
+                                           + f" (run: pytest --sweep={self.journal.path})")
 
 
 def open_target(config: TargetConfig, ledger: Ledger) -> Target:

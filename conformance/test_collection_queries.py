@@ -28,13 +28,14 @@ def populated(driver: Driver, target: Any) -> Driver:
     for svm, suffix, settings in bodies:
         outcome = driver.create({"svm": {"uuid": svm.uuid}, "initiator": f"{target.namespace}:{suffix}",
                                  **settings})
-        assert outcome is not None and outcome.success
+        assert outcome is not None and outcome.success, f"setup: {suffix} was not created"
     return driver
 
 
 @pytest.mark.rule("CRED-LIST-001", "CRED-LIST-002", "CRED-SCHEMA-001")
 def test_list_all_fields_returns_every_record(populated: Driver) -> None:
     queries.check_filtered(populated, {}, "CRED-LIST-002")
+    populated.expect_judged("CRED-LIST-001", "CRED-LIST-002", "CRED-SCHEMA-001")
 
 
 @pytest.mark.rule("CRED-LIST-003")
@@ -43,6 +44,7 @@ def test_list_filtered_by_field_returns_the_matching_records(populated: Driver, 
     value = {"initiator": f"{target.namespace}:alpha", "svm.name": target.iscsi_svms[0].name,
              "authentication_type": "deny", "chap.inbound.user": "query-user"}[field]
     queries.check_filtered(populated, {field: value}, "CRED-LIST-003")
+    populated.expect_judged("CRED-LIST-003")
 
 
 @pytest.mark.rule("CRED-LIST-004")
@@ -51,25 +53,30 @@ def test_list_with_query_operators_returns_the_matching_records(populated: Drive
                                                                 query: str) -> None:
     field = "authentication_type" if query in ("!none", "chap|deny") else "initiator"
     queries.check_filtered(populated, {field: query.format(ns=target.namespace)}, "CRED-LIST-004")
+    populated.expect_judged("CRED-LIST-004")
 
 
 @pytest.mark.rule("CRED-GET-002")
 @pytest.mark.parametrize("fields", ["authentication_type", "chap", "authentication_type,initiator_address"])
 def test_list_with_fields_returns_only_those_fields(populated: Driver, fields: str) -> None:
     queries.check_fields(populated, frozenset(fields.split(",")))
+    populated.expect_judged("CRED-GET-002")
 
 
 @pytest.mark.rule("CRED-LIST-007")
 @pytest.mark.parametrize("direction", ["asc", "desc"])
 def test_list_ordered_by_initiator(populated: Driver, direction: str) -> None:
     queries.check_ordered(populated, direction)
+    populated.expect_judged("CRED-LIST-007")
 
 
 @pytest.mark.rule("CRED-LIST-005", "CRED-LIST-008")
 def test_list_paged_by_max_records_follows_next_links(populated: Driver) -> None:
     queries.check_paged(populated, 2)
+    populated.expect_judged("CRED-LIST-005", "CRED-LIST-008")
 
 
 @pytest.mark.rule("CRED-LIST-006")
 def test_list_without_records_returns_the_count(populated: Driver) -> None:
     queries.check_count(populated)
+    populated.expect_judged("CRED-LIST-006")

@@ -13,7 +13,7 @@ from typing import Any
 
 from models.addresses import AddressMask, AddressRange, parse_mask, parse_range
 from models.chap import password_violations, secrets_clash, user_violations
-from models.outcomes import Violation, violation
+from models.outcomes import Violation, allowance, violation
 from models.records import UNKNOWN, Credential
 
 SIDES = ("inbound", "outbound")
@@ -83,8 +83,8 @@ def chap_violations(auth_type: str, given: ChapInput, current: Credential | None
     if current is not None and given.values and not type_given:
         # Ansible and Trident always send authentication_type with chap: real clusters may
         # refuse a chap-only PATCH (facts §34); the error is unknown.
-        found.append(violation("CRED-PATCH-001", certain=False,
-                               detail="chap changed without authentication_type (facts §34)"))
+        found.append(allowance("chap changed without authentication_type",
+                               "facts §34 (NetApp's clients always send both)"))
     merged = {}
     for side in SIDES:
         for key in ("user", "password"):
@@ -94,8 +94,8 @@ def chap_violations(auth_type: str, given: ChapInput, current: Credential | None
     if clearing_outbound:
         # "set chap.outbound.user to an empty string" clears outbound CHAP from 9.11.1 on
         # (facts §32); 9.10.1 does not say, so refusing stays allowed.
-        found.append(violation("CRED-CHAP-006", certain=False,
-                               detail="empty outbound user (clears outbound CHAP from 9.11.1)"))
+        found.append(allowance("an empty outbound user (clears outbound CHAP from 9.11.1)",
+                               "facts §32, §65 (not documented for 9.10.1)"))
         merged[("outbound", "user")] = merged[("outbound", "password")] = None
     found += _inbound_violations(given, merged)
     found += _outbound_violations(given, merged, clearing_outbound)

@@ -17,6 +17,8 @@ MAX_NAME_BYTES = 223
 INITIATOR_CODES = ("5373969", "5373970", "5373971", "5373972", "5373977", "5373978", "5373997")
 
 _DATE = re.compile(r"([0-9]{4})-([0-9]{2})")
+#: ``<prefix>.<yyyy-mm>...``: an IQN in all but its prefix (CRED-INIT-002, not -007).
+_IQN_SHAPED = re.compile(r"[A-Za-z]+\.[0-9]{4}-[0-9]{2}(\.|$)")
 _IQN_CHARS = re.compile(r"[a-z0-9.:\-]+")
 _IQN_CHARS_ANY_CASE = re.compile(r"[a-zA-Z0-9.:\-]+")
 _HEX = re.compile(r"[0-9a-fA-F]*")
@@ -49,6 +51,10 @@ def _shape_violations(name: str) -> list[Violation]:
             codes.extend(v.codes or ())
         return [violation("CRED-INIT-002", *codes, certain=bool(inner) and
                           any(v.certain for v in inner), detail="uppercase prefix")]
+    if _IQN_SHAPED.match(name):
+        # The doc does not say whether a wrong prefix earns "prefix invalid" or "name invalid".
+        return [violation("CRED-INIT-002", "5373970", "5373997",
+                          detail=f"IQN-shaped name with the prefix {prefix!r}")]
     return [violation("CRED-INIT-007", "5373997", "5373970",
                       detail="neither iqn. nor eui. name")]
 

@@ -18,23 +18,27 @@ CLIENT_ERRORS = frozenset(range(400, 500))
 
 @dataclass(frozen=True)
 class Violation:
-    """A rule that a request breaks.
+    """A rule that a request breaks, or an allowance where the doc is silent.
 
     Attributes:
-        rule: the rule ID.
+        rule: the rule ID; ``None`` for an *allowance*: the doc neither requires nor forbids
+            a refusal (``source`` says where the doubt comes from), so a refusal is allowed
+            but judges no rule and is never blamed on one.
         codes: the ONTAP error codes the target may answer with; ``None`` when the doc gives
             no code for this rule (any code is allowed, never an invented one).
         certain: ``False`` when the doc leaves open whether the request breaks the rule
             (the target may then also accept the request).
         detail: a short human explanation for reports.
         statuses: the allowed HTTP statuses.
+        source: for an allowance, the fact or open question that makes refusing allowed.
     """
 
-    rule: str
+    rule: str | None
     codes: frozenset[str] | None
     certain: bool = True
     detail: str = ""
     statuses: frozenset[int] = CLIENT_ERRORS
+    source: str = ""
 
 
 def violation(rule: str, *codes: str, certain: bool = True, detail: str = "",
@@ -42,6 +46,16 @@ def violation(rule: str, *codes: str, certain: bool = True, detail: str = "",
     """Build a violation; no codes means the doc documents no code for it."""
     return Violation(rule, frozenset(codes) if codes else None, certain, detail,
                      frozenset(statuses))
+
+
+def allowance(detail: str, source: str) -> Violation:
+    """A refusal the doc leaves open and no rule owns (any 4xx, any code; never certain).
+
+    For example a PATCH that changes ``chap`` without ``authentication_type``: NetApp's
+    clients always send both because a real cluster may refuse it (facts §34), but no rule
+    says so. Such a refusal is allowed and judges nothing.
+    """
+    return Violation(None, None, False, detail, CLIENT_ERRORS, source)
 
 
 @dataclass(frozen=True)
@@ -59,6 +73,8 @@ class Outcome:
             observed behaviour of real clusters would refuse): reported apart, never a
             documented failure.
         detail: why this outcome is allowed.
+        certain: for a refusal, whether the request certainly broke the rule (only then does
+            a matching answer judge the rule); a success is always certain.
     """
 
     statuses: frozenset[int]
@@ -69,6 +85,7 @@ class Outcome:
     result: Any = None
     deviates_from: tuple[str, ...] = ()
     detail: str = ""
+    certain: bool = True
 
     def allows(self, status: int, code: str | None) -> bool:
         """Whether a response with this status and ONTAP code fits this outcome."""
@@ -81,10 +98,11 @@ class Outcome:
     def describe(self) -> str:
         """A short text for "documented:" lines of a failure."""
         status = _describe_statuses(self.statuses)
+        why = ", ".join(self.rules) or f"allowed: {self.detail}"
         if self.success:
-            return f"{status} ({', '.join(self.rules)})"
+            return f"{status} ({why})"
         codes = "any code" if self.codes is None else "code " + "|".join(sorted(self.codes))
-        return f"{status} with {codes} ({', '.join(self.rules)})"
+        return f"{status} with {codes} ({why})"
 
 
 def _describe_statuses(statuses: frozenset[int]) -> str:
@@ -142,13 +160,18 @@ def expectation_from(operation: str, violations: Iterable[Violation], success: O
     violations are of observed rules, accepting is allowed but marked as a deviation.
     """
     violations = tuple(violations)
-    outcomes = [Outcome(v.statuses, v.codes, (v.rule,), False, detail=v.detail)
-                for v in violations]
+    outcomes = [refusal(v) for v in violations]
     certain = [v for v in violations if v.certain]
     if not certain:
         outcomes.insert(0, success)
     elif all(v.rule in observed_rules for v in certain):
-        deviating = tuple(dict.fromkeys(v.rule for v in certain))
+        deviating = tuple(dict.fromkeys(v.rule for v in certain if v.rule is not None))
         outcomes.append(Outcome(success.statuses, success.codes, success.rules, True,
                                 success.records, success.result, deviating, success.detail))
     return Expectation(operation, tuple(outcomes), violations)
+
+
+def refusal(v: Violation) -> Outcome:
+    """The outcome of refusing a request for one violation (or allowance)."""
+    rules = (v.rule,) if v.rule is not None else ()
+    return Outcome(v.statuses, v.codes, rules, False, detail=v.detail, certain=v.certain)

@@ -21,7 +21,12 @@ ALL_OPERATIONS = (POST, GET, LIST, PATCH, DELETE)
 
 @dataclass(frozen=True)
 class Rule:
-    """One behaviour of the endpoint that a response can conform to or break."""
+    """One behaviour of the endpoint that a response can conform to or break.
+
+    ``no_defect`` is empty for every rule an emulator defect can break; otherwise it says
+    why no such defect can exist (a rule nothing can fail is a rule nobody knows is checked,
+    so the self-tests require one or the other).
+    """
 
     id: str
     title: str
@@ -29,6 +34,7 @@ class Rule:
     source: str
     basis: str = DOCUMENTED
     error_code: str | None = None
+    no_defect: str = ""
 
     def as_dict(self) -> dict[str, object]:
         """Return the JSON form printed by ``python -m models --json``."""
@@ -92,7 +98,7 @@ RULES: tuple[Rule, ...] = (
     Rule("CRED-BODY-001", "A body property of the wrong type or not in the documented schema is refused",
          (POST, PATCH), "doc: Definitions, iscsi_credentials (property types)"),
     Rule("CRED-POST-005", "POST with return_records=true returns the created record", (POST,),
-         "doc: Create iSCSI credentials, return_records; facts §23", basis=OBSERVED),
+         "doc: Create iSCSI credentials, Parameters (return_records); facts §23"),
     # --- authentication type -----------------------------------------------------------
     Rule("CRED-AUTH-001", "authentication_type chap, none or deny is accepted in any case",
          (POST, PATCH), "doc: Overview (authentication methods), Examples (\"CHAP\"); facts §26"),
@@ -154,10 +160,14 @@ RULES: tuple[Rule, ...] = (
          "doc: Update iSCSI credentials, Response 200"),
     Rule("CRED-DEL-001", "DELETE removes the record and answers 200", (DELETE,),
          "doc: Delete iSCSI credentials, Response 200"),
+    Rule("CRED-STATE-001", "A record changes only through a write that names it", ALL_OPERATIONS,
+         "doc: Update/Delete iSCSI credentials (\"Updates specified\", \"Deletes specified\"; "
+         "path keys svm.uuid + initiator)"),
     Rule("CRED-MISS-001", "PATCH or DELETE of a credential the SVM does not have is refused",
          (PATCH, DELETE), f"{_PATCH_TABLE}; {_DELETE_TABLE}", error_code="5374895"),
-    Rule("CRED-MISS-002", "GET of a missing record answers 404 with code \"4\"", (GET,),
-         "doc: Retrieve specific iSCSI credentials, Example error; facts §14-15", error_code="4"),
+    Rule("CRED-MISS-002", "GET of a missing record is refused (404 code \"4\", or 5374895)", (GET,),
+         "doc: Retrieve specific iSCSI credentials, Example error; facts §14-15, open question 2",
+         error_code="4"),
     # --- retrieval -----------------------------------------------------------------------
     Rule("CRED-GET-001", "GET of a record returns the record as the model holds it", (GET,),
          "doc: Retrieve specific iSCSI credentials"),

@@ -20,7 +20,9 @@ from models.outcomes import (
     Expectation,
     Outcome,
     Violation,
+    allowance,
     expectation_from,
+    refusal,
     violation,
 )
 from models.query import FILTER_FIELDS, record_matches
@@ -78,7 +80,7 @@ class CredentialsModel:
     def create(self, body: Any) -> Expectation:
         """POST /protocols/san/iscsi/credentials with this JSON body."""
         if not isinstance(body, dict):
-            return Expectation("post", (_refusal(violation("CRED-BODY-001", detail="body is no object")),))
+            return Expectation("post", (refusal(violation("CRED-BODY-001", detail="body is no object")),))
         found: list[Violation] = []
         unknown = set(body) - POST_FIELDS
         if unknown:
@@ -109,7 +111,11 @@ class CredentialsModel:
         record = Credential(svm.uuid, svm.name, initiator, auth_type,
                             ranges=lists.get("ranges", frozenset()), masks=lists.get("masks", frozenset()))
         versions = tuple(replace(record, **chap_fields) for chap_fields in chap_results)
-        rules = ("CRED-POST-001", "CRED-INIT-008", "CRED-AUTH-001")
+        # The first rule is the one a refusal of this valid request is blamed on.
+        rules: tuple[str, ...] = ("CRED-POST-001", "CRED-INIT-008",
+                                  *_address_rules(body.get("initiator_address")))
+        if _mixed_case(body.get("authentication_type")):
+            rules = ("CRED-AUTH-001", *rules)
         success = self._success({201}, rules, {record.key: versions}, versions)
         return expectation_from("post", found, success, observed_rules=OBSERVED_RULES)
 
@@ -117,8 +123,13 @@ class CredentialsModel:
         """GET /protocols/san/iscsi/credentials/{svm.uuid}/{initiator}."""
         versions = self.records.get((svm_uuid, initiator))
         if versions is not None:
-            return Expectation("get", (Outcome(frozenset({200}), frozenset(), ("CRED-GET-001",), True,
+            rules = ("CRED-DEF-001", "CRED-GET-001") if initiator == DEFAULT_INITIATOR else ("CRED-GET-001",)
+            return Expectation("get", (Outcome(frozenset({200}), frozenset(), rules, True,
                                                result=versions),))
+        return Expectation("get", self._missing(svm_uuid, initiator, "get"))
+
+    def absent(self, svm_uuid: str, initiator: str) -> Expectation:
+        """GET of a record that must not exist (after a DELETE, or a refused create)."""
         return Expectation("get", self._missing(svm_uuid, initiator, "get"))
 
     def update(self, svm_uuid: str, initiator: str, body: Any,
@@ -129,7 +140,7 @@ class CredentialsModel:
         if current is None:
             return Expectation("patch", self._missing(svm_uuid, initiator, "patch"))
         if not isinstance(body, dict):
-            return Expectation("patch", (_refusal(violation("CRED-BODY-001", detail="body is no object")),))
+            return Expectation("patch", (refusal(violation("CRED-BODY-001", detail="body is no object")),))
         per_version = [self._update_version(version, body, params) for version in current]
         found = _merge_violations([f for f, _ in per_version])
         # Not dict.fromkeys: a refused body may leave unhashable values (lists) in a version.
@@ -224,16 +235,21 @@ class CredentialsModel:
     def _missing(self, svm_uuid: str, initiator: str, operation: str) -> tuple[Outcome, ...]:
         """Outcomes for a record the SVM does not hold (CRED-MISS-001/002, CRED-SVM-001/005).
 
-        GET has no endpoint codes: a missing record is the generic 404 code "4". PATCH and
-        DELETE document 5374895 for a credential the SVM does not have. When the SVM itself
-        is unknown, the generic not-found and invalid-key codes (facts §15-16) and, on
-        writes, 2621462 are allowed too.
+        GET has no endpoint codes: a missing record is the generic 404 code "4" (the doc's
+        example error), or the endpoint's own 5374895 with some 4xx (open question 2). PATCH
+        and DELETE document 5374895 for a credential the SVM does not have. When the SVM
+        itself is unknown, the generic not-found and invalid-key codes (facts §15-16) and, on
+        writes, 2621462 are allowed too. A key that exists on another SVM makes the request
+        exercise CRED-SVM-005 (the record is not reached through a foreign SVM), and then
+        that rule is the one judged.
         """
         rules: tuple[str, ...] = ("CRED-MISS-002",) if operation == "get" else ("CRED-MISS-001",)
-        if any(k[1] == initiator and k[0] != svm_uuid for k in self.records):
-            rules = (*rules, "CRED-SVM-005")
+        if any(k[1] == initiator and k[0] != svm_uuid for k in self.records) and svm_uuid in self.svms:
+            rules = ("CRED-SVM-005", *rules)
         if operation == "get":
-            outcomes = [Outcome(NOT_FOUND, frozenset({"4"}), rules, False, detail="entry doesn't exist")]
+            outcomes = [Outcome(NOT_FOUND, frozenset({"4"}), rules, False, detail="entry doesn't exist"),
+                        Outcome(CLIENT_ERRORS, frozenset({"5374895"}), rules, False,
+                                detail="the SVM has no such credential (open question 2)")]
         else:
             outcomes = [Outcome(CLIENT_ERRORS, frozenset({"5374895"}), rules, False,
                                 detail="the SVM has no such credential")]
@@ -279,7 +295,8 @@ class CredentialsModel:
                                    detail="the default credential takes no address list"))
         add, remove = flag(params, "add_initiator_addresses"), flag(params, "remove_initiator_addresses")
         if add and remove:
-            found.append(violation("CRED-PATCH-001", certain=False, detail="both add and remove flags"))
+            found.append(allowance("both add_ and remove_initiator_addresses are true",
+                                   "doc: Update iSCSI credentials, query flags (silent on both)"))
         mode = "add" if add else "remove" if remove else "replace"
         results: list[Credential] = []
         for version in versions:
@@ -309,11 +326,11 @@ def _read_auth_type(body: dict[str, Any], *, required: bool) -> tuple[str | None
 
 
 def _update_rules(record: Credential, body: dict[str, Any], params: Mapping[str, Any]) -> tuple[str, ...]:
-    rules = ["CRED-PATCH-001"]
+    """The rules an accepted PATCH exercises, the most specific first (a refusal of the
+    valid request is blamed on the first)."""
+    rules = []
     if record.is_default and "authentication_type" in body:
         rules.append("CRED-DEF-003")
-    if "authentication_type" in body:
-        rules.append("CRED-AUTH-001")
     if body.get("initiator_address") is not None:
         if flag(params, "add_initiator_addresses"):
             rules.append("CRED-ADDR-008")
@@ -321,7 +338,33 @@ def _update_rules(record: Credential, body: dict[str, Any], params: Mapping[str,
             rules.append("CRED-ADDR-009")
         else:
             rules.append("CRED-ADDR-007")
+        rules += _address_rules(body["initiator_address"])
+    if _mixed_case(body.get("authentication_type")):
+        rules.append("CRED-AUTH-001")
+    rules.append("CRED-PATCH-001")
     return tuple(rules)
+
+
+def _address_rules(addresses: Any) -> tuple[str, ...]:
+    """Netmask rules an accepted address list exercises: an IPv6 mask without a netmask
+    (its default, CRED-ADDR-004) and an IPv4 mask given dotted (returned as a length,
+    CRED-ADDR-003)."""
+    masks = addresses.get("masks") if isinstance(addresses, dict) else None
+    rules = set()
+    for mask in masks if isinstance(masks, list) else ():
+        if not isinstance(mask, dict):
+            continue
+        netmask = mask.get("netmask")
+        if netmask is None and ":" in str(mask.get("address")):
+            rules.add("CRED-ADDR-004")
+        if isinstance(netmask, str) and "." in netmask:
+            rules.add("CRED-ADDR-003")
+    return tuple(r for r in ("CRED-ADDR-004", "CRED-ADDR-003") if r in rules)
+
+
+def _mixed_case(value: Any) -> bool:
+    """An authentication_type spelled other than in lowercase: it exercises CRED-AUTH-001."""
+    return isinstance(value, str) and value != value.lower()
 
 
 def _merge_violations(per_version: list[list[Violation]]) -> list[Violation]:
@@ -329,20 +372,16 @@ def _merge_violations(per_version: list[list[Violation]]) -> list[Violation]:
     merged: dict[tuple[Any, ...], Violation] = {}
     counts: dict[tuple[Any, ...], int] = {}
     for found in per_version:
-        for v in {(v.rule, v.codes, v.detail, v.statuses): v for v in found}.values():
-            key = (v.rule, v.codes, v.detail, v.statuses)
+        for v in {(v.rule, v.codes, v.detail, v.statuses, v.source): v for v in found}.values():
+            key = (v.rule, v.codes, v.detail, v.statuses, v.source)
             old = merged.get(key)
             merged[key] = v if old is None else replace(old, certain=old.certain and v.certain)
             counts[key] = counts.get(key, 0) + 1
     return [v if counts[k] == len(per_version) else replace(v, certain=False) for k, v in merged.items()]
 
 
-def _refusal(v: Violation) -> Outcome:
-    return Outcome(v.statuses, v.codes, (v.rule,), False, detail=v.detail)
-
-
 def _refused(operation: str, found: list[Violation]) -> Expectation:
     """An expectation where accepting is not possible (e.g. the SVM could not be resolved)."""
     if not found:
         found = [violation("CRED-BODY-001", detail="request cannot be applied")]
-    return Expectation(operation, tuple(_refusal(v) for v in found), tuple(found))
+    return Expectation(operation, tuple(refusal(v) for v in found), tuple(found))

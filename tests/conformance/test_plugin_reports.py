@@ -18,9 +18,10 @@ SUITE = f'''
 import pytest
 
 from conformance.client import CREDENTIALS_PATH
-from conformance.failures import ConformanceFailure
+from conformance.judge import Judge
 from conformance.ledger import current
 from conformance.plugin import active_target
+from conformance.verdicts import broken, passed
 
 SECRET = {CHAP_SECRET!r}
 
@@ -34,14 +35,20 @@ def test_create(target, client, ledger):
         "authentication_type": "chap",
         "chap": {{"inbound": {{"user": "u", "password": SECRET}}}}}})
     print("sent", SECRET)
-    ledger.check("CRED-POST-001", exchange.status == 201)
+    Judge(ledger).apply(passed(exchange, "CRED-POST-001") if exchange.status == 201 else
+                        [broken(exchange, ["CRED-POST-001"], "not created")])
 
 
-def test_leak(target, client):
+@pytest.mark.rule("CRED-POST-003")
+def test_marked_but_never_judged(target, client):
+    client.request("GET", CREDENTIALS_PATH)
+
+
+def test_leak(target, client, ledger):
     exchange = client.request("GET", "/api/cluster")
     print("leaked", SECRET, "Authorization: Basic {TOKEN}")
-    raise ConformanceFailure(["CRED-CHAP-008"], "password " + SECRET + " came back",
-                             received="Authorization: Basic {TOKEN}", curl=exchange.as_curl())
+    Judge(ledger).apply([broken(exchange, ["CRED-CHAP-008"], "password " + SECRET + " came back",
+                                "Authorization: Basic {TOKEN}")])
 '''
 
 
@@ -80,7 +87,10 @@ def test_a_run_writes_three_redacted_reports_and_fails_on_a_documented_rule(fake
     status = {r["id"]: r["status"] for r in data["rules"]}
     assert status["CRED-POST-001"] == "passed"
     assert status["CRED-CHAP-008"] == "failed"
-    assert status["CRED-SVM-005"] == "passed"  # the teardown verification
+    # A rule named only in a marker of a passing test stays not exercised.
+    assert status["CRED-POST-003"] == "not_exercised"
+    assert status["CRED-SVM-005"] == "not_applicable"  # one SVM named; live safety is reported apart
+    assert data["safety"] == []
     [failure] = data["failures"]
     assert failure["rule"] == "CRED-CHAP-008"
     assert failure["test"] == "conformance/test_fake.py::test_leak"
@@ -145,13 +155,13 @@ def test_the_embedded_emulator_is_the_default_target(tmp_path):
             assert any(s.iscsi for s in target.svms) and not all(s.iscsi for s in target.svms)
             assert client.request("GET", CREDENTIALS_PATH).status == 200
             target.reset()
-            ledger.check("CRED-LIST-001", True)
     """)
     out = tmp_path / "out"
     result = run_pytest(tmp_path, "conformance", "--report-dir", str(out))
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.returncode == 6, result.stdout + result.stderr  # inconclusive: nothing judged
     data = json.loads((out / "conformance.json").read_text())
-    assert data["verdict"] == "conformant"
+    assert data["verdict"] == "inconclusive"
+    assert "not exercised" in data["verdict_reason"]
     assert data["target"]["kind"] == "emulator"
     assert data["target"]["url"].startswith("http")
 
@@ -181,6 +191,10 @@ def test_a_lost_target_stops_the_run(tmp_path):
             pass
     """)
     result = run_pytest(tmp_path, "conformance", "--report-dir", str(tmp_path / "out"))
-    assert result.returncode == 2  # interrupted
+    assert result.returncode == 6, result.stdout  # inconclusive, not "interrupted"
     assert "target lost: GET http://127.0.0.1:9/api/cluster" in result.stdout
     assert "1 failed in" in result.stdout
+    data = json.loads((tmp_path / "out" / "conformance.json").read_text())
+    assert data["verdict"] == "inconclusive"
+    assert data["stopped"].startswith("target lost")
+    assert "Ctrl-C" not in json.dumps(data)
