@@ -301,6 +301,8 @@ def collection(records: list[dict[str, Any]], params: dict[str, str], schema: Sc
     selection = parse_fields(params.get("fields"), schema, kind)
     order = parse_order(params["order_by"], schema) if "order_by" in params else []
 
+    if not filters and "list-hides-deny" in defects:  # breaks CRED-LIST-002
+        records = [r for r in records if r.get("authentication_type") != "deny"]
     if "filter-ignored" not in defects:
         literal = "wildcard-literal" in defects
         records = [r for r in records

@@ -55,10 +55,14 @@ def credential(cred: Credential, svm: Svm, defects: Defects) -> dict[str, Any]:
         out["initiator_address"] = addresses
     # The document's own examples show the initiator unencoded in _links.self.
     out["_links"] = link(f"{CREDENTIALS}/{cred.svm_uuid}/{cred.initiator}")
+    if "self-link-string" in defects:
+        out["_links"] = {"self": out["_links"]["self"]["href"]}
     return out
 
 
 def _range(r: Range, defects: Defects) -> dict[str, Any]:
+    if isinstance(r.start, str) or isinstance(r.end, str):  # non-ip-address: as given
+        return {"start": str(r.start), "end": str(r.end)}
     out = {"start": str(r.start), "end": str(r.end), "family": family(r.start)}
     if "no-family-out" in defects:
         del out["family"]
@@ -66,6 +70,8 @@ def _range(r: Range, defects: Defects) -> dict[str, Any]:
 
 
 def _mask(m: Mask, defects: Defects) -> dict[str, Any]:
+    if isinstance(m.address, str):  # non-ip-address: as given
+        return {"address": m.address, "netmask": str(m.netmask)}
     netmask = str(m.netmask)
     if m.address.version == 4 and "dotted-netmask-out" in defects:
         netmask = str(ipaddress.IPv4Network(f"0.0.0.0/{m.netmask}").netmask)

@@ -69,6 +69,11 @@ class Credential:
     outbound: Chap | None = None
     ranges: list[Range] = field(default_factory=list)
     masks: list[Mask] = field(default_factory=list)
+    # What the stale-instance-get defect returns: the type the record was created with.
+    created_auth_type: str = field(default="", compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.created_auth_type = self.created_auth_type or self.auth_type
 
 
 class Backend:
@@ -90,6 +95,8 @@ class Backend:
             for svm in self.svms.values():
                 if svm.iscsi:
                     self._add_default(svm.uuid)
+                    if "default-only-first-svm" in self.defects:  # breaks CRED-DEF-001
+                        break
 
     def _add_default(self, svm_uuid: str) -> None:
         kind = "deny" if "default-starts-deny" in self.defects else "none"
@@ -109,7 +116,10 @@ class Backend:
     def get(self, svm_uuid: str, initiator: str) -> Credential | None:
         with self.lock:
             found = self._lookup(svm_uuid, initiator)
-            return copy.deepcopy(found) if found else None
+            found = copy.deepcopy(found) if found else None
+            if found is not None and "stale-instance-get" in self.defects:
+                found.auth_type = found.created_auth_type  # breaks CRED-GET-001
+            return found
 
     def _lookup(self, svm_uuid: str, initiator: str) -> Credential | None:
         found = self.creds.get((svm_uuid, initiator))
@@ -145,13 +155,24 @@ class Backend:
         return OntapError(404, "2621462", f'An SVM with the specified {target.split(".")[-1]} '
                           f'"{errors.show(value)}" does not exist.', target)
 
-    def _resolve_svm(self, ref: Any) -> Svm:
+    def _first_iscsi_svm(self) -> Svm | None:
+        """What no-svm-first-svm creates on when a POST names no SVM."""
+        if "no-svm-first-svm" not in self.defects:
+            return None
+        return next((s for s in self.svms.values() if s.iscsi), None)
+
+    def _resolve_svm(self, ref: Any, *, post: bool = False) -> Svm:
         """CRED-SVM-001..003: svm.uuid and/or svm.name name one existing SVM."""
+        first = self._first_iscsi_svm() if post else None
+        if ref is None and first is not None:
+            return first
         if ref is None:
             raise OntapError(400, "2621707", "No SVM was specified. Either svm.name or "
                              "svm.uuid must be supplied.", "svm")
         check_keys(ref, {"uuid", "name", "_links"}, "svm")
         uuid, name = opt_str(ref, "uuid", "svm.uuid"), opt_str(ref, "name", "svm.name")
+        if uuid is None and name is None and first is not None:
+            return first
         if uuid is None and name is None:
             raise OntapError(400, "2621707", "No SVM was specified. Either svm.name or "
                              "svm.uuid must be supplied.", "svm")
@@ -186,15 +207,20 @@ class Backend:
 
     # --- credentials --------------------------------------------------------------------
     def create(self, body: Any) -> Credential:
-        check_keys(body, {"svm", "initiator", "authentication_type", "chap",
-                          "initiator_address", "_links"}, "")
+        allowed = {"svm", "initiator", "authentication_type", "chap", "initiator_address",
+                   "_links"}
+        if "ignore-unknown-fields" in self.defects and isinstance(body, dict):
+            body = {k: v for k, v in body.items() if k in allowed}  # breaks CRED-BODY-001
+        check_keys(body, allowed, "")
         initiator = opt_str(body, "initiator", "initiator")
         if initiator is None:
             raise errors.missing("initiator")
         if body.get("authentication_type") is None:
-            raise errors.missing("authentication_type")
+            if "auth-type-optional" not in self.defects:
+                raise errors.missing("authentication_type")
+            body = {**body, "authentication_type": "none"}  # breaks CRED-POST-003
         with self.lock:
-            svm = self._resolve_svm(body.get("svm"))
+            svm = self._resolve_svm(body.get("svm"), post=True)
             if not svm.iscsi and "no-service-check" not in self.defects:  # CRED-SVM-004
                 raise OntapError(400, "5374078", "The iSCSI service does not exist.", "svm")
             if initiator != DEFAULT:  # "default" is a name ONTAP itself uses
@@ -231,6 +257,8 @@ class Backend:
             if body.get("authentication_type") is not None:
                 new.auth_type = parse_auth_type(body["authentication_type"], self.defects)
             self._apply_chap(new, body.get("chap"), old)
+            if old.initiator == DEFAULT and "default-type-frozen" in self.defects:
+                new.auth_type, new.inbound, new.outbound = old.auth_type, old.inbound, old.outbound
             if body.get("initiator_address") is not None:
                 if old.initiator == DEFAULT and "default-takes-addresses" not in self.defects:
                     raise OntapError(400, "5374155", "The functionality is not supported for "

@@ -23,6 +23,10 @@ _IQN_DATE_LOOSE = re.compile(r"\d+-\d+\Z")
 _IQN_CHARS = re.compile(r"[a-z0-9.:-]*\Z")
 _IQN_CHARS_UNDERSCORE = re.compile(r"[a-z0-9.:_-]*\Z")
 _HEX = re.compile(r"[0-9a-fA-F]*\Z")
+_OTHER_PREFIX_IQN = re.compile(  # <letters>.yyyy-mm.authority[:string], for iqn-any-prefix
+    r"(?!(?i:iqn|eui)\.)[A-Za-z]+\.\d{4}-(0[1-9]|1[0-2])\.[a-z0-9-]+(\.[a-z0-9-]+)*"
+    r"(:[a-z0-9.:-]+)?\Z")
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9._:-]+\Z")
 
 
 # --- JSON shape --------------------------------------------------------------------------
@@ -58,16 +62,24 @@ def check_initiator(name: str, defects: Defects) -> None:
         _check_iqn(name[4:], defects)
     else:
         prefix, dot, rest = name.partition(".")
+        if "iqn-any-prefix" in defects and _OTHER_PREFIX_IQN.match(name):
+            return
         if dot and prefix and rest and _IQN_DATE_LOOSE.match(rest.split(".", 1)[0]):
             raise OntapError(400, "5373970", "The IQN prefix is invalid. The correct IQN prefix "
                              "is \"iqn\". An example of a valid IQN is "
                              "\"iqn.1995-08.com.example:string\".", "initiator")  # CRED-INIT-002
+        if ("any-initiator-name" in defects and prefix.lower() not in ("iqn", "eui")
+                and _PLAIN_NAME.match(name)):
+            return
         raise OntapError(400, "5373997", "The initiator name supplied is invalid. The valid "
                          "initiator name formats are \"iqn.1995-08.com.example:string\" or "
                          "\"eui.0123456789abcdef\".", "initiator")  # CRED-INIT-007
 
 
 def _check_eui(digits: str, defects: Defects) -> None:
+    if ("eui-non-hex" in defects and len(digits) == 16 and digits.isascii()
+            and digits.isalnum() and not _HEX.match(digits)):
+        return
     if not digits or not _HEX.match(digits):  # CRED-INIT-006
         raise OntapError(400, "5373978", "The EUI formatted initiator name supplied is invalid. "
                          "A valid EUI format is \"eui.XXXXXXXXXXXXXXXX\", where X is a "
@@ -75,11 +87,17 @@ def _check_eui(digits: str, defects: Defects) -> None:
     if len(digits) != 16 and "eui-any-length" not in defects:  # CRED-INIT-005
         raise OntapError(400, "5373977", "The EUI-64 identifier field must be exactly 16 "
                          "hexadecimal digits.", "initiator")
+    if "refuse-eui-names" in defects:  # breaks CRED-INIT-008
+        raise OntapError(400, "5373997", "The initiator name supplied is invalid. The valid "
+                         "initiator name format is \"iqn.1995-08.com.example:string\".",
+                         "initiator")
 
 
 def _check_iqn(qualifier: str, defects: Defects) -> None:
     date, _, authority = qualifier.partition(".")
     if not qualifier or (_IQN_DATE.match(date) and not authority):  # CRED-INIT-001
+        if "iqn-empty-qualifier" in defects:
+            return
         raise OntapError(400, "5373969", "A non-empty qualifier is required after the prefix. "
                          "An example of a valid IQN is \"iqn.1995-08.com.example:string\".",
                          "initiator")
@@ -100,6 +118,9 @@ def parse_auth_type(value: Any, defects: Defects) -> str:
         raise errors.invalid("authentication_type",
                              'Field "authentication_type" must be a string.')
     lowered = value.lower()
+    if "lowercase-auth-type-only" in defects and lowered in AUTH_TYPES and value != lowered:
+        raise errors.invalid("authentication_type", f'The value "{errors.show(value)}" is '
+                             'invalid for field "authentication_type" (chap, none, deny).')
     if lowered not in AUTH_TYPES:
         if "any-auth-type" in defects and value.strip():
             return lowered[:32]
@@ -157,12 +178,14 @@ def family(ip: IPAddress) -> str:
     return "ipv4" if ip.version == 4 else "ipv6"
 
 
-def _ip(value: Any, target: str) -> IPAddress:
+def _ip(value: Any, target: str, defects: Defects | None = None) -> IPAddress:
     if not isinstance(value, str):
         raise errors.invalid(target, f'Field "{target}" must be an IP address string.')
     try:
         return ipaddress.ip_address(value.strip())
     except ValueError:
+        if defects is not None and "non-ip-address" in defects:
+            return value  # type: ignore[return-value]  # kept verbatim, breaks CRED-ADDR-005
         raise errors.invalid(target, f'"{errors.show(value)}" is not a valid IPv4 or IPv6 '
                              f'address (field "{target}").') from None
 
@@ -182,7 +205,10 @@ def parse_range(obj: Any, defects: Defects) -> Range:
         raise errors.missing(f"{where}.start")
     if obj.get("end") is None:
         raise errors.missing(f"{where}.end")
-    start, end = _ip(obj["start"], f"{where}.start"), _ip(obj["end"], f"{where}.end")
+    start = _ip(obj["start"], f"{where}.start", defects)
+    end = _ip(obj["end"], f"{where}.end", defects)
+    if isinstance(start, str) or isinstance(end, str):  # only under non-ip-address
+        return Range(start, end)
     if start.version != end.version:
         if "mixed-family-range" not in defects:  # CRED-ADDR-002
             raise OntapError(400, "5374856", "The value for property "
@@ -203,7 +229,10 @@ def parse_mask(obj: Any, defects: Defects) -> Mask:
     check_keys(obj, {"address", "netmask", "family"}, where)
     if obj.get("address") is None:
         raise errors.missing(f"{where}.address")
-    address = _ip(obj["address"], f"{where}.address")
+    address = _ip(obj["address"], f"{where}.address", defects)
+    if isinstance(address, str):  # only under non-ip-address: the netmask is read as for IPv4
+        as_ipv4 = {"address": "0.0.0.0", "netmask": obj.get("netmask")}
+        return Mask(address, parse_mask(as_ipv4, defects).netmask)
     _check_family(obj, address, f"{where}.family")
     raw = obj.get("netmask")
     target = f"{where}.netmask"

@@ -253,6 +253,106 @@ def show_integer_code(api):
     assert api.delete(url(api, "default")).json()["error"]["code"] == 5374148
 
 
+def show_no_svm_first_svm(api):
+    created(api.post(CREDS, json={"initiator": IQN, "authentication_type": "none"}))
+    assert api.get(url(api, svm="svm1")).status_code == 200
+
+
+def show_iqn_empty_qualifier(api):
+    created(post(api, initiator="iqn."))
+    assert api.get(url(api, "iqn.")).json()["initiator"] == "iqn."
+
+
+def show_iqn_any_prefix(api):
+    created(post(api, initiator="iqm.1992-08.com.netapp:host"))
+    for name in ("naa.600a098038303053", "host1"):  # those are CRED-INIT-007's
+        assert post(api, initiator=name).json()["error"]["code"] == "5373997"
+
+
+def show_eui_non_hex(api):
+    created(post(api, initiator="eui.0123456789abcdeg"))
+    assert post(api, initiator="eui.0123456789abcdeg0").json()["error"]["code"] == "5373978"
+
+
+def show_any_initiator_name(api):
+    created(post(api, initiator="naa.600a098038303053"))
+    created(post(api, initiator="host1"))
+    assert post(api, initiator="iqm.1992-08.com.netapp:host").json()["error"]["code"] == "5373970"
+
+
+def show_refuse_eui(api):
+    resp = post(api, initiator="eui.0123456789abcdef")
+    assert resp.status_code == 400 and resp.json()["error"]["code"] == "5373997"
+    created(post(api))  # IQNs are still accepted
+
+
+def show_auth_type_optional(api):
+    created(api.post(CREDS, json={"svm": {"name": "svm1"}, "initiator": IQN}))
+    assert api.get(url(api)).json()["authentication_type"] == "none"
+
+
+def show_ignore_unknown_fields(api):
+    created(post(api, comment="hello"))
+    assert post(api, initiator=IQN + "2", authentication_type_x=1).status_code in (200, 201)
+    assert post(api, initiator=IQN + "3", chap="x").status_code == 400  # wrong types still refused
+
+
+def show_lowercase_auth_only(api):
+    for value in ("CHAP", "None", "Deny"):
+        resp = post(api, auth=value, chap=inbound() if value == "CHAP" else None)
+        assert resp.status_code == 400 and resp.json()["error"]["code"] == "2", resp.text
+    created(post(api, auth="deny"))
+
+
+def show_non_ip_address(api):
+    created(post(api, initiator_address={
+        "ranges": [{"start": "host-a", "end": "host-b"}],
+        "masks": [{"address": "not.an.ip", "netmask": "24"}]}))
+    got = api.get(url(api)).json()["initiator_address"]
+    assert got == {"ranges": [{"start": "host-a", "end": "host-b"}],
+                   "masks": [{"address": "not.an.ip", "netmask": "24"}]}
+
+
+def show_default_only_first_svm(api):
+    assert api.get(url(api, "default", svm="svm1")).status_code == 200
+    assert api.get(url(api, "default", svm="svm2")).status_code == 404
+
+
+def show_default_type_frozen(api):
+    for kind in ("deny", "chap"):
+        body = {"authentication_type": kind, **({"chap": inbound()} if kind == "chap" else {})}
+        assert api.patch(url(api, "default"), json=body).status_code == 200
+        assert api.get(url(api, "default")).json()["authentication_type"] == "none"
+    created(post(api))
+    assert api.patch(url(api), json={"authentication_type": "deny"}).status_code == 200
+    assert api.get(url(api)).json()["authentication_type"] == "deny"
+
+
+def show_stale_instance_get(api):
+    created(post(api))
+    assert api.patch(url(api), json={"authentication_type": "deny"}).status_code == 200
+    assert api.get(url(api)).json()["authentication_type"] == "none"
+    listed = api.get(CREDS, params={"initiator": IQN, "fields": "authentication_type"})
+    assert listed.json()["records"][0]["authentication_type"] == "deny"
+
+
+def show_list_hides_deny(api):
+    created(post(api, auth="deny"))
+    names = [r["initiator"] for r in api.get(CREDS).json()["records"]]
+    assert IQN not in names and "default" in names
+    filtered = api.get(CREDS, params={"authentication_type": "deny"}).json()
+    assert [r["initiator"] for r in filtered["records"]] == [IQN]
+
+
+def show_self_link_string(api):
+    record = api.get(url(api, "default")).json()
+    assert isinstance(record["_links"]["self"], str)
+    assert isinstance(record["svm"]["_links"]["self"], dict)
+    listed = api.get(CREDS).json()
+    assert isinstance(listed["_links"]["self"], dict)
+    assert all(isinstance(r["_links"]["self"], str) for r in listed["records"])
+
+
 SHOWS: dict[str, Callable[[Api], None]] = {
     "leak-password-in-get": show_leak, "echo-password-in-error": show_echo,
     "chap-without-inbound": show_chap_without_inbound,
@@ -278,6 +378,16 @@ SHOWS: dict[str, Callable[[Api], None]] = {
     "filter-ignored": show_filter_ignored, "wildcard-literal": show_wildcard_literal,
     "max-records-ignored": show_max_records, "return-records-ignored": show_return_records,
     "order-by-ignored": show_order_by, "error-code-integer": show_integer_code,
+    "no-svm-first-svm": show_no_svm_first_svm, "iqn-empty-qualifier": show_iqn_empty_qualifier,
+    "iqn-any-prefix": show_iqn_any_prefix, "eui-non-hex": show_eui_non_hex,
+    "any-initiator-name": show_any_initiator_name, "refuse-eui-names": show_refuse_eui,
+    "auth-type-optional": show_auth_type_optional,
+    "ignore-unknown-fields": show_ignore_unknown_fields,
+    "lowercase-auth-type-only": show_lowercase_auth_only, "non-ip-address": show_non_ip_address,
+    "default-only-first-svm": show_default_only_first_svm,
+    "default-type-frozen": show_default_type_frozen,
+    "stale-instance-get": show_stale_instance_get, "list-hides-deny": show_list_hides_deny,
+    "self-link-string": show_self_link_string,
 }
 
 
