@@ -38,6 +38,7 @@ GET_RULE = "CRED-GET-001"
 LIST_RULE = "CRED-LIST-002"
 STATE_RULE = "CRED-STATE-001"
 DEFAULT_RULE = "CRED-DEF-001"
+ORDINARY_PATCH = "ordinary PATCH applied"
 Key = tuple[str, str]
 
 
@@ -61,7 +62,6 @@ class Driver:
         self.note = note or (lambda _line: None)
         self.pristine = {k for k in model.records if k[1] == DEFAULT_INITIATOR} if fresh_defaults else set()
         self.writes_applied = 0  # accepted writes: a later whole-state read judges CRED-STATE-001
-        self.ordinary_patches = 0  # PATCHes of non-default records that read back as sent
 
     def send(self, method: str, path: str, *, params: dict[str, Any] | None = None,
              json: Any = None) -> Exchange:
@@ -149,7 +149,7 @@ class Driver:
             self.pristine.discard(key)
             self.read_back(key, credit=outcome.rules, blame=blame, before=before)
             if expectation.operation == "patch" and key[1] != DEFAULT_INITIATOR:
-                self.ordinary_patches += 1
+                self.judge.ledger.seen[ORDINARY_PATCH] += 1
         elif key in self.model.records:
             rule = (outcome.rules or (checks.BASE_RULES[expectation.operation],))[0]
             self.read_back(key, credit=outcome.rules, blame={ALL: rule})
@@ -244,10 +244,8 @@ class Driver:
         verdicts = checks.record_matches_model(
             record, outcome.result, exchange, credit=(*outcome.rules, *credit, *self._pristine(key)),
             blame=blame, fields=wanted)
-        if failing(verdicts) and before and _agrees(record, before):
-            verdicts = [self._unchanged(key, failing(verdicts)[0], blame)]
-        elif failing(verdicts) and wanted is None:
-            verdicts = self._ask_the_collection(key, verdicts, reading_back=blame[ALL] != GET_RULE)
+        if failing(verdicts) and wanted is None:
+            verdicts = self._ask_the_collection(key, verdicts, blame, before)
         self.judge.apply(verdicts)
         if fields == ALL:
             self.model.observe(record)
@@ -262,7 +260,7 @@ class Driver:
         """
         rule = blame[ALL]
         if key[1] == DEFAULT_INITIATOR and blame.get("authentication_type") == "CRED-DEF-003" \
-                and self.ordinary_patches:
+                and self.judge.ledger.seen[ORDINARY_PATCH]:
             rule = "CRED-DEF-003"
         return _reblame(verdict, [rule], "the write answered 200 but changed nothing")
 
@@ -300,7 +298,7 @@ class Driver:
 
     def compare_collection(self, records: list[Any], expected: ListExpectation, exchange: Exchange,
                            rule: str, *, fields: frozenset[str] | None = None,
-                           filtered: bool = False) -> None:
+                           filtered: bool = False, membership_rule: str | None = None) -> None:
         """The returned keys are the model's (required and maybe optional), each record agreeing.
 
         Args:
@@ -308,17 +306,21 @@ class Driver:
             fields: the top-level fields asked for (``None``: all; empty: keys only).
             filtered: the query selects records (a filter, or one page of several), so a
                 disagreement is first checked against the whole collection.
+            membership_rule: the rule of which records are returned, when it is not ``rule``
+                (a ``fields=`` query selects properties, not records).
         """
+        membership = membership_rule or rule
         got = [_key(r) for r in records]
         missing = expected.required - set(got)
         extra = set(got) - expected.required - expected.optional
         if missing or extra or len(got) != len(set(got)):
             filters = {k: v for k, v in (exchange.params or {}).items() if k in FILTER_FIELDS}
-            rules = self._membership_blame(rule, missing, extra, filtered, filters) if missing or extra else [rule]
+            rules = (self._membership_blame(membership, missing, extra, filtered, filters)
+                     if missing or extra else [membership])
             self.judge.apply([broken(exchange, rules, f"collection keys differ: missing {sorted(missing)}, "
                                      f"unexpected {sorted(map(str, extra))}"
                                      + (", duplicates" if len(got) != len(set(got)) else ""))])
-        self.judge.apply(passed(exchange, rule))
+        self.judge.apply(passed(exchange, membership))
         if fields == frozenset():
             return
         whole_state = not filtered and fields is None and self.writes_applied > 0
@@ -342,16 +344,24 @@ class Driver:
             self.judge.apply(passed(exchange, STATE_RULE))
 
     # ---- second witnesses ------------------------------------------------------------------------
-    def _ask_the_collection(self, key: Key, verdicts: list[Verdict], *, reading_back: bool
-                            ) -> list[Verdict]:
-        """An instance GET disagreed: does the collection show the same record?"""
+    def _ask_the_collection(self, key: Key, verdicts: list[Verdict], blame: dict[str, str],
+                            before: tuple[Credential, ...] | None) -> list[Verdict]:
+        """An instance GET disagreed: does the collection show the same record?
+
+        If the collection agrees with the model, the GET is wrong (CRED-GET-001). Else, on a
+        read-back, a record still as it was before the PATCH was not changed at all; on a
+        plain read, a collection showing the same difference means the state changed.
+        """
         witness = self._witness_collection().get(key)
         versions = self.model.records.get(key) or ()
         [verdict] = failing(verdicts)
+        record = verdict.exchange.response_json
         if witness is not None and _agrees(witness, versions):
             return [_reblame(verdict, [GET_RULE], "the record's GET disagrees with the model while the "
                              "collection agrees with it")]
-        if witness is not None and not reading_back and _same(witness, verdict.exchange.response_json):
+        if before and _agrees(record, before):
+            return [self._unchanged(key, verdict, blame)]
+        if witness is not None and blame[ALL] == GET_RULE and _same(witness, record):
             return [_state_blame(verdict, GET_RULE, "the collection shows the same")]
         return verdicts
 

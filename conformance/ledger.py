@@ -63,6 +63,10 @@ class Ledger:
         self.request_count = 0
         self.retries = 0  # reads sent again after a transient failure
         self.indeterminate = 0  # writes whose outcome a follow-up read had to decide
+        #: What the run has seen the target do right, to tell two causes of one failure
+        #: apart (e.g. "ordinary PATCH applied": a default left unchanged is then the
+        #: default's own rule, not PATCH in general). Never credits a rule.
+        self.seen: Counter[str] = Counter()
 
     # ---- entries (the judge writes these) ---------------------------------------------------
     def credit(self, rule_id: str, exchange: Exchange) -> None:

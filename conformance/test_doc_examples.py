@@ -129,3 +129,22 @@ def test_record_is_not_reachable_through_another_svm(driver: Driver, target: Any
     _created(driver.create({"svm": {"uuid": first.uuid}, "initiator": name, "authentication_type": "none"}))
     driver.get((other.uuid, name))
     driver.expect_judged("CRED-SVM-005")
+
+
+@pytest.mark.rule("CRED-STATE-001")
+def test_writes_change_only_the_record_they_name(driver: Driver, target: Any) -> None:
+    """One initiator on two SVMs and a neighbour: PATCH one and DELETE the neighbour, then
+    every record must be as the writes left it (no side effect on the others)."""
+    if len(target.iscsi_svms) < 2:
+        pytest.skip("this case needs two SVMs with the iSCSI service (CRED-STATE-001 is also judged "
+                    "by every whole-collection read after a write)")
+    first, second = target.iscsi_svms[:2]
+    shared, neighbour = _initiator(target, "shared"), _initiator(target, "neighbour")
+    for svm, name in ((first, shared), (second, shared), (first, neighbour)):
+        _created(driver.create({"svm": {"uuid": svm.uuid}, "initiator": name, "authentication_type": "none"}))
+    driver.update((first.uuid, shared), {"authentication_type": "deny"})
+    driver.delete((first.uuid, neighbour))
+    driver.delete((second.uuid, shared))
+    exchange, records = driver.list({"fields": ALL})
+    driver.compare_collection(records, driver.model.list(), exchange, "CRED-LIST-002")
+    driver.expect_judged("CRED-STATE-001")

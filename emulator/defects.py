@@ -117,6 +117,8 @@ DEFECTS: tuple[Defect, ...] = (
            "PATCH answers 200 but changes nothing"),
     Defect("delete-not-applied", "CRED-DEL-001",
            "DELETE answers 200 but keeps the record"),
+    Defect("delete-across-svms", "CRED-STATE-001",
+           "DELETE of an initiator also removes the same initiator from every other SVM"),
     Defect("missing-wrong-code", "CRED-MISS-001",
            "PATCH/DELETE of a missing credential answer code 4 instead of 5374895"),
     Defect("missing-get-200", "CRED-MISS-002",

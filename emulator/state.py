@@ -277,6 +277,9 @@ class Backend:
                                  "deleted for an SVM.", "initiator")
             if "delete-not-applied" not in self.defects:
                 del self.creds[(old.svm_uuid, old.initiator)]
+            if "delete-across-svms" in self.defects:  # the key's SVM part is ignored
+                for key in [k for k in self.creds if k[1] == old.initiator]:
+                    del self.creds[key]
 
     # --- rules shared by POST and PATCH -------------------------------------------------
     def _apply_addresses(self, cred: Credential, ranges: list[Range], masks: list[Mask],

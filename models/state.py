@@ -329,6 +329,8 @@ def _update_rules(record: Credential, body: dict[str, Any], params: Mapping[str,
     """The rules an accepted PATCH exercises, the most specific first (a refusal of the
     valid request is blamed on the first)."""
     rules = []
+    if _mixed_case(body.get("authentication_type")):
+        rules.append("CRED-AUTH-001")  # a refusal of the spelling is the likelier cause
     if record.is_default and "authentication_type" in body:
         rules.append("CRED-DEF-003")
     if body.get("initiator_address") is not None:
@@ -339,8 +341,6 @@ def _update_rules(record: Credential, body: dict[str, Any], params: Mapping[str,
         else:
             rules.append("CRED-ADDR-007")
         rules += _address_rules(body["initiator_address"])
-    if _mixed_case(body.get("authentication_type")):
-        rules.append("CRED-AUTH-001")
     rules.append("CRED-PATCH-001")
     return tuple(rules)
 

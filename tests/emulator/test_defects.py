@@ -203,6 +203,13 @@ def show_patch_not_applied(api):
     assert api.get(url(api, "default")).json()["authentication_type"] == "none"
 
 
+def show_delete_across_svms(api):
+    created(post(api, svm="svm1"))
+    created(post(api, svm="svm2"))
+    assert api.delete(url(api, svm="svm1")).status_code == 200
+    assert api.get(url(api, svm="svm2")).status_code == 404
+
+
 def show_delete_not_applied(api):
     created(post(api))
     assert api.delete(url(api)).status_code == 200
@@ -373,6 +380,7 @@ SHOWS: dict[str, Callable[[Api], None]] = {
     "post-200": show_post_200, "no-location": show_no_location,
     "duplicate-wrong-code": show_dup_code, "post-ignores-return-records": show_post_return_records,
     "patch-not-applied": show_patch_not_applied, "delete-not-applied": show_delete_not_applied,
+    "delete-across-svms": show_delete_across_svms,
     "missing-wrong-code": show_missing_code, "missing-get-200": show_missing_get_200,
     "fields-ignored": show_fields_ignored, "num-records-off-by-one": show_num_records,
     "filter-ignored": show_filter_ignored, "wildcard-literal": show_wildcard_literal,

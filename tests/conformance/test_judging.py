@@ -1,0 +1,115 @@
+"""A rule is credited only by a judged response that exercised it.
+
+Driven against the in-process emulator: what a request did not exercise stays not
+exercised, whatever the blame maps or test markers name, and precise blame follows the
+second witness.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from conformance import checks
+from conformance.client import Client
+from conformance.driver import ALL, Driver
+from conformance.judge import Judge
+from conformance.ledger import Ledger
+from conformance.verdicts import passed
+from emulator import EmulatorServer
+from emulator.defects import Defects
+from models.records import Credential, Svm
+from models.state import CredentialsModel
+
+NAME = "iqn.1992-08.com.netapp:judging"
+
+
+@pytest.fixture
+def server() -> Iterator[EmulatorServer]:
+    with EmulatorServer() as running:
+        yield running
+
+
+def driver_for(server: EmulatorServer, ledger: Ledger) -> Driver:
+    client = Client(server.base_url, username="admin", password="netapp1!")
+    svms = client.request("GET", "/api/svm/svms", params={"fields": "uuid,name"}).response_json["records"]
+    services = client.request("GET", "/api/protocols/san/iscsi/services",
+                              params={"fields": "svm"}).response_json["records"]
+    iscsi = {r["svm"]["uuid"] for r in services}
+    model = CredentialsModel.fresh([Svm(s["uuid"], s["name"], s["uuid"] in iscsi) for s in svms])
+    return Driver(client, model, Judge(ledger), fresh_defaults=True)
+
+
+def svm1(driver: Driver) -> str:
+    return next(s.uuid for s in driver.model.svms.values() if s.name == "svm1")
+
+
+def test_a_rule_named_only_in_a_blame_map_stays_not_exercised(server: EmulatorServer) -> None:
+    ledger = Ledger()
+    driver = driver_for(server, ledger)
+    key = (svm1(driver), NAME)
+    assert driver.create({"svm": {"uuid": key[0]}, "initiator": NAME, "authentication_type": "none"}).success
+    # The read-back after this PATCH blames initiator_address differences on a rule of its
+    # blame map; the PATCH sends no address, so no address rule may be credited.
+    assert driver.update(key, {"authentication_type": "deny"}).success
+    for rule_id in ("CRED-ADDR-007", "CRED-ADDR-008", "CRED-ADDR-009", "CRED-ADDR-003", "CRED-ADDR-006"):
+        assert ledger.rule_status(rule_id) == "not_exercised", rule_id
+    assert ledger.rule_status("CRED-PATCH-001") == "passed"
+    # No password was sent or held: the write-only rule was not exercised either.
+    assert ledger.rule_status("CRED-CHAP-008") == "not_exercised"
+
+
+def test_agreement_credits_only_the_rules_it_is_given() -> None:
+    ledger = Ledger()
+    record = Credential("u1", "svm1", NAME, "deny")
+    exchange = checks_exchange(record.as_json())
+    verdicts = checks.record_matches_model(record.as_json(), (record,), exchange, credit=("CRED-PATCH-001",),
+                                           blame={ALL: "CRED-PATCH-001", "initiator_address": "CRED-ADDR-007"})
+    Judge(ledger).apply(verdicts)
+    assert ledger.rule_status("CRED-PATCH-001") == "passed"
+    assert ledger.rule_status("CRED-ADDR-007") == "not_exercised"
+
+
+def test_a_refusal_credits_the_rule_its_code_identifies_and_only_that(server: EmulatorServer) -> None:
+    ledger = Ledger()
+    driver = driver_for(server, ledger)
+    # Breaks CRED-CHAP-001 (5374149) and has an unknown property (CRED-BODY-001, any code).
+    outcome = driver.create({"svm": {"name": "svm1"}, "initiator": NAME, "authentication_type": "chap",
+                             "colour": "blue"})
+    assert outcome is not None and not outcome.success
+    credited = {r for r in ("CRED-CHAP-001", "CRED-BODY-001") if ledger.rule_status(r) == "passed"}
+    assert len(credited) == 1  # whichever the answer identifies, never both
+
+
+def test_a_stale_instance_get_is_blamed_on_get_not_on_the_patch() -> None:
+    ledger = Ledger()
+    with EmulatorServer(defects=Defects(["stale-instance-get"])) as server:
+        driver = driver_for(server, ledger)
+        key = (svm1(driver), NAME)
+        assert driver.create({"svm": {"uuid": key[0]}, "initiator": NAME, "authentication_type": "none"}).success
+        with pytest.raises(AssertionError) as caught:
+            driver.update(key, {"authentication_type": "deny"})
+    assert caught.value.rule_ids == ("CRED-GET-001",)
+    assert ledger.rule_status("CRED-PATCH-001") != "failed"
+
+
+def test_a_patch_that_changed_nothing_breaks_patch_not_its_fields() -> None:
+    ledger = Ledger()
+    with EmulatorServer(defects=Defects(["patch-not-applied"])) as server:
+        driver = driver_for(server, ledger)
+        key = (svm1(driver), NAME)
+        assert driver.create({"svm": {"uuid": key[0]}, "initiator": NAME, "authentication_type": "none"}).success
+        with pytest.raises(AssertionError) as caught:
+            driver.update(key, {"initiator_address": {"ranges": [{"start": "10.0.0.1", "end": "10.0.0.2"}]}})
+    assert caught.value.rule_ids == ("CRED-PATCH-001",)
+
+
+def checks_exchange(body: object):
+    from conformance.client import Exchange
+    return Exchange(method="GET", url="http://127.0.0.1:1/x", path="/x", params=None, request_json=None,
+                    status=200, response_headers={}, response_text="", response_json=body, elapsed=0.0)
+
+
+def test_passed_without_rules_credits_nothing() -> None:
+    assert passed(checks_exchange({})) == []
