@@ -20,11 +20,15 @@ from conformance.verdicts import Verdict, broken, passed
 from models.names import INITIATOR_CODES
 from models.outcomes import Expectation, Outcome
 from models.records import CHAP, Credential, differences
-from models.rules import ENDPOINT_ERROR_CODES
+from models.rules import BY_ID, ENDPOINT_ERROR_CODES
 from models.schemas import COLLECTION_VALIDATOR, ERROR_VALIDATOR, RECORD_VALIDATOR, schema_errors
 
 SECRET_RULE = "CRED-CHAP-008"
 USERS_RULE = "CRED-CHAP-009"  # users that were set are returned
+#: Generic ONTAP codes whose meaning names the rule that answered (facts §14): "1" an entry
+#: with the same identifiers exists, "4" the entry does not exist.
+GENERIC_CODE_RULES = {"1": frozenset({"CRED-POST-004"}),
+                      "4": frozenset({"CRED-MISS-001", "CRED-MISS-002"})}
 #: The rule a success answered with the wrong 2xx status breaks, per operation.
 BASE_RULES = {"post": "CRED-POST-001", "patch": "CRED-PATCH-001", "delete": "CRED-DEL-001",
               "get": "CRED-GET-001"}
@@ -183,7 +187,12 @@ def blame_for(expectation: Expectation, status: int, code: str | None, body: Any
         if code in INITIATOR_CODES and "CRED-INIT-008" in success.rules:
             return ["CRED-INIT-008"]
         return list(success.rules[:1])
-    return _firsts(certain) or list(expectation.rules[:1])
+    # Refused, with a code no violation allows: blame the rule that owns the expected code
+    # of each violation, or the one the generic code names when it names one.
+    owners = [next((r for r in o.rules if BY_ID[r].error_code in (o.codes or ())), o.rules[0])
+              for o in certain]
+    named = [r for r in owners if r in GENERIC_CODE_RULES.get(code or "", ())]
+    return list(dict.fromkeys(named or owners)) or list(expectation.rules[:1])
 
 
 def _firsts(outcomes: list[Outcome]) -> list[str]:

@@ -39,6 +39,7 @@ LIST_RULE = "CRED-LIST-002"
 STATE_RULE = "CRED-STATE-001"
 DEFAULT_RULE = "CRED-DEF-001"
 ORDINARY_PATCH = "ordinary PATCH applied"
+MISSING_CODES = frozenset({"5374895", "4"})
 Key = tuple[str, str]
 
 
@@ -86,14 +87,25 @@ class Driver:
         return code
 
     def _judge_answer(self, exchange: Exchange, expectation: Expectation, *,
-                      secret_exercised: bool) -> Outcome | None:
+                      secret_exercised: bool, key: Key | None = None) -> Outcome | None:
         """Judge an answer against the outcomes the model allows; return the one it took."""
         code = self._screen(exchange, secret_exercised=secret_exercised)
         verdicts, outcome = checks.status_matches_model(exchange, expectation, code)
         if not failing(verdicts):
             self.judge.accepted_code(code)
+        elif key in self.model.records and code in MISSING_CODES and expectation.operation != "post":
+            verdicts = self._gone(key, failing(verdicts)[0])
         self.judge.apply(verdicts)
         return outcome
+
+    def _gone(self, key: Key, verdict: Verdict) -> list[Verdict]:
+        """A write answered "no such record" for a record the model holds: if a GET agrees it
+        is gone, the record's existence is what broke (the default's, or the state's)."""
+        exchange = self._peek(record_path(*key), None, key)
+        if exchange.status != 404:
+            return [verdict]
+        rule = DEFAULT_RULE if key[1] == DEFAULT_INITIATOR else STATE_RULE
+        return [_reblame(verdict, [rule], "the record is gone: a GET answers 404 too")]
 
     # ---- writes ------------------------------------------------------------------------------
     def create(self, body: Any, *, return_records: bool = False) -> Outcome | None:
@@ -139,7 +151,7 @@ class Driver:
     def _settle(self, exchange: Exchange, expectation: Expectation, key: Key,
                 blame: dict[str, str], *, secret_exercised: bool) -> Outcome | None:
         """Judge the answer to a PATCH or DELETE, commit it, and read the record back."""
-        outcome = self._judge_answer(exchange, expectation, secret_exercised=secret_exercised)
+        outcome = self._judge_answer(exchange, expectation, secret_exercised=secret_exercised, key=key)
         if outcome is None:
             return None
         if outcome.success:
@@ -148,8 +160,9 @@ class Driver:
             self.model.commit(outcome)
             self.pristine.discard(key)
             self.read_back(key, credit=outcome.rules, blame=blame, before=before)
-            if expectation.operation == "patch" and key[1] != DEFAULT_INITIATOR:
-                self.judge.ledger.seen[ORDINARY_PATCH] += 1
+            if expectation.operation == "patch" and key[1] != DEFAULT_INITIATOR and \
+                    before != self.model.records.get(key):
+                self.judge.ledger.seen[ORDINARY_PATCH] += 1  # a real change, seen applied
         elif key in self.model.records:
             rule = (outcome.rules or (checks.BASE_RULES[expectation.operation],))[0]
             self.read_back(key, credit=outcome.rules, blame={ALL: rule})
@@ -252,17 +265,19 @@ class Driver:
         return outcome
 
     def _unchanged(self, key: Key, verdict: Verdict, blame: dict[str, str]) -> Verdict:
-        """A PATCH that answered 200 left the record as it was: the write was not applied.
+        """A PATCH that answered 200 left the record as it was.
 
-        That breaks the PATCH rule itself, not the rule of each field it should have
-        changed; on a default credential it breaks CRED-DEF-003 when PATCHes of ordinary
-        records were seen to apply (else nothing tells the two apart).
+        Until this run has seen an ordinary PATCH apply, nothing tells "PATCH is not applied
+        at all" from "this field's rule is broken": the PATCH rule itself is blamed. Once
+        PATCH is known to work, the rules of the fields that should have changed keep the
+        blame (e.g. CRED-DEF-003 for a default's type, CRED-ADDR-007 for a merge that left
+        the list as it was).
         """
-        rule = blame[ALL]
-        if key[1] == DEFAULT_INITIATOR and blame.get("authentication_type") == "CRED-DEF-003" \
-                and self.judge.ledger.seen[ORDINARY_PATCH]:
-            rule = "CRED-DEF-003"
-        return _reblame(verdict, [rule], "the write answered 200 but changed nothing")
+        if self.judge.ledger.seen[ORDINARY_PATCH] and key[1] != DEFAULT_INITIATOR:
+            return verdict
+        if self.judge.ledger.seen[ORDINARY_PATCH] and blame.get("authentication_type") == "CRED-DEF-003":
+            return _reblame(verdict, ["CRED-DEF-003"], "PATCHes of other records apply")
+        return _reblame(verdict, [blame[ALL]], "the write answered 200 but changed nothing")
 
     def read_back(self, key: Key, *, credit: Iterable[str], blame: dict[str, str],
                   before: tuple[Credential, ...] | None = None) -> None:
