@@ -18,5 +18,5 @@ def driver(target: Any, ledger: Ledger) -> Iterator[Driver]:
     target.reset()
     client = target.client()
     yield Driver(client, model_for(target, client), Judge(ledger, strict_observed=target.strict_observed),
-                 fresh_defaults=target.kind == "emulator")
+                 fresh_defaults=target.kind == "emulator", scope=target.scope())
     client.close()

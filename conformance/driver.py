@@ -13,7 +13,8 @@ with no write to explain it, CRED-STATE-001).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from conformance import checks
@@ -43,6 +44,31 @@ MISSING_CODES = frozenset({"5374895", "4"})
 Key = tuple[str, str]
 
 
+def _nothing_foreign(_key: Key) -> bool:
+    return False
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which records the run judges exactly.
+
+    On a shared cluster other clients create, change and delete their own credentials while
+    the run goes, and SVMs the run was not told about hold records too. Those records are
+    *foreign*: present or absent at any moment, their content unknown. Collection checks
+    judge the run's own records (and each named SVM's ``default``) exactly, and judge
+    foreign records only where a rule needs no knowledge of their content (they must match
+    a filter, keep the order, never repeat). ``own_filter`` selects the run's own records in
+    a query where a count must be exact.
+    """
+
+    foreign: Callable[[Key], bool] = _nothing_foreign
+    own_filter: Mapping[str, str] = field(default_factory=dict)
+
+
+#: The embedded emulator is reset before each test and program: nothing there is foreign.
+EVERYTHING = Scope()
+
+
 class Driver:
     """Drives one target and the model side by side.
 
@@ -53,13 +79,16 @@ class Driver:
         note: receives one redacted line per exchange (Hypothesis ``note``).
         fresh_defaults: the target was just reset, so its ``default`` credentials are in
             the documented starting state (CRED-DEF-002) until a write changes them.
+        scope: which records are the run's to judge exactly (see :class:`Scope`).
     """
 
     def __init__(self, client: Client, model: CredentialsModel, judge: Judge,
-                 note: Callable[[str], None] | None = None, *, fresh_defaults: bool = False) -> None:
+                 note: Callable[[str], None] | None = None, *, fresh_defaults: bool = False,
+                 scope: Scope = EVERYTHING) -> None:
         self.client = client
         self.model = model
         self.judge = judge
+        self.scope = scope
         self.note = note or (lambda _line: None)
         self.pristine = {k for k in model.records if k[1] == DEFAULT_INITIATOR} if fresh_defaults else set()
         self.writes_applied = 0  # accepted writes: a later whole-state read judges CRED-STATE-001
@@ -309,7 +338,15 @@ class Driver:
                                      "200 with records and num_records")])
         verdicts, records = checks.collection_form(exchange.response_json, exchange, count_only=count_only)
         self.judge.apply(verdicts)
+        self._note_foreign(records)
         return exchange, records
+
+    def _note_foreign(self, records: list[Any]) -> None:
+        """Tell the ledger which foreign records a collection showed (for the report)."""
+        keys = [_key(r) for r in records if isinstance(r, dict)]
+        foreign = [k for k in keys if self.scope.foreign(k)]
+        if foreign:
+            self.judge.ledger.saw_foreign(foreign, named=set(self.model.svms))
 
     def compare_collection(self, records: list[Any], expected: ListExpectation, exchange: Exchange,
                            rule: str, *, fields: frozenset[str] | None = None,
@@ -326,10 +363,12 @@ class Driver:
         """
         membership = membership_rule or rule
         got = [_key(r) for r in records]
+        filters = {k: v for k, v in (exchange.params or {}).items() if k in FILTER_FIELDS}
+        foreign = [r for r in records if self.scope.foreign(_key(r)) and _key(r) not in expected.records]
+        self._foreign_match(foreign, filters, exchange, rule)
         missing = expected.required - set(got)
-        extra = set(got) - expected.required - expected.optional
+        extra = set(got) - expected.required - expected.optional - {_key(r) for r in foreign}
         if missing or extra or len(got) != len(set(got)):
-            filters = {k: v for k, v in (exchange.params or {}).items() if k in FILTER_FIELDS}
             rules = (self._membership_blame(membership, missing, extra, filtered, filters)
                      if missing or extra else [membership])
             self.judge.apply([broken(exchange, rules, f"collection keys differ: missing {sorted(missing)}, "
@@ -357,6 +396,16 @@ class Driver:
         if whole_state:
             # Every record, written or not, is as the writes of this run left it.
             self.judge.apply(passed(exchange, STATE_RULE))
+
+    def _foreign_match(self, foreign: list[Any], filters: dict[str, str], exchange: Exchange,
+                       rule: str) -> None:
+        """A foreign record's content is unknown, but one a filter returned must match it."""
+        if not filters:
+            return
+        wrong = [_key(r) for r in foreign if self._matches(r, filters) is False]
+        if wrong:
+            self.judge.apply([broken(exchange, [rule], f"records that do not match {filters}: "
+                                     f"{sorted(map(str, wrong))[:5]}", "only records matching the filters")])
 
     # ---- second witnesses ------------------------------------------------------------------------
     def _ask_the_collection(self, key: Key, verdicts: list[Verdict], blame: dict[str, str],
@@ -623,14 +672,22 @@ def model_for(target: Any, client: Client) -> CredentialsModel:
     """The model of a target at the start of an example.
 
     On the emulator, the documented starting state (a ``default`` of type none per iSCSI
-    SVM); on a live target, what is there now (records that predate the run included).
+    SVM). On a live target, only what the run may know: each named SVM's ``default`` (as it
+    is now when the run may change it and must restore it; otherwise known only to exist,
+    since other clients may change it), and no record of other clients (they are foreign).
     """
     svms = [Svm(s.uuid, s.name, s.iscsi) for s in target.svms]
     if target.kind == "emulator":
         return CredentialsModel.fresh(svms)
-    exchange = client.request("GET", CREDENTIALS_PATH, params={"fields": "*", "max_records": 10000})
     names = {s.uuid: s.name for s in svms}
-    known = set(names)
-    records = [credential_from_json(r, names) for r in (exchange.response_json or {}).get("records") or []
-               if (r.get("svm") or {}).get("uuid") in known]
+    records = []
+    for svm in svms:
+        if not svm.iscsi:
+            continue
+        if target.default_changeable(svm.uuid):
+            exchange = client.request("GET", record_path(svm.uuid, DEFAULT_INITIATOR), params={"fields": "*"})
+            if exchange.status == 200 and isinstance(exchange.response_json, dict):
+                records.append(credential_from_json(exchange.response_json, names))
+                continue
+        records.append(Credential.unknown(svm.uuid, svm.name, DEFAULT_INITIATOR))
     return CredentialsModel(svms, records)

@@ -32,6 +32,7 @@ CONFORMANT, NONCONFORMANT, INCONCLUSIVE = "conformant", "nonconformant", "inconc
 REPORTED_ERROR_CODES: tuple[str, ...] = (*ENDPOINT_ERROR_CODES, "4")
 MAX_DEVIATIONS_KEPT = 200
 MAX_NOTES = 5
+MAX_FOREIGN_KEPT = 10000
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,9 @@ class Ledger:
         self.errors: list[dict[str, str]] = []  # the suite could not judge: not a verdict
         self.not_applicable: dict[str, str] = {}
         self.safety: list[dict[str, str]] = []  # live-target safety findings (not rules)
+        self.foreign_keys: set[tuple[str, str]] = set()  # other clients' records on named SVMs
+        self.unnamed_keys: set[tuple[str, str]] = set()  # records on SVMs the run was not told about
+        self.foreign_activity: list[dict[str, str]] = []  # other clients' changes seen at the end
         self.stopped = ""  # why the run ended early ("interrupted", "target lost: ...")
         self.request_count = 0
         self.retries = 0  # reads sent again after a transient failure
@@ -120,6 +124,31 @@ class Ledger:
     def safety_finding(self, what: str, detail: str) -> None:
         """Record a live-target safety problem (a record the run must not touch changed)."""
         self.safety.append({"check": what, "detail": REDACTOR.redact_text(detail)})
+
+    def saw_foreign(self, keys: list[tuple[str, str]], named: set[str]) -> None:
+        """Note foreign records a collection showed: other clients' (on a named SVM) or on an
+        SVM the run was not told about. Never judged: the report only counts them."""
+        for key in keys:
+            target = self.foreign_keys if key[0] in named else self.unnamed_keys
+            if len(target) < MAX_FOREIGN_KEPT:
+                target.add((str(key[0]), str(key[1])))
+
+    def foreign_change(self, kind: str, key: tuple[str, str], detail: str = "") -> None:
+        """Note a change another client made to a record the run did not own."""
+        if len(self.foreign_activity) < MAX_FOREIGN_KEPT:
+            self.foreign_activity.append({"change": kind, "svm": key[0], "initiator": key[1],
+                                          "detail": REDACTOR.redact_text(detail)})
+
+    def foreign_summary(self) -> dict[str, Any]:
+        """What the report says about other clients and SVMs not named."""
+        counts = Counter(entry["change"] for entry in self.foreign_activity)
+        return {
+            "records_seen_on_named_svms": len(self.foreign_keys),
+            "records_seen_on_other_svms": len(self.unnamed_keys),
+            "other_svms": len({k[0] for k in self.unnamed_keys}),
+            "changes": dict(sorted(counts.items())),
+            "changed": [dict(e) for e in self.foreign_activity[:50]],
+        }
 
     def mark_not_applicable(self, reasons: dict[str, str]) -> None:
         """Rules this target cannot judge, each with the reason."""
@@ -230,6 +259,7 @@ class Ledger:
                 for rid in (record.rule_ids or ("",))
             ],
             "safety": list(self.safety),
+            "foreign": self.foreign_summary(),
         }
 
 

@@ -61,7 +61,7 @@ def build_machine(target: Any, ledger: Ledger,
             self.model: CredentialsModel = model_for(target, self.client)
             judge = Judge(ledger, strict_observed=target.strict_observed)
             self.driver = Driver(self.client, self.model, judge, note=note,
-                                 fresh_defaults=target.kind == "emulator")
+                                 fresh_defaults=target.kind == "emulator", scope=target.scope())
 
         def teardown(self) -> None:
             try:

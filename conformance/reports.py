@@ -68,6 +68,7 @@ def build_report(ledger: Ledger, run: RunInfo) -> dict[str, Any]:
         "failures": [_redacted(f, "rule") for f in body["failures"]],
         "errors": [_redacted(e) for e in ledger.errors],
         "safety": [_redacted(f) for f in body["safety"]],
+        "foreign": REDACTOR.redact_json(body["foreign"]),
     }
     for key in ("target", "run"):
         document[key] = REDACTOR.redact_json(document[key])
@@ -167,6 +168,20 @@ def html_summary(document: dict[str, Any]) -> list[str]:
         blocks.append("<h2>Safety on the live target</h2>" + (
             f"<ul>{items}</ul>" if findings else
             "<p>Every record that existed before the run is unchanged, and the run left nothing behind.</p>"))
+    foreign = document.get("foreign") or {}
+    if target["kind"] == "live":
+        changes = ", ".join(f"{n} {kind}" for kind, n in (foreign.get("changes") or {}).items()) or "none seen"
+        examples = "".join(f"<li>{e(c['change'])}: {e(c['svm'])}/{e(c['initiator'])} {e(c['detail'])}</li>"
+                           for c in (foreign.get("changed") or [])[:20])
+        blocks.append(
+            "<h2>Other clients (foreign records)</h2><p>Records the run did not create are judged only "
+            "where no knowledge of their content is needed; their changes are observed, never blamed.</p>"
+            f"<table class=\"cf\"><tr><th>Records of other clients seen on the named SVMs</th>"
+            f"<td>{e(foreign.get('records_seen_on_named_svms', 0))}</td></tr>"
+            f"<tr><th>Records on SVMs the run was not told about</th>"
+            f"<td>{e(foreign.get('records_seen_on_other_svms', 0))} on {e(foreign.get('other_svms', 0))} SVMs"
+            f"</td></tr><tr><th>Changes by other clients during the run</th><td>{e(changes)}</td></tr></table>"
+            + (f"<ul>{examples}</ul>" if examples else ""))
     if document.get("errors"):
         items = "".join(f"<li>{e(x['test'])}: <pre>{e(x['message'])}</pre></li>" for x in document["errors"][:50])
         blocks.append(f"<h2>Errors (not verdicts)</h2><ul>{items}</ul>")

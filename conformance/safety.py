@@ -165,14 +165,14 @@ class LiveGuard:
 
 
 def changed_foreign_records(snapshot: dict[Key, dict[str, Any]],
-                            now: dict[Key, dict[str, Any]]) -> list[str]:
-    """Return one line per record present at start that is now missing or different."""
+                            now: dict[Key, dict[str, Any]]) -> list[tuple[str, Key]]:
+    """One line (and the key) per record present at start that is now missing or different."""
     problems = []
     for key, before in sorted(snapshot.items()):
         after = now.get(key)
         if after is None:
-            problems.append(f"{key[0]}/{key[1]} disappeared")
+            problems.append((f"{key[0]}/{key[1]} disappeared", key))
         elif after != before:
             changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
-            problems.append(f"{key[0]}/{key[1]} changed ({', '.join(changed)})")
+            problems.append((f"{key[0]}/{key[1]} changed ({', '.join(changed)})", key))
     return problems

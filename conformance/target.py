@@ -19,6 +19,7 @@ from conformance.client import (
     record_path,
 )
 from conformance.config import TargetConfig
+from conformance.driver import EVERYTHING, Scope
 from conformance.emulator_process import EmulatorFailed, EmulatorProcess
 from conformance.journal import Journal
 from conformance.ledger import Ledger
@@ -95,6 +96,23 @@ class Target:
 
     def _tally(self, exchange: Exchange) -> None:
         self.ledger.request_count += 1
+
+    def owns(self, key: tuple[str, str]) -> bool:
+        """Whether the run judges this record exactly: any record on the emulator; on a live
+        target the run's own records and each named SVM's ``default`` (it always exists)."""
+        if self.guard is None:
+            return True
+        svm_uuid, initiator = key
+        if initiator == DEFAULT_INITIATOR:
+            return any(svm.uuid == svm_uuid for svm in self.iscsi_svms)
+        return self.guard.in_namespace(str(initiator)) or key in self.guard.created
+
+    def scope(self) -> Scope:
+        """The records a driver judges exactly (everything on the emulator)."""
+        if self.guard is None:
+            return EVERYTHING
+        own = f"{self.namespace}*|eui.{self.eui_prefix}*"
+        return Scope(foreign=lambda key: not self.owns(key), own_filter={"initiator": own})
 
     def may_modify(self, svm_uuid: str, initiator: str) -> bool:
         """Whether the run may PATCH/DELETE this key (always on the emulator)."""
@@ -205,6 +223,26 @@ class Target:
         self.guard.forget_alive()
         return leftovers
 
+    def _foreign_changes(self, now: dict[tuple[str, str], dict[str, Any]]) -> list[str]:
+        """Sort out how records the run did not create changed since the start.
+
+        Other clients' changes are foreign activity, reported and never blamed. Only a record
+        the run itself wrote to (a default it changed, which the cleanup restores) is a
+        safety problem when it is not as it was.
+        """
+        assert self.guard is not None
+        problems = []
+        for line, key in changed_foreign_records(self.snapshot, now):
+            if key[1] == DEFAULT_INITIATOR and key[0] in self.guard.defaults_touched:
+                problems.append(line)
+            else:
+                self.ledger.foreign_change("changed or gone", key, line)
+        named = {svm.uuid for svm in self.svms}
+        for key in sorted(set(now) - set(self.snapshot)):
+            if key[0] in named and not self.owns(key):
+                self.ledger.foreign_change("appeared", key)
+        return problems
+
     def close(self) -> None:
         """Tear down: stop the emulator, or sweep and verify a live target."""
         try:
@@ -218,7 +256,7 @@ class Target:
         try:
             leftovers = self._live_cleanup()
             now = list_credentials(self._admin)
-            problems = changed_foreign_records(self.snapshot, now)
+            problems = self._foreign_changes(now)
             # A DELETE that answered 200 but left the record is still a leftover.
             leftovers += [f"{uuid}/{initiator}: still present after the cleanup"
                           for (uuid, initiator) in sorted(now)

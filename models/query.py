@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from models.records import Credential
+from models.records import UNKNOWN, Credential
 
 #: Filterable fields the model knows, with how to read each from a record.
 FILTER_FIELDS = {
@@ -67,7 +67,8 @@ def record_matches(record: Credential, filters: dict[str, str]) -> bool | None:
     """Whether a record passes every filter (None: it depends on an undocumented detail)."""
     verdict: bool | None = True
     for name, query in filters.items():
-        result = matches(query, FILTER_FIELDS[name](record))
+        value = FILTER_FIELDS[name](record)
+        result = None if value is UNKNOWN else matches(query, value)
         if result is False:
             return False
         if result is None:

@@ -1,8 +1,10 @@
 """Model records: SVMs and credentials, their documented JSON form, and comparison with a response.
 
 Passwords are held so that rules like CRED-CHAP-003 (inbound and outbound differ) can be
-judged; they never appear in ``as_json`` (CRED-CHAP-008). A password the model cannot know
-(a record that existed before the run) is ``UNKNOWN``.
+judged; they never appear in ``as_json`` (CRED-CHAP-008). A value the model cannot know is
+``UNKNOWN``: a password set before the run, or on a shared cluster every field of a
+``default`` credential that other clients may change (only its existence is known); a
+comparison never judges an unknown field.
 """
 
 from __future__ import annotations
@@ -72,8 +74,17 @@ class Credential:
         return replace(self, inbound_user=None, inbound_password=None, outbound_user=None,
                        outbound_password=None)
 
+    @classmethod
+    def unknown(cls, svm_uuid: str, svm_name: str, initiator: str) -> Credential:
+        """A record known to exist whose content other clients may change at any time."""
+        return cls(svm_uuid, svm_name, initiator, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN,
+                   UNKNOWN, UNKNOWN)
+
     def as_json(self) -> dict[str, Any]:
         """The record as ``GET ...?fields=*`` documents it (no secrets, no HAL links)."""
+        if UNKNOWN in (self.authentication_type, self.ranges):
+            return {"svm": {"uuid": self.svm_uuid, "name": self.svm_name}, "initiator": self.initiator,
+                    "(content)": "unknown: other clients may change it"}
         body: dict[str, Any] = {
             "svm": {"uuid": self.svm_uuid, "name": self.svm_name},
             "initiator": self.initiator,
@@ -126,16 +137,16 @@ def differences(expected: Credential, observed: Any,
                                 f"({expected.svm_uuid!r}, {expected.initiator!r})"))
     if isinstance(svm, dict) and "name" in svm and svm["name"] != expected.svm_name:
         found.append((IDENTITY, f"svm.name {svm['name']!r} != {expected.svm_name!r}"))
-    if wanted("authentication_type"):
+    if wanted("authentication_type") and expected.authentication_type is not UNKNOWN:
         got = observed.get("authentication_type")
         if not isinstance(got, str) or got.lower() != expected.authentication_type:
             found.append((AUTH, f"authentication_type {got!r} != {expected.authentication_type!r}"))
-    if wanted("chap"):
+    if wanted("chap") and UNKNOWN not in (expected.inbound_user, expected.outbound_user):
         got_users = _chap_users(observed.get("chap"))
         want_users = (expected.inbound_user, expected.outbound_user)
         if got_users != want_users:
             found.append((CHAP, f"chap users (inbound, outbound) {got_users!r} != {want_users!r}"))
-    if wanted("initiator_address"):
+    if wanted("initiator_address") and UNKNOWN not in (expected.ranges, expected.masks):
         message = _address_difference(expected, observed.get("initiator_address"))
         if message:
             found.append((ADDRESSES, message))
