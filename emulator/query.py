@@ -47,6 +47,14 @@ ALIASES = {"initiator_address_ranges.end": "initiator_address.ranges.end"}  # do
 CONTROL = {"fields", "max_records", "return_records", "return_timeout", "order_by", "offset",
            "pretty"}
 MAX_RECORDS_CAP = 10000
+#: The order a collection is served in when no ``order_by`` is given (app.py pre-sorts so),
+#: and the key that makes a record's position unique. ``_links.next`` resumes after the last
+#: record of a page by its position in the query's order, sent as ``start.<field>=<value>``.
+DEFAULT_ORDER = {"credentials": ["svm.name", "initiator"], "svms": ["name"],
+                 "services": ["svm.name"]}
+RECORD_KEY = {"credentials": ["svm.uuid", "initiator"], "svms": ["uuid"],
+              "services": ["svm.uuid"]}
+START = "start."
 
 
 def parse_bool(value: str, name: str) -> bool:
@@ -276,13 +284,89 @@ def _sort_key(record: dict[str, Any], path: str, kind: str) -> tuple[int, Any]:
     return (0, None) if not values else (1, _key(values[0], kind))
 
 
+# --- key-based paging (start.<field>) ----------------------------------------------------
+Position = list[tuple[str, str, bool]]  # (path, kind, descending), first field first
+
+
+def position_fields(order: Position, schema: Schema, kind: str) -> Position:
+    """The query's whole order: ``order_by``, then the default order, then the record key."""
+    fields: Position = []
+    for path, field_kind, desc in order:
+        if path not in [f[0] for f in fields]:
+            fields.append((path, field_kind, desc))
+    for path in DEFAULT_ORDER[kind] + RECORD_KEY[kind]:
+        if path not in [f[0] for f in fields]:
+            fields.append((path, _leaf(schema, path) or "str", False))
+    return fields
+
+
+def _start_key(name: str, text: str, kind: str) -> tuple[int, Any]:
+    """A ``start.<field>`` value as a sort key; a value that is not of its kind is a 400."""
+    try:
+        if kind == "int":
+            int(text.strip())
+        elif kind == "ip":
+            ipaddress.ip_address(text.strip())
+    except ValueError:
+        what = "an integer" if kind == "int" else "an IP address"
+        raise errors.invalid(name, f'The value "{errors.show(text)}" is invalid for field '
+                             f'"{errors.show(name)}" ({what}).') from None
+    return (1, _key(text, kind))
+
+
+def parse_start(params: dict[str, str], fields: Position, kind: str
+                ) -> list[tuple[int, Any]] | None:
+    """The position a ``start.*`` query resumes after, or None when there is none.
+
+    Every field of the default order and of the record key must be given; an ``order_by``
+    field left out stands for a record where that field is unset.
+    """
+    given = {name[len(START):]: value for name, value in params.items()
+             if name.startswith(START)}
+    if not given:
+        return None
+    known = [path for path, _, _ in fields]
+    for path in given:
+        if path not in known:
+            name = START + path
+            raise OntapError(400, "262179", f'Unexpected argument "{errors.show(name)}": '
+                             "start.<field> names a field of the query's order ("
+                             + ", ".join(START + k for k in known) + ").", errors.show(name))
+    for path in DEFAULT_ORDER[kind] + RECORD_KEY[kind]:
+        if path not in given:
+            raise OntapError(400, "2", f'Field "{START}{path}" is required to resume a '
+                             "collection (give " + ", ".join(START + k for k in known)
+                             + ").", START + path)
+    return [(0, None) if path not in given else _start_key(START + path, given[path], fk)
+            for path, fk, _ in fields]
+
+
+def _after(keys: list[tuple[int, Any]], start: list[tuple[int, Any]], fields: Position
+           ) -> bool:
+    """Whether a record (its sort keys) comes strictly after ``start`` in the query's order."""
+    for mine, theirs, (_, _, desc) in zip(keys, start, fields, strict=True):
+        if mine != theirs:
+            return (mine < theirs) if desc else (mine > theirs)
+    return False
+
+
+def start_params(record: dict[str, Any], fields: Position) -> dict[str, str]:
+    """``start.<field>`` for a record's position (an unset ``order_by`` field is left out)."""
+    out = {}
+    for path, _, _ in fields:
+        values = values_at(record, path.split("."))
+        if values:
+            out[START + path] = str(values[0])
+    return out
+
+
 # --- the collection ----------------------------------------------------------------------
 def collection(records: list[dict[str, Any]], params: dict[str, str], schema: Schema,
                kind: str, base: str, raw_query: str, defects: Defects) -> dict[str, Any]:
     """Apply the whole query to full records and build ONTAP's collection response."""
     filters: list[tuple[str, str, str]] = []
     for name, value in params.items():
-        if name in CONTROL:
+        if name in CONTROL or name.startswith(START):
             continue
         path = ALIASES.get(name, name)
         if path in SECRETS or path.endswith(".password"):
@@ -300,6 +384,8 @@ def collection(records: list[dict[str, Any]], params: dict[str, str], schema: Sc
               if "offset" in params else 0)
     selection = parse_fields(params.get("fields"), schema, kind)
     order = parse_order(params["order_by"], schema) if "order_by" in params else []
+    fields = position_fields([] if "order-by-ignored" in defects else order, schema, kind)
+    start = parse_start(params, fields, kind)
 
     if not filters and "list-hides-deny" in defects:  # breaks CRED-LIST-002
         records = [r for r in records if r.get("authentication_type") != "deny"]
@@ -307,19 +393,24 @@ def collection(records: list[dict[str, Any]], params: dict[str, str], schema: Sc
         literal = "wildcard-literal" in defects
         records = [r for r in records
                    if all(matches(r, p, q, k, literal) for p, q, k in filters)]
-    if "order-by-ignored" not in defects:
-        for path, field_kind, desc in reversed(order):
-            records.sort(key=lambda r, p=path, k=field_kind: _sort_key(r, p, k), reverse=desc)
+    # Stable passes, last field first: the order is total (the record key ends it).
+    for path, field_kind, desc in reversed(fields):
+        records.sort(key=lambda r, p=path, k=field_kind: _sort_key(r, p, k), reverse=desc)
+    if start is not None:
+        records = [r for r in records
+                   if _after([_sort_key(r, p, k) for p, k, _ in fields], start, fields)]
     self_href = f"{base}?{raw_query}" if raw_query else base
     if not return_records and "return-records-ignored" not in defects:
         return {"num_records": len(records), "_links": {"self": {"href": self_href}}}
     page = records[offset:]
     links: dict[str, Any] = {"self": {"href": self_href}}
     if max_records is not None and "max-records-ignored" not in defects:
+        more = len(page) > max_records
         page = page[:max_records]
-        if offset + max_records < len(records):
-            resume = {k: v for k, v in params.items() if k != "offset"}
-            resume["offset"] = str(offset + max_records)
+        if more:  # resume after the page's last record, by key: immune to others' writes
+            resume = {k: v for k, v in params.items()
+                      if k != "offset" and not k.startswith(START)}
+            resume.update(start_params(page[-1], fields))
             links["next"] = {"href": f"{base}?{urlencode(resume, quote_via=quote)}"}
     if selection is None:
         selection = Selection(list(IDENTITY[kind]), [])
