@@ -27,6 +27,17 @@ class TargetUnreachable(Exception):
     """The target did not answer at all (DNS, refused connection, TLS, timeout)."""
 
 
+class NoAnswer(Exception):
+    """A read got no usable answer however often it was sent (429/5xx, timeouts, dropped
+    connections every time). Not an answer: the step is recorded as unjudged, never passed
+    to a check. ``attempts`` says how often it was tried; ``exchange`` is the last answer."""
+
+    def __init__(self, message: str, attempts: int, exchange: Exchange | None = None) -> None:
+        super().__init__(message)
+        self.attempts = attempts
+        self.exchange = exchange
+
+
 class OutcomeUnknown(Exception):
     """A write got no usable answer (dropped, timed out, 429/5xx): it may or may not have
     been applied. The caller decides with a follow-up read, as Jepsen does with
@@ -41,6 +52,9 @@ class OutcomeUnknown(Exception):
 #: temporarily unreachable (facts §21). Never a verdict on the endpoint.
 TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
 SAFE_METHODS = frozenset({"GET", "HEAD"})
+#: How often a read is sent before it is given up as unanswered (backoff doubles from 0.2 s
+#: to 2 s between tries, or follows Retry-After up to 5 s).
+READ_ATTEMPTS = 8
 
 
 def record_path(svm_uuid: str, initiator: str) -> str:
@@ -188,7 +202,7 @@ class Client:
         self.requests_sent = 0
         self.retries = 0  # reads sent again after a transient failure
         self.on_retry: Callable[[], None] | None = None
-        self.attempts = 5
+        self.attempts = READ_ATTEMPTS
         self.max_retry_after = 5.0
         redactor.register_basic_auth(username, password)
         self.session = requests.Session()
@@ -210,12 +224,13 @@ class Client:
     ) -> Exchange:
         """Send one request and return the recorded exchange.
 
-        Reads are sent again (up to ``attempts`` times, honouring ``Retry-After``) after a
-        dropped connection, a timeout or a transient status; writes never are, since they
-        may have been applied.
+        Reads are sent again (up to ``attempts`` times, with backoff, honouring
+        ``Retry-After``) after a dropped connection, a timeout or a transient status; writes
+        never are, since they may have been applied. A transient answer is never returned.
 
         Raises:
-            TargetUnreachable: the target did not answer at all, even after retries.
+            TargetUnreachable: nothing listens at the target (refused connection, DNS, TLS).
+            NoAnswer: a read got no usable answer in ``attempts`` tries.
             OutcomeUnknown: a write got no usable answer; it may have been applied.
             UnsafeOperation: the live-safety guard refused the call.
         """
@@ -226,6 +241,7 @@ class Client:
         url = self.base_url + path
         if params:
             url += "?" + _encode_params(params)
+        seen: list[str] = []
         for attempt in range(1, self.attempts + 1):
             exchange, wait = self._attempt(method, url, path, params, json)
             if wait is None:
@@ -233,16 +249,16 @@ class Client:
             if method not in SAFE_METHODS:
                 raise OutcomeUnknown(self.redactor.redact_text(
                     f"{method} {path}: {exchange.summary() if exchange else 'no answer'}"), exchange)
+            seen.append(str(exchange.status) if exchange is not None else "no answer")
             if attempt == self.attempts:
-                if exchange is not None:
-                    return exchange
-                raise TargetUnreachable(self.redactor.redact_text(
-                    f"{method} {url}: no answer after {self.attempts} attempts"))
+                break
             self.retries += 1
             if self.on_retry:
                 self.on_retry()
-            time.sleep(wait)
-        raise AssertionError("unreachable")  # pragma: no cover
+            time.sleep(max(wait, min(0.2 * 2 ** (attempt - 1), 2.0)))
+        raise NoAnswer(self.redactor.redact_text(
+            f"{method} {path}: no usable answer in {self.attempts} attempts ({', '.join(seen)})"),
+            self.attempts, exchange)
 
     def _attempt(self, method: str, url: str, path: str, params: dict[str, Any] | None,
                  json: Any) -> tuple[Exchange | None, float | None]:
@@ -257,7 +273,7 @@ class Client:
                 raise TargetUnreachable(
                     self.redactor.redact_text(f"{method} {url}: {type(exc).__name__}: {exc}")
                 ) from None
-            return None, 0.2
+            return None, 0.0
         except requests.RequestException as exc:
             raise TargetUnreachable(
                 self.redactor.redact_text(f"{method} {url}: {type(exc).__name__}: {exc}")
@@ -275,9 +291,9 @@ class Client:
 
     def _retry_after(self, response: requests.Response) -> float:
         try:
-            wait = float(response.headers.get("Retry-After", "0.2"))
+            wait = float(response.headers.get("Retry-After", "0"))
         except ValueError:
-            wait = 0.2
+            wait = 0.0
         return min(max(wait, 0.0), self.max_retry_after)
 
     def _record(self, method: str, url: str, path: str, params: dict[str, Any] | None, json: Any,

@@ -13,15 +13,17 @@ with no write to explain it, CRED-STATE-001).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from conformance import checks
 from conformance.client import (
     CREDENTIALS_PATH,
     Client,
     Exchange,
+    NoAnswer,
     OutcomeUnknown,
     passwords_in,
     record_path,
@@ -34,7 +36,7 @@ from models.records import DEFAULT_INITIATOR, UNKNOWN, Credential, Svm, differen
 from models.state import CredentialsModel, ListExpectation, flag
 
 ALL = "*"
-WRITE_ATTEMPTS = 4  # a write that was shown not to be applied is sent again, at most this often
+WRITE_ATTEMPTS = 8  # a write that was shown not to be applied is sent again, at most this often
 GET_RULE = "CRED-GET-001"
 LIST_RULE = "CRED-LIST-002"
 STATE_RULE = "CRED-STATE-001"
@@ -92,6 +94,7 @@ class Driver:
         self.note = note or (lambda _line: None)
         self.pristine = {k for k in model.records if k[1] == DEFAULT_INITIATOR} if fresh_defaults else set()
         self.writes_applied = 0  # accepted writes: a later whole-state read judges CRED-STATE-001
+        self.lost = ""  # why this driver stopped judging (a step got no usable answer)
 
     def send(self, method: str, path: str, *, params: dict[str, Any] | None = None,
              json: Any = None) -> Exchange:
@@ -101,6 +104,16 @@ class Driver:
         exchange = self.client.request(method, path, params=params, json=json)
         self.note(f"{exchange.summary()}\n    {exchange.as_curl()}")
         return exchange
+
+    def lose_track(self, why: NoAnswer, step: str) -> None:
+        """A step got no usable answer: record it as unjudged and stop judging.
+
+        The model may no longer follow the target (a write whose outcome no read could
+        decide), so nothing after it in this program is judged either. The run becomes
+        inconclusive for this reason, never nonconformant.
+        """
+        self.lost = str(why)
+        self.judge.ledger.error(step, f"unjudged after {why.attempts} attempts: {why}")
 
     def expect_judged(self, *rule_ids: str) -> None:
         """Raise ``NotJudged`` unless the responses this driver judged exercised each rule."""
@@ -234,6 +247,8 @@ class Driver:
                 exchange.response_json, candidates, exchange, credit=(), blame={ALL: success.rules[0]}))
             applied = any(not differences(v, exchange.response_json) for v in success.result)
         if applied:
+            # The write's own answer was lost, but this read shows it applied as its rules say.
+            self.judge.apply(passed(exchange, *success.rules))
             self.writes_applied += 1
             self.model.commit(success)
             self.pristine.discard(key)
@@ -555,6 +570,28 @@ class Driver:
         if key not in self.model.records:
             rule = (outcome.rules or ("CRED-POST-001",))[0]
             self.read_back(key, credit=outcome.rules, blame={ALL: rule})
+
+
+Step = TypeVar("Step", bound=Callable[..., Any])
+
+
+def unanswered_is_unjudged(step: Step) -> Step:
+    """Wrap a state-machine rule: a request that never got a usable answer makes the step
+    unjudged (and the program's further steps no-ops) instead of failing the program.
+
+    Apply it under ``@rule`` so Hypothesis sees the wrapped function. The machine must hold
+    its driver as ``self.driver``.
+    """
+    @functools.wraps(step)
+    def guarded(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if self.driver.lost:
+            return None
+        try:
+            return step(self, *args, **kwargs)
+        except NoAnswer as exc:
+            self.driver.lose_track(exc, f"state machine step {step.__name__}")
+            return None
+    return guarded  # type: ignore[return-value]
 
 
 def _agrees(record: Any, versions: tuple[Credential, ...]) -> bool:

@@ -63,6 +63,7 @@ class Ledger:
         self.foreign_keys: set[tuple[str, str]] = set()  # other clients' records on named SVMs
         self.unnamed_keys: set[tuple[str, str]] = set()  # records on SVMs the run was not told about
         self.foreign_activity: list[dict[str, str]] = []  # other clients' changes seen at the end
+        self.flaky: list[dict[str, Any]] = []  # Hypothesis saw the target answer differently on replay
         self.stopped = ""  # why the run ended early ("interrupted", "target lost: ...")
         self.request_count = 0
         self.retries = 0  # reads sent again after a transient failure
@@ -120,6 +121,12 @@ class Ledger:
     def error(self, test_nodeid: str, message: str) -> None:
         """Record a test the suite could not complete (its own error, or a lost target)."""
         self.errors.append({"test": test_nodeid, "message": REDACTOR.redact_text(message)[:1000]})
+
+    def flaky_replay(self, test_nodeid: str, message: str, outcomes: list[str]) -> None:
+        """Record that replaying a program gave another outcome: a fact about the target or the
+        network (faults, other clients), not a verdict on a rule."""
+        self.flaky.append({"test": test_nodeid, "message": REDACTOR.redact_text(message)[:1500],
+                           "outcomes": [REDACTOR.redact_text(o)[:500] for o in outcomes]})
 
     def safety_finding(self, what: str, detail: str) -> None:
         """Record a live-target safety problem (a record the run must not touch changed)."""
@@ -193,7 +200,7 @@ class Ledger:
     @property
     def complete(self) -> bool:
         """Whether every test could be judged and the run was not cut short."""
-        return not self.errors and not self.stopped
+        return not self.errors and not self.stopped and not self.flaky
 
     def verdict(self, strict_observed: bool) -> tuple[str, str]:
         """The verdict and one line saying why."""
@@ -207,7 +214,10 @@ class Ledger:
         if self.stopped:
             reasons.append(f"the run stopped early ({self.stopped})")
         if self.errors:
-            reasons.append(f"{_count(self.errors, 'test')} could not be judged (see Errors)")
+            reasons.append(f"{_count(self.errors, 'test or step')} could not be judged (see Errors)")
+        if self.flaky:
+            reasons.append(f"{_count(self.flaky, 'flaky replay')}: the target answered differently when "
+                           "a program was replayed (see Flaky replays)")
         if self.safety:
             reasons.append(f"{_count(self.safety, 'live-safety finding')} (see Safety)")
         unjudged = [r.id for r in RULES if r.basis == DOCUMENTED and self.rule_status(r.id) == NOT_EXERCISED]
@@ -260,6 +270,7 @@ class Ledger:
             ],
             "safety": list(self.safety),
             "foreign": self.foreign_summary(),
+            "flaky": list(self.flaky),
         }
 
 

@@ -19,7 +19,7 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, preco
 
 from conformance import queries
 from conformance import strategies as gen
-from conformance.driver import ALL, Driver, model_for
+from conformance.driver import ALL, Driver, model_for, unanswered_is_unjudged
 from conformance.judge import Judge
 from conformance.ledger import Ledger
 from models.addresses import family_first
@@ -65,7 +65,7 @@ def build_machine(target: Any, ledger: Ledger,
 
         def teardown(self) -> None:
             try:
-                if not self.driver.judge.broken:  # after a failure the model lags the target
+                if not self.driver.judge.broken and not self.driver.lost:  # the model lags the target
                     exchange, records = self.driver.list({"fields": ALL})
                     self.driver.compare_collection(records, self.model.list(), exchange, "CRED-LIST-002")
             finally:
@@ -86,6 +86,7 @@ def build_machine(target: Any, ledger: Ledger,
         # ---- create -------------------------------------------------------------------------
         @initialize(target=names, name=gen.initiator_names(namespace, eui_prefix), svm=iscsi_svm,
                     chap=gen.chap_bodies(), addresses=gen.initiator_addresses(both_lists=True, min_size=1))
+        @unanswered_is_unjudged
         def seed_credentials(self, name: str, svm: Any, chap: dict[str, Any],
                              addresses: dict[str, Any]) -> str:
             """Start every program with one CHAP record that has addresses to change."""
@@ -97,6 +98,7 @@ def build_machine(target: Any, ledger: Ledger,
         @rule(name=st.one_of(names, gen.initiator_names(namespace, eui_prefix)), svm=iscsi_svm,
               ref=st.sampled_from(["name", "uuid", "both"]), settings=gen.credential_settings(),
               return_records=st.booleans())
+        @unanswered_is_unjudged
         def create_credentials(self, name: str, svm: Any, ref: str, settings: dict[str, Any],
                                return_records: bool) -> None:
             body = {"svm": _svm_ref(svm, ref), "initiator": name, **settings}
@@ -106,6 +108,7 @@ def build_machine(target: Any, ledger: Ledger,
         @rule(name=names, problem=st.sampled_from(["none", "empty", "unknown-uuid", "unknown-name",
                                                   "mismatch", "no-iscsi"]),
               svm=iscsi_svm)
+        @unanswered_is_unjudged
         def create_with_svm_problem(self, name: str, problem: str, svm: Any) -> None:
             body: dict[str, Any] = {"initiator": name, "authentication_type": "none"}
             others = [s for s in svms if s.uuid != svm.uuid]
@@ -125,16 +128,19 @@ def build_machine(target: Any, ledger: Ledger,
             self.driver.create(body)
 
         @rule(name=gen.invalid_initiator_names(namespace), svm=iscsi_svm)
+        @unanswered_is_unjudged
         def create_with_invalid_name(self, name: str, svm: Any) -> None:
             self.driver.create({"svm": {"name": svm.name}, "initiator": name,
                                 "authentication_type": "none"})
 
         @rule(svm=iscsi_svm, data=st.data())
+        @unanswered_is_unjudged
         def create_malformed_credentials(self, svm: Any, data: st.DataObject) -> None:
             self.driver.create(data.draw(gen.malformed_create_bodies(svm.name, namespace), label="body"))
 
         @precondition(lambda self: bool(self.own_keys()))
         @rule(data=st.data())
+        @unanswered_is_unjudged
         def create_duplicate_credentials(self, data: st.DataObject) -> None:
             svm_uuid, name = data.draw(st.sampled_from(self.own_keys()), label="existing")
             self.driver.create({"svm": {"uuid": svm_uuid}, "initiator": name,
@@ -142,20 +148,24 @@ def build_machine(target: Any, ledger: Ledger,
 
         # ---- read ---------------------------------------------------------------------------
         @rule(name=st.one_of(names, names, names, st.just(DEFAULT_INITIATOR)), svm=any_svm)
+        @unanswered_is_unjudged
         def retrieve_credentials(self, name: str, svm: Any) -> None:
             self.driver.get((svm.uuid, name))
 
         @rule(name=names)
+        @unanswered_is_unjudged
         def retrieve_through_unknown_svm(self, name: str) -> None:
             self.driver.get((str(uuidlib.uuid4()), name))
 
         @rule(kind=st.sampled_from(LIST_KINDS), data=st.data())
+        @unanswered_is_unjudged
         def list_credentials(self, kind: str, data: st.DataObject) -> None:
             _list(self.driver, kind, data, namespace)
 
         # ---- update -------------------------------------------------------------------------
         @rule(name=st.one_of(names, names, names, st.just(DEFAULT_INITIATOR)), svm=iscsi_svm,
               change=gen.patch_bodies())
+        @unanswered_is_unjudged
         def update_credentials(self, name: str, svm: Any, change: tuple[dict[str, Any], dict[str, str]]
                                ) -> None:
             if not self.may_write(svm.uuid, name):
@@ -171,6 +181,7 @@ def build_machine(target: Any, ledger: Ledger,
         @precondition(lambda self: any(self.model.records[k][0].ranges or self.model.records[k][0].masks
                                        for k in self.own_keys()))
         @rule(data=st.data())
+        @unanswered_is_unjudged
         def remove_held_addresses(self, data: st.DataObject) -> None:
             keys = [k for k in self.own_keys()
                     if self.model.records[k][0].ranges or self.model.records[k][0].masks]
@@ -186,12 +197,14 @@ def build_machine(target: Any, ledger: Ledger,
 
         @precondition(lambda self: bool(self.own_keys()))
         @rule(data=st.data(), addresses=gen.initiator_addresses(both_lists=True))
+        @unanswered_is_unjudged
         def replace_held_addresses(self, data: st.DataObject, addresses: dict[str, Any]) -> None:
             key = data.draw(st.sampled_from(self.own_keys()), label="record")
             self.driver.update(key, {"initiator_address": addresses})
 
         @rule(name=st.one_of(names, st.just(DEFAULT_INITIATOR)), svm=iscsi_svm,
               entries=gen.invalid_address_entries(), mode=st.sampled_from(["create", "replace", "add"]))
+        @unanswered_is_unjudged
         def send_invalid_addresses(self, name: str, svm: Any, entries: dict[str, Any], mode: str) -> None:
             if mode == "create" and name != DEFAULT_INITIATOR:  # a live run never creates "default"
                 self.driver.create({"svm": {"uuid": svm.uuid}, "initiator": name,
@@ -201,6 +214,7 @@ def build_machine(target: Any, ledger: Ledger,
                 self.driver.update((svm.uuid, name), {"initiator_address": entries}, params)
 
         @rule(svm=iscsi_svm, change=st.sampled_from(["none", "deny", "chap"]), chap=gen.chap_bodies())
+        @unanswered_is_unjudged
         def update_default_authentication(self, svm: Any, change: str, chap: dict[str, Any]) -> None:
             if not target.default_changeable(svm.uuid):
                 return
@@ -211,6 +225,7 @@ def build_machine(target: Any, ledger: Ledger,
 
         # ---- delete -------------------------------------------------------------------------
         @rule(name=st.one_of(names, names, names, st.just(DEFAULT_INITIATOR)), svm=any_svm)
+        @unanswered_is_unjudged
         def delete_credentials(self, name: str, svm: Any) -> None:
             if self.may_write(svm.uuid, name):
                 self.driver.delete((svm.uuid, name))

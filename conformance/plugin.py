@@ -223,6 +223,22 @@ def _conformance_failures(exc: BaseException | None) -> list[ConformanceFailure]
     return []
 
 
+def _is_flaky(error: BaseException | None) -> bool:
+    """Whether Hypothesis saw a program end differently when it replayed it."""
+    try:
+        from hypothesis.errors import Flaky
+    except ImportError:
+        return False
+    return isinstance(error, Flaky)
+
+
+def _outcomes(error: BaseException | None) -> list[str]:
+    """The outcomes Hypothesis saw for one program (first run, replay)."""
+    inner = list(error.exceptions) if isinstance(error, BaseExceptionGroup) else []
+    seen = [f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}" for e in inner]
+    return seen or [f"{type(error).__name__}: {str(error).splitlines()[0] if error and str(error) else ''}"]
+
+
 def _marked_rules(item: pytest.Item) -> tuple[str, ...]:
     return tuple(rid for mark in item.iter_markers("rule") for rid in mark.args)
 
@@ -242,6 +258,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
     ledger = _STATE.ledger
     error = call.excinfo.value if call.excinfo is not None else None
     failures = _conformance_failures(error)
+    if _is_flaky(error):
+        ledger.flaky_replay(item.nodeid, str(error).split("\n\n")[0], _outcomes(error))
+        if not failures:
+            report.conformance_rules = "(flaky replay)"
+            return
     if not failures:
         if isinstance(error, TargetUnreachable | EmulatorFailed):
             # The target is gone: every further test would fail the same way.

@@ -69,6 +69,7 @@ def build_report(ledger: Ledger, run: RunInfo) -> dict[str, Any]:
         "errors": [_redacted(e) for e in ledger.errors],
         "safety": [_redacted(f) for f in body["safety"]],
         "foreign": REDACTOR.redact_json(body["foreign"]),
+        "flaky": [_redacted(f) for f in body["flaky"]],
     }
     for key in ("target", "run"):
         document[key] = REDACTOR.redact_json(document[key])
@@ -182,6 +183,14 @@ def html_summary(document: dict[str, Any]) -> list[str]:
             f"<td>{e(foreign.get('records_seen_on_other_svms', 0))} on {e(foreign.get('other_svms', 0))} SVMs"
             f"</td></tr><tr><th>Changes by other clients during the run</th><td>{e(changes)}</td></tr></table>"
             + (f"<ul>{examples}</ul>" if examples else ""))
+    if document.get("flaky"):
+        items = "".join(f"<li>{e(f['test'])}: {e(f['message'])}<ul>"
+                        + "".join(f"<li>{e(o)}</li>" for o in f["outcomes"]) + "</ul></li>"
+                        for f in document["flaky"][:20])
+        blocks.append("<h2>Flaky replays</h2><p>When Hypothesis replayed a program the target answered "
+                      "differently (faults, other clients, or a target whose answers depend on "
+                      "timing). A fact about the target or the network, not a verdict on a rule: "
+                      f"the run is inconclusive unless a rule failed on a judged response.</p><ul>{items}</ul>")
     if document.get("errors"):
         items = "".join(f"<li>{e(x['test'])}: <pre>{e(x['message'])}</pre></li>" for x in document["errors"][:50])
         blocks.append(f"<h2>Errors (not verdicts)</h2><ul>{items}</ul>")

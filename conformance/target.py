@@ -7,6 +7,7 @@ run with one line (:class:`TargetError`) instead of one traceback per test.
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,8 @@ from conformance.client import (
     CREDENTIALS_PATH,
     Client,
     Exchange,
+    NoAnswer,
+    OutcomeUnknown,
     RateLimiter,
     TargetUnreachable,
     record_path,
@@ -35,6 +38,9 @@ from conformance.safety import (
 EMULATOR_NAMESPACE = "iqn.2000-01.org.example.conformance"
 EMULATOR_EUI_PREFIX = "2000C0DE"
 RESET_PATH = "/_emulator/reset"
+#: How long the run's own housekeeping (listing, cleanup, restoring defaults) keeps trying
+#: through transient faults before the target counts as lost.
+LOST_AFTER_SECONDS = 120.0
 
 
 class TargetError(Exception):
@@ -174,7 +180,7 @@ class Target:
 
     def arm_live_safety(self) -> None:
         """Snapshot every credential, open the journal and install the write guard."""
-        self.snapshot = list_credentials(self._admin)
+        self.snapshot = self._patiently("listing the credentials", lambda: list_credentials(self._admin))
         self.journal = Journal(self.config.report_dir, self.run_id, self.base_url)
         self.guard = LiveGuard(self.snapshot, svm_uuids={s.name: s.uuid for s in self.svms},
                                namespace=self.namespace, eui_prefix=self.eui_prefix,
@@ -199,29 +205,61 @@ class Target:
         self._live_cleanup()
 
     def _live_cleanup(self) -> list[str]:
+        """Delete what the run created and restore the defaults it changed, through faults.
+
+        Listing is a read and is retried; a DELETE whose outcome is unknown is decided by a
+        read and sent again only if the record is still there. Only a target that gives no
+        usable answer for ``LOST_AFTER_SECONDS`` ends the run (as a lost target).
+        """
         assert self.guard is not None
-        now = list_credentials(self._admin, tuple(svm.uuid for svm in self.svms))
+        now = self._patiently("listing the credentials",
+                              lambda: list_credentials(self._admin, tuple(svm.uuid for svm in self.svms)))
         leftovers = []
         for (uuid, initiator) in now:
             if initiator != DEFAULT_INITIATOR and (uuid, initiator) not in self.snapshot \
                     and self.guard.may_modify(uuid, initiator):
-                status = self._admin.request("DELETE", record_path(uuid, initiator)).status
-                if status != 200:
+                status = self._patiently(f"deleting {uuid}/{initiator}",
+                                         lambda k=(uuid, initiator): self._delete_decided(*k))
+                if status not in (200, 404):
                     leftovers.append(f"{uuid}/{initiator}: DELETE -> {status}")
         for uuid in sorted(self.guard.defaults_touched):
             before = self.snapshot.get((uuid, DEFAULT_INITIATOR))
-            if before is None:
-                continue
             current = now.get((uuid, DEFAULT_INITIATOR))
-            if current is None:
-                self._admin.request("POST", CREDENTIALS_PATH, json={
-                    "svm": {"uuid": uuid}, "initiator": DEFAULT_INITIATOR,
-                    "authentication_type": before["authentication_type"]})
-            elif current != before:
-                self._admin.request("PATCH", record_path(uuid, DEFAULT_INITIATOR),
-                                    json={"authentication_type": before["authentication_type"]})
+            if before is not None and current != before:
+                self._patiently(f"restoring the default of {uuid}",
+                                lambda u=uuid, b=before, c=current: self._restore_default(u, b, c))
         self.guard.forget_alive()
         return leftovers
+
+    def _delete_decided(self, uuid: str, initiator: str) -> int:
+        """DELETE a record; when the answer is lost, a GET decides whether it is gone."""
+        path = record_path(uuid, initiator)
+        try:
+            return self._admin.request("DELETE", path).status
+        except OutcomeUnknown:
+            if self._admin.request("GET", path).status == 404:
+                return 200
+            raise
+
+    def _restore_default(self, uuid: str, before: dict[str, Any], current: dict[str, Any] | None) -> None:
+        body = {"authentication_type": before["authentication_type"]}
+        if current is None:
+            self._admin.request("POST", CREDENTIALS_PATH,
+                                json={"svm": {"uuid": uuid}, "initiator": DEFAULT_INITIATOR, **body})
+        else:
+            self._admin.request("PATCH", record_path(uuid, DEFAULT_INITIATOR), json=body)
+
+    def _patiently(self, what: str, action: Any) -> Any:
+        """Run a housekeeping action, again and again through transient faults."""
+        deadline = time.monotonic() + LOST_AFTER_SECONDS
+        while True:
+            try:
+                return action()
+            except (NoAnswer, OutcomeUnknown) as exc:
+                if time.monotonic() > deadline:
+                    raise TargetUnreachable(REDACTOR.redact_text(
+                        f"{what}: no usable answer for {LOST_AFTER_SECONDS:.0f} s ({exc})")) from None
+                time.sleep(1.0)
 
     def _foreign_changes(self, now: dict[tuple[str, str], dict[str, Any]]) -> list[str]:
         """Sort out how records the run did not create changed since the start.
@@ -255,7 +293,7 @@ class Target:
     def _finish_live(self) -> None:
         try:
             leftovers = self._live_cleanup()
-            now = list_credentials(self._admin)
+            now = self._patiently("listing the credentials", lambda: list_credentials(self._admin))
             problems = self._foreign_changes(now)
             # A DELETE that answered 200 but left the record is still a leftover.
             leftovers += [f"{uuid}/{initiator}: still present after the cleanup"
@@ -266,6 +304,8 @@ class Target:
                           and not any(line.startswith(f"{uuid}/{initiator}:") for line in leftovers)]
         except (TargetUnreachable, UnsafeOperation) as exc:
             leftovers, problems = [str(exc)], []
+            if isinstance(exc, TargetUnreachable) and not self.ledger.stopped:
+                self.ledger.stopped = REDACTOR.redact_text(f"target lost during the cleanup: {exc}")
         for line in problems:
             self.ledger.safety_finding("records that existed before the run are unchanged",
                                        f"a record that existed before the run was altered: {line}")

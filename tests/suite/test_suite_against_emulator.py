@@ -114,3 +114,14 @@ def test_suite_fails_on_the_rule_each_defect_breaks(defect: dict[str, str], tmp_
     status, report, output = run_suite(tmp_path, "--emulator-defect", defect["name"], "--strict-observed")
     assert (status, report["verdict"]) == (1, "nonconformant"), output
     assert defect["rule"] in {r["id"] for r in report["rules"] if r["status"] == "failed"}
+
+
+@pytest.mark.slow
+def test_progress_lines_show_without_dash_s(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ONTAP_", "HYPOTHESIS_"))}
+    env["ONTAP_CONFORMANCE_PROGRESS_SECONDS"] = "0.2"
+    completed = subprocess.run(
+        [sys.executable, "-m", "pytest", "conformance/test_stateful.py", "-q", "-p", "no:cacheprovider",
+         "--report-dir", str(tmp_path)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert "stateful:" in completed.stdout and "programs" in completed.stdout, completed.stdout[-2000:]
