@@ -203,8 +203,8 @@ class Driver:
             self.pristine.discard(key)
             self.read_back(key, credit=outcome.rules, blame=blame, before=before)
             if expectation.operation == "patch" and key[1] != DEFAULT_INITIATOR and \
-                    before != self.model.records.get(key):
-                self.judge.ledger.seen[ORDINARY_PATCH] += 1  # a real change, seen applied
+                    _visible(before) != _visible(self.model.records.get(key)):
+                self.judge.ledger.seen[ORDINARY_PATCH] += 1  # a change a read can see, seen applied
         elif key in self.model.records:
             rule = (outcome.rules or (checks.BASE_RULES[expectation.operation],))[0]
             self.read_back(key, credit=outcome.rules, blame={ALL: rule})
@@ -592,6 +592,11 @@ def unanswered_is_unjudged(step: Step) -> Step:
             self.driver.lose_track(exc, f"state machine step {step.__name__}")
             return None
     return guarded  # type: ignore[return-value]
+
+
+def _visible(versions: tuple[Credential, ...] | None) -> list[str]:
+    """What a read can show of a record's possible versions (passwords are write-only)."""
+    return sorted(str(v.as_json()) for v in versions or ())
 
 
 def _agrees(record: Any, versions: tuple[Credential, ...]) -> bool:
