@@ -12,6 +12,9 @@ from typing import Any
 
 import pytest
 
+from models.releases import release_text
+from models.rules import RULES
+
 NEEDS_DEFAULT_CHANGES = ("changing (and restoring) the default credential needs "
                          "--allow-default-changes and a default of type none or deny")
 
@@ -19,6 +22,10 @@ NEEDS_DEFAULT_CHANGES = ("changing (and restoring) the default credential needs 
 def not_applicable(target: Any) -> dict[str, str]:
     """Rule ID -> reason, for the rules this target cannot judge."""
     reasons: dict[str, str] = {}
+    for rule in RULES:
+        if not rule.applies_to(target.release):
+            reasons[rule.id] = (f"documented from ONTAP {rule.since}; the run judges against "
+                                f"ONTAP {release_text(target.release)}")
     if target.kind != "emulator":
         reasons["CRED-DEF-002"] = ("a live target's default credential may have been changed since "
                                    "its iSCSI service was created; its starting state is unknown")

@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from models.releases import ReleaseError, parse_release
+
 CONFIG_ENV = "ONTAP_CONFORMANCE_CONFIG"
 USERNAME_ENV = "ONTAP_USERNAME"
 PASSWORD_ENV = "ONTAP_PASSWORD"
@@ -34,6 +36,8 @@ OPTIONS: dict[str, tuple[str, str | None, str | None, str, Any]] = {
                               "allow_default_changes", "bool", False),
     "strict_observed": ("ONTAP_CONFORMANCE_STRICT_OBSERVED", "run", "strict_observed",
                         "bool", False),
+    "ontap_version": ("ONTAP_CONFORMANCE_ONTAP_VERSION", "target", "ontap_version", "str", None),
+    "emulator_ontap_version": ("ONTAP_CONFORMANCE_EMULATOR_ONTAP_VERSION", None, None, "str", None),
 }
 _FILE_KEYS = {
     section: {key for _, sec, key, _, _ in OPTIONS.values() if sec == section}
@@ -58,6 +62,8 @@ class TargetConfig:
     emulator_faults: float = 0.0
     allow_default_changes: bool = False
     strict_observed: bool = False
+    ontap_version: str | None = None  # judge against this release, whatever /api/cluster says
+    emulator_ontap_version: str | None = None  # the release the embedded emulator plays
     sweep: Path | None = None
     config_file: Path | None = None
     username: str | None = None
@@ -150,6 +156,17 @@ def build_config(values: dict[str, Any], **extra: Any) -> TargetConfig:
     max_objects = values.get("max_objects", 50)
     if max_objects < 1:
         raise pytest.UsageError(f"--max-objects must be at least 1, got {max_objects}")
+    for option, value in (("--ontap-version", values.get("ontap_version")),
+                          ("--emulator-ontap-version", values.get("emulator_ontap_version"))):
+        if value is not None:
+            try:
+                parse_release(value)
+            except ReleaseError as exc:
+                raise pytest.UsageError(f"{option}: {exc}") from None
+    if url and values.get("emulator_ontap_version"):
+        raise pytest.UsageError("--emulator-ontap-version only applies to the embedded emulator; "
+                                "drop it or drop --target (use --ontap-version to judge a live target "
+                                "against another release)")
     if url and not (extra.get("username") and extra.get("password")):
         raise pytest.UsageError(f"a live target needs {USERNAME_ENV} and {PASSWORD_ENV} set "
                                 "in the environment (never on the command line or in a file)")
@@ -166,6 +183,8 @@ def build_config(values: dict[str, Any], **extra: Any) -> TargetConfig:
         emulator_faults=float(faults),
         allow_default_changes=bool(values.get("allow_default_changes")),
         strict_observed=bool(values.get("strict_observed")),
+        ontap_version=values.get("ontap_version"),
+        emulator_ontap_version=values.get("emulator_ontap_version"),
         **extra,
     )
 

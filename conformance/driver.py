@@ -120,6 +120,10 @@ class Driver:
         self.judge.expect_judged(*rule_ids)
 
     # ---- judging one answer ----------------------------------------------------------------------
+    def screen(self, exchange: Exchange) -> str | None:
+        """Judge what every response must honour; return its ONTAP error code, if any."""
+        return self._screen(exchange, secret_exercised=bool(self.judge.secrets.current))
+
     def _screen(self, exchange: Exchange, *, secret_exercised: bool) -> str | None:
         """Judge what every response must honour (secrets, error envelope); return its code."""
         self.judge.apply(checks.secrets_not_returned(exchange, self.judge.secrets,
@@ -720,7 +724,7 @@ def model_for(target: Any, client: Client) -> CredentialsModel:
     """
     svms = [Svm(s.uuid, s.name, s.iscsi) for s in target.svms]
     if target.kind == "emulator":
-        return CredentialsModel.fresh(svms)
+        return CredentialsModel.fresh(svms, release=target.release)
     names = {s.uuid: s.name for s in svms}
     records = []
     for svm in svms:
@@ -732,4 +736,4 @@ def model_for(target: Any, client: Client) -> CredentialsModel:
                 records.append(credential_from_json(exchange.response_json, names))
                 continue
         records.append(Credential.unknown(svm.uuid, svm.name, DEFAULT_INITIATOR))
-    return CredentialsModel(svms, records)
+    return CredentialsModel(svms, records, release=target.release)

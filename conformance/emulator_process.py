@@ -40,8 +40,9 @@ class EmulatorProcess:
 
     def __init__(self, defects: Sequence[str] = (), tls: bool = False, *,
                  module: str = "emulator", extra_env: dict[str, str] | None = None,
-                 faults: float = 0.0, fault_delay: float = 35.0) -> None:
+                 faults: float = 0.0, fault_delay: float = 35.0, ontap_version: str = "9.10.1") -> None:
         self.defects = tuple(defects)
+        self.ontap_version = ontap_version
         self.faults = faults
         self.fault_delay = fault_delay
         self.tls = tls
@@ -76,6 +77,8 @@ class EmulatorProcess:
                    "--ready-file", str(ready)]
         for defect in self.defects:
             command += ["--defect", defect]
+        if self.ontap_version != "9.10.1":
+            command += ["--ontap-version", self.ontap_version]
         if self.tls:
             command += ["--tls", "--ca-file-dir", str(workdir)]
         if self.faults:

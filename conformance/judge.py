@@ -52,7 +52,8 @@ class Judge:
                     self.ledger.credit(rule_id, verdict.exchange)
                     self.judged[rule_id] += 1
                 continue
-            lenient = [r for r in verdict.rules if BY_ID[r].basis == OBSERVED and not self.strict_observed]
+            lenient = [r for r in verdict.rules
+                       if not self.strict_observed and BY_ID[r].basis_in(self.ledger.release) == OBSERVED]
             for rule_id in lenient:
                 self.ledger.deviate(rule_id, f"{verdict.message}; received {_received(verdict.exchange)}",
                                     verdict.exchange)

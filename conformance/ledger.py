@@ -22,6 +22,7 @@ from typing import Any
 
 from conformance.client import Exchange
 from conformance.redaction import REDACTOR
+from models.releases import DEFAULT_RELEASE, Release, parse_release, release_text
 from models.rules import BY_ID, DOCUMENTED, ENDPOINT_ERROR_CODES, OBSERVED, RULE_FOR_CODE, RULES
 
 PASSED, FAILED, DEVIATED = "passed", "failed", "deviated"
@@ -65,6 +66,7 @@ class Ledger:
         self.foreign_activity: list[dict[str, str]] = []  # other clients' changes seen at the end
         self.flaky: list[dict[str, Any]] = []  # Hypothesis saw the target answer differently on replay
         self.stopped = ""  # why the run ended early ("interrupted", "target lost: ...")
+        self.release: Release = parse_release(DEFAULT_RELEASE)  # the release judged against
         self.request_count = 0
         self.retries = 0  # reads sent again after a transient failure
         self.indeterminate = 0  # writes whose outcome a follow-up read had to decide
@@ -195,7 +197,11 @@ class Ledger:
     def applicable_codes(self) -> list[str]:
         """The documented codes the run must produce: those of applicable documented rules."""
         return [c for c in REPORTED_ERROR_CODES
-                if BY_ID[RULE_FOR_CODE[c]].basis == DOCUMENTED and RULE_FOR_CODE[c] not in self.not_applicable]
+                if self.documented(RULE_FOR_CODE[c]) and RULE_FOR_CODE[c] not in self.not_applicable]
+
+    def documented(self, rule_id: str) -> bool:
+        """Whether the rule is documented for the release the run judges against."""
+        return BY_ID[rule_id].basis_in(self.release) == DOCUMENTED
 
     @property
     def complete(self) -> bool:
@@ -205,7 +211,7 @@ class Ledger:
     def verdict(self, strict_observed: bool) -> tuple[str, str]:
         """The verdict and one line saying why."""
         failed = [r.id for r in RULES if self.rule_status(r.id) == FAILED and (
-            r.basis == DOCUMENTED or strict_observed)]
+            self.documented(r.id) or strict_observed)]
         if strict_observed:
             failed += [r.id for r in RULES if self.rule_status(r.id) == DEVIATED]
         if failed:
@@ -220,7 +226,7 @@ class Ledger:
                            "a program was replayed (see Flaky replays)")
         if self.safety:
             reasons.append(f"{_count(self.safety, 'live-safety finding')} (see Safety)")
-        unjudged = [r.id for r in RULES if r.basis == DOCUMENTED and self.rule_status(r.id) == NOT_EXERCISED]
+        unjudged = [r.id for r in RULES if self.documented(r.id) and self.rule_status(r.id) == NOT_EXERCISED]
         if unjudged:
             shown = ", ".join(unjudged[:6]) + (", ..." if len(unjudged) > 6 else "")
             reasons.append(f"{_count(unjudged, 'documented rule')} not exercised ({shown})")
@@ -230,9 +236,10 @@ class Ledger:
                            f"({', '.join(missing[:6])}{', ...' if len(missing) > 6 else ''})")
         if reasons:
             return INCONCLUSIVE, "; ".join(reasons)
-        applicable = [r for r in RULES if r.basis == DOCUMENTED and r.id not in self.not_applicable]
+        applicable = [r for r in RULES if self.documented(r.id) and r.id not in self.not_applicable]
         codes = self.applicable_codes()
-        return CONFORMANT, (f"all {len(applicable)} applicable documented rules passed; "
+        return CONFORMANT, (f"all {len(applicable)} documented rules of ONTAP {release_text(self.release)} "
+                            "that apply to this target passed; "
                             f"{len(codes)}/{len(codes)} documented error codes produced; run complete")
 
     def to_dict(self, strict_observed: bool = False) -> dict[str, Any]:
@@ -247,7 +254,8 @@ class Ledger:
                 {
                     "id": rule.id,
                     "title": rule.title,
-                    "basis": rule.basis,
+                    "basis": rule.basis_in(self.release),
+                    "releases": rule.releases(),
                     "source": rule.source,
                     "status": self.rule_status(rule.id),
                     "reason": self.rule_reason(rule.id),

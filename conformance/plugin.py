@@ -116,6 +116,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "429, a dropped connection or a delay (tests the suite's retries)")
     group.addoption("--max-objects", dest="max_objects", metavar="N",
                     help="most records the run may have alive at once (default: 50)")
+    group.addoption("--ontap-version", dest="ontap_version", metavar="X.Y.Z",
+                    help="judge against this ONTAP release instead of the one /api/cluster reports")
+    group.addoption("--emulator-ontap-version", dest="emulator_ontap_version", metavar="X.Y.Z",
+                    help="the release the embedded emulator plays (default: 9.10.1)")
     group.addoption("--strict-observed", dest="strict_observed", action="store_const",
                     const=True, help="deviations from observed rules make the run nonconformant")
     group.addoption("--sweep", dest="sweep", metavar="JOURNAL",

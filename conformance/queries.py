@@ -9,6 +9,7 @@ from __future__ import annotations
 from urllib.parse import parse_qsl
 
 from conformance import checks
+from conformance.client import CREDENTIALS_PATH
 from conformance.driver import ALL, Driver
 from conformance.verdicts import broken, passed
 
@@ -82,3 +83,19 @@ def check_count(driver: Driver) -> None:
         driver.judge.apply([broken(exchange, ["CRED-LIST-006"], f"return_records=false gave {len(records)} "
                                    f"records and num_records {count} (model: {low}..{high})")])
     driver.judge.apply(passed(exchange, "CRED-LIST-006"))
+
+
+def check_return_timeout(driver: Driver, seconds: int) -> None:
+    """CRED-LIST-009: ``return_timeout`` within 0..120 is accepted; outside, refused with a 4xx."""
+    exchange = driver.send("GET", CREDENTIALS_PATH, params={"return_timeout": str(seconds)})
+    code = driver.screen(exchange)
+    inside = 0 <= seconds <= 120
+    if inside and exchange.status != 200:
+        driver.judge.apply([broken(exchange, ["CRED-LIST-009"], f"return_timeout={seconds} was refused",
+                                   "200: the documented range is 0..120")])
+    elif not inside and not 400 <= exchange.status < 500:
+        driver.judge.apply([broken(exchange, ["CRED-LIST-009"], f"return_timeout={seconds} was not refused",
+                                   "a 4xx: the documented range is 0..120")])
+    if not inside:
+        driver.judge.accepted_code(code)
+    driver.judge.apply(passed(exchange, "CRED-LIST-009"))

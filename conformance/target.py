@@ -34,6 +34,7 @@ from conformance.safety import (
     changed_foreign_records,
     list_credentials,
 )
+from models.releases import DEFAULT_RELEASE, Release, from_cluster, parse_release
 
 EMULATOR_NAMESPACE = "iqn.2000-01.org.example.conformance"
 EMULATOR_EUI_PREFIX = "2000C0DE"
@@ -79,6 +80,7 @@ class Target:
             self.eui_prefix = EMULATOR_EUI_PREFIX
         self.emulator = emulator
         self.ontap_version = ""
+        self.release: Release = parse_release(DEFAULT_RELEASE)
         self.svms: tuple[Svm, ...] = ()
         self.journal: Journal | None = None
         self.guard: LiveGuard | None = None
@@ -135,9 +137,23 @@ class Target:
 
     # -- probing -------------------------------------------------------------------------
     def probe(self) -> None:
-        """Read the ONTAP version and the SVMs; raise :class:`TargetError` on any problem."""
+        """Read the ONTAP release and the SVMs; raise :class:`TargetError` on any problem.
+
+        The release judged against comes from ``/api/cluster`` (``version.generation``,
+        ``major``, ``minor``) unless ``--ontap-version`` names one.
+        """
         cluster = self._get_ok("/api/cluster", {"fields": "version"})
-        self.ontap_version = str(((cluster or {}).get("version") or {}).get("full") or "unknown")
+        version = (cluster or {}).get("version")
+        self.ontap_version = str((version or {}).get("full") or "unknown") if isinstance(version, dict) else "unknown"
+        reported = from_cluster(version)
+        if self.config.ontap_version:
+            self.release = parse_release(self.config.ontap_version)
+        elif reported is None:
+            raise TargetError(f"cannot tell the ONTAP release of {self.base_url}: /api/cluster gives no "
+                              "version.generation/major/minor; name it with --ontap-version X.Y.Z")
+        else:
+            self.release = reported
+        self.ledger.release = self.release
         services = self._get_ok("/api/protocols/san/iscsi/services",
                                 {"fields": "svm", "max_records": 10000})
         with_iscsi = {str((r.get("svm") or {}).get("uuid")) for r in (services or {}).get("records") or []}
@@ -326,7 +342,8 @@ def open_target(config: TargetConfig, ledger: Ledger) -> Target:
     if config.kind == "emulator":
         # A delay fault must outlast the client's timeout to look like a lost answer.
         emulator = EmulatorProcess(defects=config.emulator_defects, faults=config.emulator_faults,
-                                   fault_delay=config.timeout + 1)
+                                   fault_delay=config.timeout + 1,
+                                   ontap_version=config.emulator_ontap_version or DEFAULT_RELEASE)
         try:
             emulator.start()
         except EmulatorFailed as exc:

@@ -80,3 +80,10 @@ def test_list_paged_by_max_records_follows_next_links(populated: Driver) -> None
 def test_list_without_records_returns_the_count(populated: Driver) -> None:
     queries.check_count(populated)
     populated.expect_judged("CRED-LIST-006")
+
+
+@pytest.mark.rule("CRED-LIST-009")
+@pytest.mark.parametrize("seconds", [0, 120, 121, -1])
+def test_list_with_return_timeout_outside_0_to_120_is_refused(driver: Driver, seconds: int) -> None:
+    queries.check_return_timeout(driver, seconds)
+    driver.expect_judged("CRED-LIST-009")

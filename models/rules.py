@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from models.releases import Release, parse_release
+
 DOCUMENTED = "documented"
 OBSERVED = "observed"
 
@@ -26,6 +28,10 @@ class Rule:
     ``no_defect`` is empty for every rule an emulator defect can break; otherwise it says
     why no such defect can exist (a rule nothing can fail is a rule nobody knows is checked,
     so the self-tests require one or the other).
+
+    Releases (facts §11): a rule applies from ``since`` on. An observed rule that a later
+    release documents names that release in ``documented_since``; from then on it is a
+    documented rule.
     """
 
     id: str
@@ -35,6 +41,25 @@ class Rule:
     basis: str = DOCUMENTED
     error_code: str | None = None
     no_defect: str = ""
+    since: str = "9.6.0"
+    documented_since: str = ""
+
+    def applies_to(self, release: Release) -> bool:
+        """Whether the rule is part of the documented behaviour of ``release``."""
+        return release >= parse_release(self.since)
+
+    def basis_in(self, release: Release) -> str:
+        """``documented`` or ``observed`` for ``release``."""
+        if self.documented_since and release >= parse_release(self.documented_since):
+            return DOCUMENTED
+        return self.basis
+
+    def releases(self) -> str:
+        """A short text for reports: from which release the rule applies or is documented."""
+        text = f"from {self.since}" if self.since != "9.6.0" else "all"
+        if self.documented_since:
+            text += f"; documented from {self.documented_since}"
+        return text
 
     def as_dict(self) -> dict[str, object]:
         """Return the JSON form printed by ``python -m models --json``."""
@@ -45,6 +70,8 @@ class Rule:
             "source": self.source,
             "error_code": self.error_code,
             "operations": list(self.operations),
+            "since": self.since,
+            "documented_since": self.documented_since or None,
         }
 
 
@@ -90,7 +117,8 @@ RULES: tuple[Rule, ...] = (
     Rule("CRED-POST-001", "POST creates the credentials and answers 201 Created", (POST,),
          "doc: Create iSCSI credentials, Response 201"),
     Rule("CRED-POST-002", "A 201 carries a Location header naming the new record", (POST,),
-         "facts §22, §54", basis=OBSERVED),
+         "facts §22, §54; declared in the 9.12.1 swagger (facts §66)", basis=OBSERVED,
+         documented_since="9.12.1"),
     Rule("CRED-POST-003", "initiator, svm and authentication_type are required in POST", (POST,),
          "doc: Create iSCSI credentials, Required properties"),
     Rule("CRED-POST-004", "A second credential for the same initiator on the same SVM is refused",
@@ -119,12 +147,16 @@ RULES: tuple[Rule, ...] = (
          (POST, PATCH), _TABLES, error_code="5374900"),
     Rule("CRED-CHAP-006", "CHAP user names are 1 to 128 bytes", (POST, PATCH), "facts §28",
          basis=OBSERVED),
-    Rule("CRED-CHAP-007", "CHAP passwords are 1 to 512 bytes", (POST, PATCH), "facts §29",
-         basis=OBSERVED),
+    Rule("CRED-CHAP-007", "CHAP passwords are 1 to 512 bytes", (POST, PATCH),
+         "facts §29; maxLength 512 documented from 9.16.1 (facts §70)", basis=OBSERVED,
+         documented_since="9.16.1"),
     Rule("CRED-CHAP-008", "CHAP passwords are write-only and never returned", ALL_OPERATIONS,
          "doc: Definitions, inbound/outbound (Write-only); Examples (\"Passwords are not included\")"),
     Rule("CRED-CHAP-009", "CHAP user names that were set are returned", (GET, LIST),
          "doc: Examples, Retrieving specific iSCSI credentials"),
+    Rule("CRED-CHAP-010", "An empty chap.outbound.user in PATCH clears the outbound CHAP credentials",
+         (PATCH,), "doc 9.11.1: Update iSCSI credentials, chap.outbound.user (facts §32, §65)",
+         since="9.11.1"),
     # --- initiator addresses -------------------------------------------------------------
     Rule("CRED-ADDR-001", "A range's start may not be greater than its end", (POST, PATCH),
          _TABLES, error_code="5374855"),
@@ -158,8 +190,17 @@ RULES: tuple[Rule, ...] = (
     # --- update, delete, missing records -------------------------------------------------
     Rule("CRED-PATCH-001", "PATCH applies the change and answers 200", (PATCH,),
          "doc: Update iSCSI credentials, Response 200"),
+    Rule("CRED-PATCH-002", "svm cannot be specified in a PATCH body", (PATCH,),
+         "doc 9.15.1+: iscsi_credentials svm (\"cannot be specified in a PATCH method\"); facts §67",
+         since="9.15.1"),
+    Rule("CRED-PATCH-003", "A PATCH of the collection with a query changes every matching record and no other",
+         (PATCH,), "doc 9.16.1: Update iSCSI credentials (collection); generic doc before (facts §41, §70)",
+         basis=OBSERVED, documented_since="9.16.1"),
     Rule("CRED-DEL-001", "DELETE removes the record and answers 200", (DELETE,),
          "doc: Delete iSCSI credentials, Response 200"),
+    Rule("CRED-DEL-002", "A DELETE of the collection with a query deletes every matching record and no other",
+         (DELETE,), "doc 9.16.1: Delete iSCSI credentials (collection); generic doc before (facts §41, §70)",
+         basis=OBSERVED, documented_since="9.16.1"),
     Rule("CRED-STATE-001", "A record changes only through a write that names it", ALL_OPERATIONS,
          "doc: Update/Delete iSCSI credentials (\"Updates specified\", \"Deletes specified\"; "
          "path keys svm.uuid + initiator)"),
@@ -173,6 +214,9 @@ RULES: tuple[Rule, ...] = (
          "doc: Retrieve specific iSCSI credentials"),
     Rule("CRED-GET-002", "fields selects which properties are returned", (GET, LIST),
          "doc: Retrieve iSCSI credentials, fields; facts §48"),
+    Rule("CRED-GET-003", "A password can be neither asked for with fields= nor used in a query",
+         (GET, LIST), "doc 9.11.1+ generic error table: 262202 (9.15.1+: 262249, 262250); facts §18, §68",
+         since="9.11.1"),
     Rule("CRED-LIST-001", "A collection has records, num_records equal to their count, and _links",
          (LIST,), "doc: Retrieve iSCSI credentials, Response"),
     Rule("CRED-LIST-002", "The collection holds exactly the records of the model", (LIST,),
@@ -189,6 +233,8 @@ RULES: tuple[Rule, ...] = (
          "doc: Retrieve iSCSI credentials, order_by; facts §49"),
     Rule("CRED-LIST-008", "_links.next of a capped page leads to the remaining records", (LIST,),
          "facts §50, §52", basis=OBSERVED),
+    Rule("CRED-LIST-009", "return_timeout outside 0..120 seconds is refused", (LIST,),
+         "doc: Retrieve iSCSI credentials, Parameters (return_timeout: min 0, max 120); facts §72"),
     # --- response form -------------------------------------------------------------------
     Rule("CRED-ERR-001", "Errors use the ONTAP envelope: error.message and error.code as a string",
          ALL_OPERATIONS, "doc: Definitions, error / error_arguments; facts §13"),
@@ -209,6 +255,17 @@ ENDPOINT_ERROR_CODES: tuple[str, ...] = (
 
 #: Which rule a documented error code belongs to.
 RULE_FOR_CODE: dict[str, str] = {r.error_code: r.id for r in RULES if r.error_code}
+
+
+#: Generic ONTAP codes the doc gives for what this endpoint shares with every endpoint
+#: (facts §18, §68): a secret field in the URL, not readable in fields=, not queryable, not
+#: allowed in a PATCH body.
+GENERIC_ERROR_CODES: tuple[str, ...] = ("262202", "262249", "262250", "262203")
+
+
+def basis_of(rule_id: str, release: Release) -> str:
+    """The basis of a rule for a release (an observed rule may be documented later)."""
+    return BY_ID[rule_id].basis_in(release)
 
 
 def rule(rule_id: str) -> Rule:

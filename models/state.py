@@ -27,6 +27,7 @@ from models.outcomes import (
 )
 from models.query import FILTER_FIELDS, record_matches
 from models.records import AUTH_TYPES, DEFAULT_INITIATOR, Credential, Svm, differences
+from models.releases import BASE_RELEASE, Release
 from models.rules import OBSERVED, RULES
 
 Key = tuple[str, str]
@@ -50,18 +51,21 @@ class ListExpectation:
 class CredentialsModel:
     """The documented behaviour of one target's credentials, as a pure in-memory model."""
 
-    def __init__(self, svms: Iterable[Svm], records: Iterable[Credential] = ()) -> None:
+    def __init__(self, svms: Iterable[Svm], records: Iterable[Credential] = (), *,
+                 release: Release = BASE_RELEASE) -> None:
         self.svms: dict[str, Svm] = {svm.uuid: svm for svm in svms}
+        self.release = release
         self.records: dict[Key, Versions] = {}
         for record in records:
             self.records[record.key] = (record,)
 
     @classmethod
-    def fresh(cls, svms: Iterable[Svm]) -> CredentialsModel:
+    def fresh(cls, svms: Iterable[Svm], *, release: Release = BASE_RELEASE
+              ) -> CredentialsModel:
         """A target just after its iSCSI services were created (CRED-DEF-001, CRED-DEF-002)."""
         svms = list(svms)
         defaults = [Credential(s.uuid, s.name, DEFAULT_INITIATOR) for s in svms if s.iscsi]
-        return cls(svms, defaults)
+        return cls(svms, defaults, release=release)
 
     # ---- queries of the model ------------------------------------------------------------
     def versions(self, svm_uuid: str, initiator: str) -> Versions | None:

@@ -112,15 +112,17 @@ def test_live_target_guards_foreign_records_and_cleans_up(fake_ontap, tmp_path):
     assert ledger.request_count > 5
 
 
-def test_a_changed_foreign_record_is_reported(fake_ontap, tmp_path):
+def test_a_foreign_record_changed_by_someone_else_is_foreign_activity(fake_ontap, tmp_path):
     seed_foreign(fake_ontap)
     ledger = Ledger()
     target = open_target(live_config(fake_ontap, tmp_path), ledger)
     fake_ontap.records[(VS1, FOREIGN)]["authentication_type"] = "none"  # someone else's bug
     target.close()
+    # Another client's change is foreign activity: observed and reported, never blamed.
     assert ledger.rule_status("CRED-SVM-005") == "not_exercised"
-    [finding] = ledger.safety
-    assert "changed (authentication_type)" in finding["detail"]
+    assert ledger.safety == []
+    [change] = ledger.foreign_activity
+    assert change["change"] == "changed or gone" and "changed (authentication_type)" in change["detail"]
 
 
 def test_default_changes_need_opt_in_and_are_restored(fake_ontap, tmp_path):
