@@ -32,6 +32,10 @@ def not_applicable(target: Any) -> dict[str, str]:
     if not any(target.default_changeable(svm.uuid) for svm in target.iscsi_svms):
         for rule_id in ("CRED-DEF-003", "CRED-DEF-004", "CRED-DEF-005"):
             reasons[rule_id] = NEEDS_DEFAULT_CHANGES
+    if target.kind != "emulator" and not target.config.allow_collection_writes:
+        for rule_id in ("CRED-PATCH-003", "CRED-DEL-002"):
+            reasons[rule_id] = ("a query-based write of the collection could reach other clients' records "
+                                "if the target mis-filtered; opt in with --allow-collection-writes")
     if len(target.svms) < 2:
         reasons["CRED-SVM-002"] = "needs two SVMs (name a second one with --svm)"
         reasons["CRED-SVM-005"] = "needs two SVMs (name a second one with --svm)"

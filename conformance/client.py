@@ -237,7 +237,7 @@ class Client:
         method = method.upper()
         for secret in passwords_in(json):
             self.redactor.register(secret)
-        self._before_send(method, path, json)
+        self._before_send(method, path, json, params)
         url = self.base_url + path
         if params:
             url += "?" + _encode_params(params)
@@ -329,7 +329,7 @@ class Client:
             self.on_exchange(exchange)
         return exchange
 
-    def _before_send(self, method: str, path: str, json: Any) -> None:
+    def _before_send(self, method: str, path: str, json: Any, params: dict[str, Any] | None = None) -> None:
         if method == "POST" and path.rstrip("/") == CREDENTIALS_PATH and isinstance(json, dict):
             svm_ref = json.get("svm") if isinstance(json.get("svm"), dict) else {}
             initiator = json.get("initiator")
@@ -340,7 +340,7 @@ class Client:
                 if self.journal is not None:
                     self.journal.record(svm_ref, initiator)
         elif method in ("PATCH", "DELETE") and self.guard is not None:
-            self.guard(path)
+            self.guard(path, params)
 
     def get(self, path: str, **params: Any) -> Exchange:
         """Shorthand for a GET with query parameters."""

@@ -34,6 +34,8 @@ OPTIONS: dict[str, tuple[str, str | None, str | None, str, Any]] = {
     "emulator_faults": ("ONTAP_CONFORMANCE_EMULATOR_FAULTS", None, None, "float", 0.0),
     "allow_default_changes": ("ONTAP_CONFORMANCE_ALLOW_DEFAULT_CHANGES", "run",
                               "allow_default_changes", "bool", False),
+    "allow_collection_writes": ("ONTAP_CONFORMANCE_ALLOW_COLLECTION_WRITES", "run",
+                                "allow_collection_writes", "bool", False),
     "strict_observed": ("ONTAP_CONFORMANCE_STRICT_OBSERVED", "run", "strict_observed",
                         "bool", False),
     "ontap_version": ("ONTAP_CONFORMANCE_ONTAP_VERSION", "target", "ontap_version", "str", None),
@@ -61,6 +63,7 @@ class TargetConfig:
     timeout: float = 30.0
     emulator_faults: float = 0.0
     allow_default_changes: bool = False
+    allow_collection_writes: bool = False
     strict_observed: bool = False
     ontap_version: str | None = None  # judge against this release, whatever /api/cluster says
     emulator_ontap_version: str | None = None  # the release the embedded emulator plays
@@ -182,6 +185,7 @@ def build_config(values: dict[str, Any], **extra: Any) -> TargetConfig:
         timeout=float(timeout),
         emulator_faults=float(faults),
         allow_default_changes=bool(values.get("allow_default_changes")),
+        allow_collection_writes=bool(values.get("allow_collection_writes")),
         strict_observed=bool(values.get("strict_observed")),
         ontap_version=values.get("ontap_version"),
         emulator_ontap_version=values.get("emulator_ontap_version"),

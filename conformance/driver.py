@@ -30,6 +30,7 @@ from conformance.client import (
 )
 from conformance.judge import Judge
 from conformance.verdicts import Verdict, broken, failing, passed
+from models.bodies import CLEAR_OUTBOUND_SINCE
 from models.outcomes import Expectation, Outcome
 from models.query import FILTER_FIELDS, record_matches
 from models.records import DEFAULT_INITIATOR, UNKNOWN, Credential, Svm, differences
@@ -182,7 +183,8 @@ class Driver:
             "PATCH", record_path(*key), params or None, body, expectation, key, True)
         if exchange is None:
             return decided
-        return self._settle(exchange, expectation, key, _patch_blame(key, body, params or {}),
+        return self._settle(exchange, expectation, key,
+                            _patch_blame(key, body, params or {}, self.model.release),
                             secret_exercised=bool(passwords_in(body)))
 
     def delete(self, key: Key) -> Outcome | None:
@@ -193,6 +195,36 @@ class Driver:
         if exchange is None:
             return decided
         return self._settle(exchange, expectation, key, {ALL: "CRED-DEL-001"}, secret_exercised=False)
+
+    def update_collection(self, filters: dict[str, str], body: Any,
+                          params: dict[str, str] | None = None) -> Outcome | None:
+        """PATCH the collection with a query; then the whole collection must show the change
+        on every matching record and on no other (CRED-PATCH-003)."""
+        expectation = self.model.update_collection(filters, body, params)
+        return self._collection_write("PATCH", {**filters, **(params or {})}, body, expectation,
+                                      "CRED-PATCH-003")
+
+    def delete_collection(self, filters: dict[str, str]) -> Outcome | None:
+        """DELETE the collection with a query; then exactly the matching records are gone
+        (CRED-DEL-002)."""
+        return self._collection_write("DELETE", dict(filters), None, self.model.delete_collection(filters),
+                                      "CRED-DEL-002")
+
+    def _collection_write(self, method: str, params: dict[str, str], body: Any, expectation: Expectation,
+                          rule: str) -> Outcome | None:
+        exchange = self._write(method, CREDENTIALS_PATH, params=params, json=body)
+        if exchange is None:
+            raise NoAnswer(f"{method} {CREDENTIALS_PATH}: the answer was lost and a query-based "
+                           "write cannot be decided record by record", 1)
+        outcome = self._judge_answer(exchange, expectation, secret_exercised=bool(passwords_in(body)))
+        if outcome is not None and outcome.success:
+            self.writes_applied += 1
+            self.model.commit(outcome)
+            self.pristine -= {k for k in self.pristine if k not in self.model.records or
+                              k in {v.key for v in outcome.result or ()}}
+            whole, records = self.list({"fields": ALL, "max_records": "10000"})
+            self.compare_collection(records, self.model.list(), whole, rule)
+        return outcome
 
     def _settle(self, exchange: Exchange, expectation: Expectation, key: Key,
                 blame: dict[str, str], *, secret_exercised: bool) -> Outcome | None:
@@ -649,11 +681,15 @@ def _create_blame(outcome: Outcome) -> dict[str, str]:
     return blame
 
 
-def _patch_blame(key: Key, body: Any, params: dict[str, str]) -> dict[str, str]:
+def _patch_blame(key: Key, body: Any, params: dict[str, str], release: tuple[int, int, int]) -> dict[str, str]:
     """Which rule a difference in each field group after a PATCH is blamed on."""
     blame = {ALL: "CRED-PATCH-001"}
     if not isinstance(body, dict):
         return blame
+    chap = body.get("chap")
+    if release >= CLEAR_OUTBOUND_SINCE and isinstance(chap, dict) and isinstance(chap.get("outbound"), dict) \
+            and chap["outbound"].get("user") == "":
+        blame["chap"] = "CRED-CHAP-010"
     if key[1] == DEFAULT_INITIATOR and "authentication_type" in body:
         blame["authentication_type"] = "CRED-DEF-003"
     if body.get("initiator_address") is not None:

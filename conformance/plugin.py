@@ -106,6 +106,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--allow-default-changes", dest="allow_default_changes",
                     action="store_const", const=True,
                     help="let the run change (and restore) each SVM's default credential")
+    group.addoption("--allow-collection-writes", dest="allow_collection_writes",
+                    action="store_const", const=True,
+                    help="on a live target, let the run send query-based PATCH/DELETE of the "
+                         "collection (always scoped to its own namespace)")
     group.addoption("--rate-limit", dest="rate_limit", metavar="RPS",
                     help="at most this many requests per second")
     group.addoption("--request-timeout", dest="timeout", metavar="SECONDS",

@@ -99,3 +99,20 @@ def check_return_timeout(driver: Driver, seconds: int) -> None:
     if not inside:
         driver.judge.accepted_code(code)
     driver.judge.apply(passed(exchange, "CRED-LIST-009"))
+
+
+#: Generic codes for a secret in the URL (262202, 9.11.1+), a field not readable with
+#: fields= (262249) and a field that cannot be queried (262250) (facts §18, §68).
+SECRET_QUERY_CODES = frozenset({"262202", "262249", "262250"})
+
+
+def check_secret_query(driver: Driver, how: str) -> None:
+    """CRED-GET-003: a password asked for with ``fields=`` or used as a filter is refused."""
+    params = {"fields": "chap.inbound.password"} if how == "fields" else {"chap.inbound.password": "x" * 8}
+    exchange = driver.send("GET", CREDENTIALS_PATH, params=params)
+    code = driver.screen(exchange)
+    if not (400 <= exchange.status < 500 and code in SECRET_QUERY_CODES):
+        driver.judge.apply([broken(exchange, ["CRED-GET-003"], f"a password in the URL ({how}) was not refused "
+                                   "with a secret-field code", "a 4xx with code 262202, 262249 or 262250")])
+    driver.judge.accepted_code(code)
+    driver.judge.apply(passed(exchange, "CRED-GET-003"))

@@ -87,13 +87,14 @@ class LiveGuard:
 
     def __init__(self, snapshot: dict[Key, dict[str, Any]], *, svm_uuids: dict[str, str],
                  namespace: str, eui_prefix: str, allow_default_changes: bool,
-                 max_objects: int) -> None:
+                 max_objects: int, allow_collection_writes: bool = False) -> None:
         self.snapshot = snapshot
         self._foreign = {_fold(key) for key in snapshot}
         self.svm_uuids = svm_uuids
         self.namespace = namespace.casefold()
         self.eui_prefix = ("eui." + eui_prefix).casefold()
         self.allow_default_changes = allow_default_changes
+        self.allow_collection_writes = allow_collection_writes
         self.max_objects = max_objects
         self.created: set[Key] = set()
         self.alive: set[Key] = set()
@@ -119,8 +120,13 @@ class LiveGuard:
             return False
         return key in self.created or self.in_namespace(initiator)
 
-    def __call__(self, path: str) -> None:
-        """Refuse a PATCH/DELETE of ``path`` unless the run owns the record."""
+    def __call__(self, path: str, params: dict[str, Any] | None = None) -> None:
+        """Refuse a PATCH/DELETE of ``path`` unless the run owns the record (or, for a
+        query-based write of the collection, unless the user opted in and the query selects
+        names inside the run's namespace only)."""
+        if path.rstrip("/") == CREDENTIALS_PATH:
+            self._collection_write(params or {})
+            return
         prefix = CREDENTIALS_PATH + "/"
         parts = path[len(prefix):].split("/") if path.startswith(prefix) else []
         if len(parts) != 2 or not all(parts):
@@ -134,6 +140,18 @@ class LiveGuard:
             raise UnsafeOperation(f"refusing to change {svm_uuid}/{initiator}: {why}")
         if initiator == DEFAULT_INITIATOR:
             self.defaults_touched.add(svm_uuid)
+
+    def _collection_write(self, params: dict[str, Any]) -> None:
+        if not self.allow_collection_writes:
+            raise UnsafeOperation("refusing a query-based PATCH/DELETE of the collection on a live "
+                                  "target: a target that mis-filters would change other clients' "
+                                  "records; opt in with --allow-collection-writes")
+        query = str(params.get("initiator", ""))
+        literal = query[:-1] if query.endswith("*") else query
+        if not literal.casefold().startswith(self.namespace + ":") or any(
+                op in literal for op in ("*", "|", "!", "<", ">", "..", "{", '"')):
+            raise UnsafeOperation(f"refusing a query-based write whose initiator query {query!r} is not "
+                                  f"a plain name or prefix inside the run's namespace {self.namespace}")
 
     def before_create(self, svm_ref: dict[str, Any], initiator: str) -> None:
         """Refuse a create over a record that existed before the run, or past the cap."""

@@ -201,7 +201,8 @@ class Target:
         self.guard = LiveGuard(self.snapshot, svm_uuids={s.name: s.uuid for s in self.svms},
                                namespace=self.namespace, eui_prefix=self.eui_prefix,
                                allow_default_changes=self.allow_default_changes,
-                               max_objects=self.max_objects)
+                               max_objects=self.max_objects,
+                               allow_collection_writes=self.config.allow_collection_writes)
         for svm in self.iscsi_svms:
             if self.guard.default_changeable(svm.uuid):
                 auth = self.snapshot[(svm.uuid, DEFAULT_INITIATOR)]["authentication_type"]

@@ -15,6 +15,10 @@ from models.addresses import AddressMask, AddressRange, parse_mask, parse_range
 from models.chap import password_violations, secrets_clash, user_violations
 from models.outcomes import Violation, allowance, violation
 from models.records import UNKNOWN, Credential
+from models.releases import BASE_RELEASE, Release
+
+#: The first release that documents clearing outbound CHAP with an empty user (facts §65).
+CLEAR_OUTBOUND_SINCE: Release = (9, 11, 1)
 
 SIDES = ("inbound", "outbound")
 
@@ -25,6 +29,7 @@ class ChapInput:
 
     values: dict[tuple[str, str], Any]
     touched: bool  # the body had a chap object at all
+    sides: frozenset[str] = frozenset()  # the sides given as objects (``{}`` included)
 
     def get(self, side: str, key: str) -> Any:
         """The value given for ``chap.<side>.<key>``, or None."""
@@ -43,6 +48,7 @@ def read_chap(chap: Any) -> tuple[ChapInput, list[Violation]]:
         return ChapInput({}, True), [violation("CRED-BODY-001", detail="chap must be an object")]
     found: list[Violation] = []
     values: dict[tuple[str, str], Any] = {}
+    sides: set[str] = set()
     unknown = set(chap) - set(SIDES)
     if unknown:
         found.append(violation("CRED-BODY-001", detail=f"unknown chap fields {sorted(unknown)}"))
@@ -53,17 +59,24 @@ def read_chap(chap: Any) -> tuple[ChapInput, list[Violation]]:
         if not isinstance(part, dict):
             found.append(violation("CRED-BODY-001", detail=f"chap.{side} must be an object"))
             continue
+        sides.add(side)
         extra = set(part) - {"user", "password"}
         if extra:
             found.append(violation("CRED-BODY-001", detail=f"unknown chap.{side} fields {sorted(extra)}"))
         for key in ("user", "password"):
             if part.get(key) is not None:
                 values[(side, key)] = part[key]
-    return ChapInput(values, True), found
+    return ChapInput(values, True, frozenset(sides)), found
+
+
+def clears_outbound(given: ChapInput) -> bool:
+    """``chap.outbound.user`` set to an empty string: the 9.11.1+ way to clear outbound CHAP."""
+    return given.get("outbound", "user") == ""
 
 
 def chap_violations(auth_type: str, given: ChapInput, current: Credential | None,
-                    type_given: bool) -> tuple[list[Violation], list[dict[str, Any]]]:
+                    type_given: bool, release: Release = BASE_RELEASE
+                    ) -> tuple[list[Violation], list[dict[str, Any]]]:
     """Judge the CHAP part of a POST (``current`` None) or PATCH.
 
     Returns:
@@ -90,17 +103,24 @@ def chap_violations(auth_type: str, given: ChapInput, current: Credential | None
         for key in ("user", "password"):
             stored = getattr(base, f"{side}_{key}") if base else None
             merged[(side, key)] = given.get(side, key) if given.has(side, key) else stored
-    clearing_outbound = current is not None and given.get("outbound", "user") == ""
+    clearing_outbound = current is not None and clears_outbound(given)
     if clearing_outbound:
         # "set chap.outbound.user to an empty string" clears outbound CHAP from 9.11.1 on
-        # (facts §32); 9.10.1 does not say, so refusing stays allowed.
-        found.append(allowance("an empty outbound user (clears outbound CHAP from 9.11.1)",
-                               "facts §32, §65 (not documented for 9.10.1)"))
+        # (CRED-CHAP-010); 9.10.1 does not say, so refusing stays allowed there.
+        if release < CLEAR_OUTBOUND_SINCE:
+            found.append(allowance("an empty outbound user (clears outbound CHAP from 9.11.1)",
+                                   "facts §32, §65 (not documented for 9.10.1)"))
         merged[("outbound", "user")] = merged[("outbound", "password")] = None
     found += _inbound_violations(given, merged)
     found += _outbound_violations(given, merged, clearing_outbound)
     found += _clash_violations(given, merged)
     result = {f"{side}_{key}": merged[(side, key)] for side in SIDES for key in ("user", "password")}
+    if "outbound" in given.sides and not any(given.has("outbound", k) for k in ("user", "password")) \
+            and base is not None and base.outbound_user is not None:
+        # An empty outbound object means "no outbound credentials" to NetApp's clients
+        # (facts §74): whether it clears stored ones or leaves them is not documented.
+        cleared = {**result, "outbound_user": None, "outbound_password": None}
+        return found, [result, cleared]
     return found, [result]
 
 

@@ -13,7 +13,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from models.bodies import apply_addresses, chap_violations, read_addresses, read_chap
+from models.bodies import (
+    CLEAR_OUTBOUND_SINCE,
+    apply_addresses,
+    chap_violations,
+    clears_outbound,
+    read_addresses,
+    read_chap,
+)
 from models.names import initiator_violations
 from models.outcomes import (
     CLIENT_ERRORS,
@@ -37,6 +44,8 @@ POST_FIELDS = {"svm", "initiator", "authentication_type", "chap", "initiator_add
 PATCH_FIELDS = {"authentication_type", "chap", "initiator_address", "_links"}
 OBSERVED_RULES = frozenset(r.id for r in RULES if r.basis == OBSERVED)
 NOT_FOUND = frozenset({404})
+#: The first release where svm cannot be given in a PATCH body (facts §67).
+SVM_FIXED_SINCE: Release = (9, 15, 1)
 
 
 @dataclass(frozen=True)
@@ -153,7 +162,7 @@ class CredentialsModel:
             if version not in unique:
                 unique.append(version)
         results = tuple(unique)
-        rules = _update_rules(current[0], body, params)
+        rules = _update_rules(current[0], body, params, self.release)
         if not results:
             return _refused("patch", found)
         success = self._success({200}, rules, {(svm_uuid, initiator): results}, results)
@@ -170,6 +179,56 @@ class CredentialsModel:
         records = {k: v for k, v in self.records.items() if k != key}
         success = Outcome(frozenset({200}), frozenset(), ("CRED-DEL-001",), True, records)
         return Expectation("delete", (success,))
+
+    def matching(self, filters: Mapping[str, str]) -> tuple[list[Key], list[Key]]:
+        """Keys every version of which matches ``filters``, and keys that only may match."""
+        certain, maybe = [], []
+        for key, versions in self.records.items():
+            verdicts = {record_matches(v, dict(filters)) for v in versions}
+            if verdicts == {True}:
+                certain.append(key)
+            elif verdicts != {False}:
+                maybe.append(key)
+        return certain, maybe
+
+    def update_collection(self, filters: Mapping[str, str], body: Any,
+                          params: Mapping[str, Any] | None = None) -> Expectation:
+        """PATCH /protocols/san/iscsi/credentials?<query>: the change, on every matching record.
+
+        At least one field filter is required (facts §41). When any matching record would
+        refuse the change, or whether a record matches is not certain, the model cannot say
+        which records a target changes before it stops: only refusals are predicted then.
+        """
+        certain, maybe = self.matching(filters)
+        if not filters:
+            return _refused("patch", [violation("CRED-PATCH-003", detail="a collection PATCH needs a query")])
+        expectations = [self.update(*key, body, params) for key in certain]
+        refusals = [o for e in expectations for o in e.outcomes if not o.success]
+        if maybe or any(e.must_fail for e in expectations):
+            found = [v for e in expectations for v in e.violations]
+            return _refused("patch", found or [allowance("uncertain match", "facts §46")]) if not refusals \
+                else Expectation("patch", tuple(refusals), tuple(found))
+        records = dict(self.records)
+        for key, expectation in zip(certain, expectations, strict=True):
+            records[key] = expectation.success.records[key]  # type: ignore[union-attr]
+        success = Outcome(frozenset({200}), frozenset(), ("CRED-PATCH-003",), True, records,
+                          tuple(v for key in certain for v in records[key]))
+        return Expectation("patch", (success, *refusals))
+
+    def delete_collection(self, filters: Mapping[str, str]) -> Expectation:
+        """DELETE /protocols/san/iscsi/credentials?<query>: every matching record goes.
+
+        A ``default`` among the matches cannot be deleted (CRED-DEF-004); the model then
+        predicts only refusals, as it cannot say what a target deleted before it stopped.
+        """
+        certain, maybe = self.matching(filters)
+        if not filters:
+            return _refused("delete", [violation("CRED-DEL-002", detail="a collection DELETE needs a query")])
+        if maybe or any(k[1] == DEFAULT_INITIATOR for k in certain):
+            return _refused("delete", [violation("CRED-DEF-004", "5374148", certain=False,
+                                                 detail="a default credential matches the query")])
+        records = {k: v for k, v in self.records.items() if k not in certain}
+        return Expectation("delete", (Outcome(frozenset({200}), frozenset(), ("CRED-DEL-002",), True, records),))
 
     def list(self, filters: Mapping[str, str] | None = None) -> ListExpectation:
         """GET /protocols/san/iscsi/credentials with equality/operator filters on known fields."""
@@ -268,6 +327,9 @@ class CredentialsModel:
                         params: Mapping[str, Any]) -> tuple[list[Violation], list[Credential]]:
         found: list[Violation] = []
         unknown = set(body) - PATCH_FIELDS
+        if "svm" in unknown and self.release >= SVM_FIXED_SINCE:
+            found.append(violation("CRED-PATCH-002", detail="svm cannot be specified in a PATCH (9.15.1+)"))
+            unknown -= {"svm"}
         if unknown & {"svm", "initiator"}:
             found.append(violation("CRED-BODY-001", certain=False,
                                    detail="svm and initiator are not patchable (facts §40)"))
@@ -281,7 +343,8 @@ class CredentialsModel:
         new_type = auth_type or record.authentication_type
         chap, chap_found = read_chap(body.get("chap"))
         found += chap_found
-        more, chap_results = chap_violations(new_type, chap, record, "authentication_type" in body)
+        more, chap_results = chap_violations(new_type, chap, record, "authentication_type" in body,
+                                             self.release)
         found += more
         versions = [replace(record, authentication_type=new_type, **fields) for fields in chap_results]
         if body.get("initiator_address") is not None:
@@ -329,10 +392,14 @@ def _read_auth_type(body: dict[str, Any], *, required: bool) -> tuple[str | None
     return value.lower(), []
 
 
-def _update_rules(record: Credential, body: dict[str, Any], params: Mapping[str, Any]) -> tuple[str, ...]:
+def _update_rules(record: Credential, body: dict[str, Any], params: Mapping[str, Any],
+                  release: Release) -> tuple[str, ...]:
     """The rules an accepted PATCH exercises, the most specific first (a refusal of the
     valid request is blamed on the first)."""
     rules = []
+    chap, _ = read_chap(body.get("chap"))
+    if release >= CLEAR_OUTBOUND_SINCE and clears_outbound(chap):
+        rules.append("CRED-CHAP-010")
     if _mixed_case(body.get("authentication_type")):
         rules.append("CRED-AUTH-001")  # a refusal of the spelling is the likelier cause
     if record.is_default and "authentication_type" in body:
