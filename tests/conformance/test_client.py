@@ -55,7 +55,7 @@ def test_journal_records_before_the_create_is_sent(fake_ontap):
 def test_guard_vetoes_patch_and_delete(fake_ontap):
     calls = []
 
-    def guard(path):
+    def guard(path, params=None):
         calls.append(path)
         raise UnsafeOperation("no")
 

@@ -87,3 +87,22 @@ def test_the_suite_on_a_live_target_leaves_foreign_records_alone(emulator, tmp_p
         text = path.read_text()
         assert emulator.password not in text
         assert "foreign-chap-secret" not in text
+
+
+def test_query_based_collection_writes_need_opt_in_and_the_runs_namespace():
+    from conformance.safety import LiveGuard, UnsafeOperation
+
+    def guard(allow: bool) -> LiveGuard:
+        return LiveGuard({}, svm_uuids={}, namespace="iqn.2000-01.org.conformance.r1", eui_prefix="AB",
+                         allow_default_changes=False, max_objects=5, allow_collection_writes=allow)
+
+    collection = "/api/protocols/san/iscsi/credentials"
+    with pytest.raises(UnsafeOperation, match="--allow-collection-writes"):
+        guard(False)(collection, {"initiator": "iqn.2000-01.org.conformance.r1:bulk-*"})
+    guard(True)(collection, {"initiator": "iqn.2000-01.org.conformance.r1:bulk-*"})
+    for query in ("iqn.2000-01.org.conformance.r1*", "*", "iqn.2000-01.org.conformance.r1:a|iqn.other:b",
+                  "iqn.other:*", "!iqn.2000-01.org.conformance.r1:x", ""):
+        with pytest.raises(UnsafeOperation):
+            guard(True)(collection, {"initiator": query})
+    with pytest.raises(UnsafeOperation):
+        guard(True)(collection, {"authentication_type": "none"})
