@@ -56,6 +56,8 @@ class Ledger:
         self.evidence: dict[str, list[str]] = {}  # a few judged exchanges per rule
         self.details: dict[str, list[str]] = {}  # a few failure messages per rule
         self.deviations: list[dict[str, str]] = []
+        #: per rule, the (HTTP status, ONTAP code) of the responses that broke it or deviated
+        self.broken_by: dict[str, set[tuple[int, str | None]]] = {}
         self.codes: Counter[str] = Counter()  # codes of responses the model allowed
         self.failures: list[FailureRecord] = []
         self.errors: list[dict[str, str]] = []  # the suite could not judge: not a verdict
@@ -95,6 +97,7 @@ class Ledger:
         """A check judged this response and the rule broke."""
         _known(rule_id, exchange)
         self.fails[rule_id] += 1
+        self._broken_by(rule_id, exchange)
         notes = self.details.setdefault(rule_id, [])
         if len(notes) < MAX_NOTES:
             notes.append(REDACTOR.redact_text(f"{message}: {exchange.summary()}"))
@@ -103,10 +106,17 @@ class Ledger:
         """An observed rule broke and the run is not strict about observed rules."""
         _known(rule_id, exchange)
         self.deviation_count[rule_id] += 1
+        self._broken_by(rule_id, exchange)
         entry = {"rule": rule_id, "message": REDACTOR.redact_text(message), "curl": exchange.as_curl()}
         # Shrinking replays a deviation many times; keep each distinct one once, and a few.
         if entry not in self.deviations and len(self.deviations) < MAX_DEVIATIONS_KEPT:
             self.deviations.append(entry)
+
+    def _broken_by(self, rule_id: str, exchange: Exchange) -> None:
+        body = exchange.response_json
+        error = body.get("error") if isinstance(body, dict) else None
+        code = error.get("code") if isinstance(error, dict) else None
+        self.broken_by.setdefault(rule_id, set()).add((exchange.status, None if code is None else str(code)))
 
     def code_accepted(self, code: str) -> None:
         """Count an ONTAP error code carried by a response the model allowed."""
@@ -262,6 +272,9 @@ class Ledger:
                     "checks": self.judged(rule.id),
                     "failures": self.fails[rule.id],
                     "deviations": self.deviation_count[rule.id],
+                    "broken_by": [{"status": status, "code": code}
+                                  for status, code in sorted(self.broken_by.get(rule.id, ()),
+                                                             key=lambda pair: (pair[0], pair[1] or ""))],
                 }
                 for rule in RULES
             ],
