@@ -68,6 +68,9 @@ class TargetConfig:
     ontap_version: str | None = None  # judge against this release, whatever /api/cluster says
     emulator_ontap_version: str | None = None  # the release the embedded emulator plays
     sweep: Path | None = None
+    #: under pytest-xdist: the run all workers share, and this worker's index
+    run_group: str | None = None
+    worker: int | None = None
     config_file: Path | None = None
     username: str | None = None
     password: str | None = field(default=None, repr=False)

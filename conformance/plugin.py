@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,9 @@ class _Session:
         self.document: dict[str, Any] | None = None
         self.html_report: Any = None
         self.leftover_journal: Path | None = None
+        self.leftover_journals: list[Path] = []  # under xdist: every worker's that remained
+        self.worker_target: dict[str, Any] | None = None  # under xdist: what a worker probed
+        self.worker_died = False
 
 
 _STATE = _Session()
@@ -138,25 +142,29 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_cmdline_main(config: pytest.Config) -> int | None:
-    """Run ``--sweep JOURNAL`` instead of the tests."""
+    """Run ``--sweep JOURNAL`` (or ``--sweep DIR``: every journal in it) instead of the tests."""
     if not config.getoption("sweep", None):
         return None
     target_config = load_config(config)
-    journal_path = target_config.sweep
-    assert journal_path is not None
-    if not journal_path.is_file():
-        raise pytest.UsageError(f"--sweep {journal_path}: no such journal")
+    where = target_config.sweep
+    assert where is not None
+    journals = sorted(where.glob("journal-*.jsonl")) if where.is_dir() else [where]
+    if not where.exists() or (where.is_dir() and not journals):
+        raise pytest.UsageError(f"--sweep {where}: no such journal" + (" in that directory" if where.is_dir() else ""))
+    if not (target_config.username and target_config.password):
+        raise pytest.UsageError("--sweep needs ONTAP_USERNAME and ONTAP_PASSWORD")
+    return max(_sweep_one(journal, target_config) for journal in journals)
+
+
+def _sweep_one(journal_path: Path, target_config: TargetConfig) -> int:
     header, _ = read_journal(journal_path)
     url = target_config.url or header.get("target")
     if not url:
-        raise pytest.UsageError(f"--sweep {journal_path}: the journal names no target; "
-                                "give --target URL")
+        raise pytest.UsageError(f"--sweep {journal_path}: the journal names no target; give --target URL")
     if target_config.url and header.get("target") and header["target"] != target_config.url:
-        raise pytest.UsageError(f"--sweep: the journal belongs to {header['target']}, "
+        raise pytest.UsageError(f"--sweep: the journal {journal_path.name} belongs to {header['target']}, "
                                 f"not {target_config.url}")
-    if not (target_config.username and target_config.password):
-        raise pytest.UsageError("--sweep needs ONTAP_USERNAME and ONTAP_PASSWORD")
-    client = Client(url, username=target_config.username, password=target_config.password,
+    client = Client(url, username=target_config.username or "", password=target_config.password or "",
                     verify=target_config.verify, rate_limit=target_config.rate_limit)
     try:
         actions = sweep(journal_path, client)
@@ -178,7 +186,7 @@ def pytest_configure(config: pytest.Config) -> None:
     _STATE = _Session()
     ledger_module.install(_STATE.ledger)
     install_log_redaction()
-    _STATE.config = load_config(config)
+    _STATE.config = for_worker(load_config(config), config)
     _STATE.suite_dirs = (SUITE_DIR, Path(config.rootpath, "conformance").resolve())
     _STATE.wants_reports = _aims_at_suite(config) and not config.option.collectonly
     if _STATE.wants_reports and not hasattr(config, "workerinput"):
@@ -188,6 +196,32 @@ def pytest_configure(config: pytest.Config) -> None:
             config.option.self_contained_html = True
         if not config.getoption("xmlpath", None):
             config.option.xmlpath = str(report_dir / reports.JUNIT_NAME)
+
+
+def worker_id(config: pytest.Config) -> tuple[int, int] | None:
+    """Under pytest-xdist, this worker's index and the number of workers (None elsewhere)."""
+    info = getattr(config, "workerinput", None)
+    if not info:
+        return None
+    return int(str(info.get("workerid", "gw0")).removeprefix("gw") or 0), int(info.get("workercount", 1))
+
+
+def for_worker(target_config: TargetConfig, config: pytest.Config) -> TargetConfig:
+    """A worker's share of the run's settings.
+
+    ``--rate-limit`` bounds the whole run, so each of N workers gets a rate of RPS / N; on a
+    live target only the first worker may change the defaults (two workers changing one
+    SVM's default at once would each see the other's change as a failure).
+    """
+    worker = worker_id(config)
+    if worker is None:
+        return target_config
+    index, count = worker
+    rate = target_config.rate_limit / count if target_config.rate_limit else None
+    defaults = target_config.allow_default_changes and (index == 0 or target_config.kind == "emulator")
+    group = "".join(c for c in str(config.workerinput.get("testrunuid", "")) if c.isalnum())[:6].lower()
+    return replace(target_config, rate_limit=rate, allow_default_changes=defaults,
+                   run_group=group or None, worker=index)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -359,12 +393,14 @@ def _close_target() -> None:
 
 def _run_info(config: pytest.Config) -> reports.RunInfo:
     target, tc = _STATE.target_snapshot, _STATE.config
+    probed = _STATE.worker_target or (None if target is None else {
+        "url": target.base_url, "kind": target.kind, "ontap_version": target.ontap_version})
     profile = _hypothesis_profile()
     seed = config.getoption("hypothesis_seed", None)
     return reports.RunInfo(
-        url=target.base_url if target else (tc.url if tc else None),
-        kind=target.kind if target else (tc.kind if tc else "emulator"),
-        ontap_version=target.ontap_version if target else None,
+        url=probed["url"] if probed else (tc.url if tc else None),
+        kind=probed["kind"] if probed else (tc.kind if tc else "emulator"),
+        ontap_version=probed["ontap_version"] if probed else None,
         started=_STATE.started, finished=_now(), profile=str(profile),
         seed=None if seed is None else str(seed),
         strict_observed=bool(tc and tc.strict_observed),
@@ -393,6 +429,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if interrupted and not _STATE.ledger.stopped:
         _STATE.ledger.stopped = ("interrupted (Ctrl-C): the tests not yet run were not judged; "
                                  "their rules are reported as not exercised")
+    if hasattr(session.config, "workerinput"):
+        # A worker writes no report: it hands its ledger to the controller, which merges
+        # every worker's into one report and one verdict.
+        session.config.workeroutput["ontap_conformance"] = _worker_output()
+        _STATE.document = None
+        return
     if not (_STATE.wants_reports and _STATE.collected_suite) or _STATE.config is None:
         _STATE.document = None
         return
@@ -407,6 +449,35 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             xml.add_global_property(f"target_{key}", REDACTOR.redact_text(value))
     if _STATE.target_error is None and (not interrupted or _STATE.ledger.stopped.startswith("target lost")):
         session.exitstatus = EXIT_STATUS[document["verdict"]]
+
+
+def _worker_output() -> dict[str, Any]:
+    target = _STATE.target_snapshot
+    return {
+        "ledger": _STATE.ledger.to_wire(),
+        "collected_suite": _STATE.collected_suite,
+        "target": None if target is None else {
+            "url": target.base_url, "kind": target.kind, "ontap_version": target.ontap_version},
+        "leftover_journal": str(_STATE.leftover_journal) if _STATE.leftover_journal else None,
+    }
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """On the xdist controller: merge what a worker judged (or note that it died)."""
+    output = (getattr(node, "workeroutput", None) or {}).get("ontap_conformance")
+    name = getattr(node, "gateway", None) and node.gateway.id
+    if error or output is None:
+        _STATE.ledger.error(f"worker {name or '?'}", f"the worker ended without its results: {error}")
+        _STATE.collected_suite = _STATE.collected_suite or _STATE.wants_reports
+        _STATE.worker_died = True
+        return
+    _STATE.ledger.merge(output["ledger"])
+    _STATE.collected_suite = _STATE.collected_suite or output["collected_suite"]
+    if output["target"] and _STATE.worker_target is None:
+        _STATE.worker_target = output["target"]
+    if output["leftover_journal"]:
+        _STATE.leftover_journals.append(Path(output["leftover_journal"]))
 
 
 def _leftover_journal(target: Target | None) -> Path | None:
@@ -439,12 +510,18 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.write_line(f"verdict: {document['verdict']}: {document['verdict_reason']}")
         report_dir = _STATE.config.report_dir if _STATE.config else Path("reports")
         terminalreporter.write_line(f"reports: {report_dir / reports.JSON_NAME}")
-    journal = _STATE.leftover_journal
-    if journal is not None and _STATE.config is not None:
+    journals = [j for j in [_STATE.leftover_journal, *_STATE.leftover_journals] if j is not None]
+    config = _STATE.config
+    if _STATE.worker_died and config is not None and config.kind == "live":
+        # A worker that died could not say what it left: every journal it wrote stays.
+        journals = sorted(config.report_dir.glob("journal-*.jsonl")) or journals
+    if journals and _STATE.config is not None:
         terminalreporter.write_sep("!", "records of this run may remain on the target", red=True)
-        terminalreporter.write_line(f"journal: {journal}")
+        for journal in journals:
+            terminalreporter.write_line(f"journal: {journal}")
         terminalreporter.write_line("delete them (ONTAP_USERNAME and ONTAP_PASSWORD set) with:")
-        terminalreporter.write_line(REDACTOR.redact_text(sweep_command(_STATE.config, journal)))
+        for journal in journals:
+            terminalreporter.write_line(REDACTOR.redact_text(sweep_command(_STATE.config, journal)))
 
 
 # -- pytest-html ----------------------------------------------------------------------------

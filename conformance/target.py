@@ -71,7 +71,10 @@ class Target:
         self.allow_default_changes = config.allow_default_changes
         self.strict_observed = config.strict_observed
         self.max_objects = config.max_objects
-        self.run_id = secrets.token_hex(4)
+        # Under pytest-xdist the workers of one run share a prefix (so none reports another's
+        # records as foreign activity) and each owns its namespace within it.
+        self.run_prefix = f"iqn.2000-01.org.conformance.r{config.run_group}w" if config.run_group else ""
+        self.run_id = f"{config.run_group}w{config.worker}" if config.run_group else secrets.token_hex(4)
         if kind == "live":
             self.namespace = f"iqn.2000-01.org.conformance.r{self.run_id}"
             self.eui_prefix = secrets.token_hex(4).upper()
@@ -114,6 +117,10 @@ class Target:
         if initiator == DEFAULT_INITIATOR:
             return any(svm.uuid == svm_uuid for svm in self.iscsi_svms)
         return self.guard.in_namespace(str(initiator)) or key in self.guard.created
+
+    def sibling(self, key: tuple[str, str]) -> bool:
+        """A record of another worker of the same run (pytest-xdist): not another client's."""
+        return bool(self.run_prefix) and str(key[1]).casefold().startswith(self.run_prefix)
 
     def scope(self) -> Scope:
         """The records a driver judges exactly (everything on the emulator)."""
@@ -290,11 +297,11 @@ class Target:
         for line, key in changed_foreign_records(self.snapshot, now):
             if key[1] == DEFAULT_INITIATOR and key[0] in self.guard.defaults_touched:
                 problems.append(line)
-            else:
+            elif not self.sibling(key):
                 self.ledger.foreign_change("changed or gone", key, line)
         named = {svm.uuid for svm in self.svms}
         for key in sorted(set(now) - set(self.snapshot)):
-            if key[0] in named and not self.owns(key):
+            if key[0] in named and not self.owns(key) and not self.sibling(key):
                 self.ledger.foreign_change("appeared", key)
         return problems
 

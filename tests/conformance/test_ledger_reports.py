@@ -227,3 +227,30 @@ def test_repeated_deviations_are_kept_once():
         judge.apply([broken(exchange(201), [OBS_RULE], "same thing")])
     assert len(ledger.to_dict()["observed_deviations"]) == 1
     assert ledger.rule_status(OBS_RULE) == "deviated"
+
+
+def test_ledgers_of_several_workers_merge_into_the_same_verdict():
+    import json as jsonlib
+
+    whole, first, second = Ledger(), Ledger(), Ledger()
+    for ledger, rules in ((first, DOCUMENTED_RULES[::2]), (second, DOCUMENTED_RULES[1::2])):
+        for target in (ledger, whole):
+            judge = Judge(target)
+            for rule_id in rules:
+                judge.apply(passed(exchange(), rule_id))
+    for ledger in (first, whole):  # an observed rule deviates (not strict): recorded, no raise
+        Judge(ledger).apply([broken(exchange(400, {"error": {"code": "2", "message": "m"}}), [OBS_RULE], "x")])
+    for code in whole.applicable_codes():
+        whole.code_accepted(code)
+        second.code_accepted(code)
+    first.request_count, second.request_count = 3, 4
+    first.error("t1", "boom")
+    merged = Ledger()
+    for worker in (first, second):
+        merged.merge(jsonlib.loads(jsonlib.dumps(worker.to_wire())))  # as xdist carries it
+    assert merged.verdict(strict_observed=False)[0] == "inconclusive"  # t1 could not be judged
+    assert merged.request_count == 7
+    assert merged.broken_by[OBS_RULE] == {(400, "2")}
+    for rule_id in (r.id for r in RULES):
+        assert merged.rule_status(rule_id) == whole.rule_status(rule_id), rule_id
+    assert merged.errors == [{"test": "t1", "message": "boom"}]

@@ -125,3 +125,17 @@ def test_progress_lines_show_without_dash_s(tmp_path: Path) -> None:
          "--report-dir", str(tmp_path)],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert "stateful:" in completed.stdout and "programs" in completed.stdout, completed.stdout[-2000:]
+
+
+@pytest.mark.slow
+def test_two_workers_give_the_verdict_one_process_gives(tmp_path: Path) -> None:
+    status, single, output = run_suite(tmp_path / "one")
+    assert status == 0, output
+    status, merged, output = run_suite(tmp_path / "two", "-n", "2")
+    assert (status, merged["verdict"]) == (0, "conformant"), output
+    assert {r["id"]: r["status"] for r in merged["rules"]} == {r["id"]: r["status"] for r in single["rules"]}
+    assert {c["code"]: bool(c["produced"]) for c in merged["error_codes"]} == \
+        {c["code"]: bool(c["produced"]) for c in single["error_codes"]}
+    status, broken, output = run_suite(tmp_path / "defect", "-n", "2", "--emulator-defect", "odd-hex-password")
+    assert (status, broken["verdict"]) == (1, "nonconformant"), output
+    assert [r["id"] for r in broken["rules"] if r["status"] == "failed"] == ["CRED-CHAP-004"]
