@@ -15,6 +15,7 @@ from typing import Any
 
 from conformance.ledger import CONFORMANT, STATUSES, Ledger
 from conformance.redaction import REDACTOR
+from models.releases import release_text
 
 JSON_NAME = "conformance.json"
 HTML_NAME = "conformance.html"
@@ -52,6 +53,7 @@ def build_report(ledger: Ledger, run: RunInfo) -> dict[str, Any]:
         "complete": body["complete"],
         "stopped": REDACTOR.redact_text(ledger.stopped),
         "target": {"url": run.url, "kind": run.kind, "ontap_version": run.ontap_version},
+        "release": release_text(ledger.release),  # the documented behaviour judged against
         "run": {
             "started": run.started,
             "finished": run.finished,
@@ -137,6 +139,8 @@ def html_summary(document: dict[str, Any]) -> list[str]:
         '<table class="cf"><tr><th>Target</th><td>' + e(target["url"] or "(not started)")
         + f"</td></tr><tr><th>Kind</th><td>{e(target['kind'])}</td></tr>"
         f"<tr><th>ONTAP version</th><td>{e(target['ontap_version'] or 'unknown')}</td></tr>"
+        f"<tr><th>Judged against</th><td>the documented behaviour of ONTAP {e(document.get('release', ''))}"
+        "</td></tr>"
         f"<tr><th>Profile</th><td>{e(run['profile'])}</td></tr>"
         f"<tr><th>Requests</th><td>{e(run['requests'])} ({e(run['retries'])} retried reads, "
         f"{e(run['indeterminate'])} writes decided by a read)</td></tr>"
