@@ -148,7 +148,9 @@ def build_starlette(backend: Backend, settings: Settings,
         return render.credential(cred, svms[cred.svm_uuid], defects)
 
     async def cluster(request: Request) -> Response:
-        query.only(_params(request), {"fields", "return_timeout", "pretty"})
+        params = _params(request)
+        query.only(params, {"fields", "return_timeout", "pretty"})
+        query.check_timeout(params)
         parts = [*settings.ontap_version.split("."), "0", "0", "0"][:3]
         numbers = [int(p) if p.isdigit() else 0 for p in parts]
         return ontap_json({
@@ -166,6 +168,7 @@ def build_starlette(backend: Backend, settings: Settings,
     async def svm_instance(request: Request) -> Response:
         params = _params(request)
         query.only(params, {"fields", "return_timeout", "pretty"})
+        query.check_timeout(params)
         svm = backend.svm(request.path_params["uuid"])
         if svm is None:
             raise errors.entry_missing("uuid")
@@ -197,6 +200,7 @@ def build_starlette(backend: Backend, settings: Settings,
             backend.delete_service(svm_uuid)
             return ontap_json({})
         query.only(params, {"fields", "return_timeout", "pretty"})
+        query.check_timeout(params)
         svm = backend.svm(svm_uuid)
         if svm is None or not svm.iscsi:
             raise errors.entry_missing("svm.uuid")
