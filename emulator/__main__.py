@@ -12,13 +12,14 @@ from typing import Any
 from emulator.app import Settings
 from emulator.defects import DEFECTS, Defects, UnknownDefect
 from emulator.faults import FaultConfig
+from emulator.releases import DIFFERENCES, SUPPORTED, UnsupportedRelease
+from emulator.releases import parse as parse_release
 from emulator.state import SvmSeed, default_seed, seed_uuid
 
 DEFAULT_ADMIN = ("admin", "netapp1!")
 DEFAULT_READONLY = ("readonly", "readonly1!")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
                    r"[0-9a-fA-F]{12}\Z")
-_VERSION = re.compile(r"\d+\.\d+\.\d+\Z")
 
 HELP_EPILOG = f"""\
 users (HTTP basic auth on every path):
@@ -95,9 +96,14 @@ def parser() -> argparse.ArgumentParser:
                    help="switch on a named deviation (repeatable); see --list-defects")
     p.add_argument("--list-defects", action="store_true",
                    help="list the named defects and exit (with --json: as JSON)")
-    p.add_argument("--json", action="store_true", help="with --list-defects: print JSON")
+    p.add_argument("--json", action="store_true",
+                   help="with --list-defects or --list-releases: print JSON")
     p.add_argument("--ontap-version", default="9.10.1", metavar="X.Y.Z",
-                   help="version reported by /api/cluster (default: 9.10.1)")
+                   help="the ONTAP release to play, as documented, /api/cluster included: "
+                        f"{', '.join(SUPPORTED)} (default: 9.10.1; see --list-releases)")
+    p.add_argument("--list-releases", action="store_true",
+                   help="list what differs between the releases and exit (with --json: "
+                        "as JSON)")
     p.add_argument("--faults", type=float, default=0.0, metavar="RATE",
                    help="share (0..1) of /api requests answered with an injected fault "
                         "(default: 0)")
@@ -122,6 +128,21 @@ def _print_defects(as_json: bool) -> None:
         print(f"{d.name:<{width}}  {d.rule:<14}  {d.description}")
 
 
+def _print_releases(as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({"supported": list(SUPPORTED), "default": "9.10.1",
+                          "differences": [{"since": d.since, "topic": d.topic,
+                                           "before": d.before, "after": d.after,
+                                           "facts": list(d.facts)} for d in DIFFERENCES]},
+                         indent=2))
+        return
+    print(f"releases: {', '.join(SUPPORTED)} (default 9.10.1)")
+    for d in DIFFERENCES:
+        print(f"{d.since}+  {d.topic}  (facts {', '.join(str(f) for f in d.facts)})")
+        print(f"          before: {d.before}")
+        print(f"          from:   {d.after}")
+
+
 def _user(env_user: str, env_password: str, default: tuple[str, str]) -> tuple[tuple[str, str],
                                                                              str]:
     """The account and how to print it: never a password that came from the environment."""
@@ -142,12 +163,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.list_defects:
         _print_defects(args.json)
         return 0
+    if args.list_releases:
+        _print_releases(args.json)
+        return 0
     try:
         defects = Defects(args.defect)
     except UnknownDefect as exc:
         return _fail(str(exc))
-    if not _VERSION.match(args.ontap_version):
-        return _fail(f"--ontap-version must look like 9.10.1, not {args.ontap_version!r}")
+    try:
+        parse_release(args.ontap_version)
+    except UnsupportedRelease as exc:
+        return _fail(str(exc))
     if not 0 <= args.port <= 65535:
         return _fail("--port must be within 0..65535")
     if not 0 <= args.faults <= 1:  # also rejects nan

@@ -20,7 +20,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from emulator import errors, query, render
+from emulator import bulk, errors, query, render
 from emulator.defects import Defects
 from emulator.errors import OntapError
 from emulator.faults import FaultConfig, FaultInjector, FaultLayer, SecretRecorder
@@ -143,18 +143,20 @@ def build_starlette(backend: Backend, settings: Settings,
     """The Starlette application: every route of the emulator, behind basic auth."""
     defects = settings.defects
     injector = injector or FaultInjector(settings.faults)
+    release = backend.release  # the ONTAP release played (emulator/releases.py)
 
     def full(cred: Credential, svms: dict[str, Svm]) -> dict[str, Any]:
         return render.credential(cred, svms[cred.svm_uuid], defects)
 
     async def cluster(request: Request) -> Response:
-        query.only(_params(request), {"fields", "return_timeout", "pretty"})
-        parts = [*settings.ontap_version.split("."), "0", "0", "0"][:3]
-        numbers = [int(p) if p.isdigit() else 0 for p in parts]
+        params = _params(request)
+        query.only(params, {"fields", "return_timeout", "pretty"})
+        query.check_timeout(params)
+        generation, major, minor = release.numbers
         return ontap_json({
             "name": settings.cluster_name, "uuid": settings.cluster_uuid,
-            "version": {"full": f"NetApp Release {settings.ontap_version}: ONTAP emulator",
-                        "generation": numbers[0], "major": numbers[1], "minor": numbers[2]},
+            "version": {"full": f"NetApp Release {release.version}: ONTAP emulator",
+                        "generation": generation, "major": major, "minor": minor},
             "_links": render.link("/api/cluster")})
 
     async def svm_collection(request: Request) -> Response:
@@ -166,6 +168,7 @@ def build_starlette(backend: Backend, settings: Settings,
     async def svm_instance(request: Request) -> Response:
         params = _params(request)
         query.only(params, {"fields", "return_timeout", "pretty"})
+        query.check_timeout(params)
         svm = backend.svm(request.path_params["uuid"])
         if svm is None:
             raise errors.entry_missing("uuid")
@@ -197,6 +200,7 @@ def build_starlette(backend: Backend, settings: Settings,
             backend.delete_service(svm_uuid)
             return ontap_json({})
         query.only(params, {"fields", "return_timeout", "pretty"})
+        query.check_timeout(params)
         svm = backend.svm(svm_uuid)
         if svm is None or not svm.iscsi:
             raise errors.entry_missing("svm.uuid")
@@ -264,9 +268,34 @@ def build_starlette(backend: Backend, settings: Settings,
             return ontap_json(record)
         return ontap_json(_shape(record, params, query.CREDENTIALS_SCHEMA, "credentials"))
 
+    async def credential_bulk(request: Request) -> Response:
+        """Query-based PATCH and DELETE on the collection (emulator/bulk.py)."""
+        plan = bulk.plan(request.method, _params(request), backend)
+        if plan.method == "DELETE":
+            if await _body(request, optional=True):
+                raise OntapError(400, "262198", "A request body is not allowed on GET, HEAD, "
+                                 "and DELETE.", "body")
+            body: Any = {}
+        else:
+            body = await _body(request)
+        self_href = render.CREDENTIALS + (f"?{request.url.query}" if request.url.query else "")
+        return ontap_json(bulk.run(plan, backend, body, defects, self_href))
+
+    def secrets_refused(handler: Any) -> Any:
+        """9.11.1+ refuse a credentials GET that names a password in its URL (releases.py)."""
+        async def guarded(request: Request) -> Response:
+            if request.method == "GET":
+                params = _params(request)
+                for problem in (release.secret_in_query(params),
+                                release.secret_in_fields(params.get("fields"))):
+                    if problem is not None:
+                        raise problem
+            return await handler(request)
+        return guarded
+
     async def health(request: Request) -> Response:
         return ontap_json({"status": "ok", "defects": defects.as_list(),
-                           "ontap_version": settings.ontap_version,
+                           "ontap_version": release.version,
                            "faults": injector.report()})
 
     async def reset(request: Request) -> Response:
@@ -297,9 +326,11 @@ def build_starlette(backend: Backend, settings: Settings,
         Route("/api/svm/svms/{uuid}", svm_instance, methods=["GET"]),
         Route(f"{api}/services", service_collection, methods=["GET", "POST"]),
         Route(f"{api}/services/{{svm_uuid}}", service_instance, methods=["GET", "DELETE"]),
-        Route(f"{api}/credentials", credential_collection, methods=["GET", "POST"]),
-        Route(f"{api}/credentials/{{svm_uuid}}/{{initiator}}", credential_instance,
-              methods=["GET", "PATCH", "DELETE"]),
+        Route(f"{api}/credentials", secrets_refused(credential_collection),
+              methods=["GET", "POST"]),
+        Route(f"{api}/credentials", credential_bulk, methods=["PATCH", "DELETE"]),
+        Route(f"{api}/credentials/{{svm_uuid}}/{{initiator}}",
+              secrets_refused(credential_instance), methods=["GET", "PATCH", "DELETE"]),
         Route("/_emulator/health", health, methods=["GET"]),
         Route("/_emulator/reset", reset, methods=["POST"]),
     ]

@@ -13,18 +13,22 @@ class OntapError(Exception):
     """
 
     def __init__(self, http_status: int, error_code: str, message: str,
-                 target: str | None = None) -> None:
+                 target: str | None = None,
+                 arguments: list[dict[str, str]] | None = None) -> None:
         super().__init__(message)
         self.http_status = http_status
         self.error_code = str(error_code)
         self.message = message
         self.target = target
+        self.arguments = arguments
 
     def envelope(self, code_as_int: bool = False) -> dict[str, Any]:
         code: Any = int(self.error_code) if code_as_int else self.error_code
         body: dict[str, Any] = {"message": self.message, "code": code}
         if self.target:
             body["target"] = self.target
+        if self.arguments:
+            body["arguments"] = self.arguments
         return {"error": body}
 
 

@@ -24,8 +24,9 @@ def svm_ref(svm: Svm) -> dict[str, Any]:
 
 
 def location(cred: Credential) -> str:
-    """The instance path with the initiator percent-encoded, as a Location header value."""
-    return f"{CREDENTIALS}/{cred.svm_uuid}/{quote(cred.initiator, safe='')}"
+    """The instance path with each key percent-encoded (``:`` as ``%3A``, ``/`` as ``%2F``),
+    as ONTAP writes keys in hrefs (facts 78): the ``Location`` header and ``_links.self``."""
+    return f"{CREDENTIALS}/{quote(cred.svm_uuid, safe='')}/{quote(cred.initiator, safe='')}"
 
 
 def credential(cred: Credential, svm: Svm, defects: Defects) -> dict[str, Any]:
@@ -53,8 +54,9 @@ def credential(cred: Credential, svm: Svm, defects: Defects) -> dict[str, Any]:
         addresses["masks"] = [_mask(m, defects) for m in cred.masks]
     if addresses:
         out["initiator_address"] = addresses
-    # The document's own examples show the initiator unencoded in _links.self.
-    out["_links"] = link(f"{CREDENTIALS}/{cred.svm_uuid}/{cred.initiator}")
+    # Keys percent-encoded, as ONTAP writes them in hrefs (facts 78; the 9.10.1 document's
+    # examples show a raw ":", but clients compare hrefs after percent-decoding).
+    out["_links"] = link(location(cred))
     if "self-link-string" in defects:
         out["_links"] = {"self": out["_links"]["self"]["href"]}
     return out

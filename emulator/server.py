@@ -17,6 +17,7 @@ import h11
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from emulator import releases
 from emulator.app import Settings, build_app
 from emulator.defects import Defects
 from emulator.state import Backend, SvmSeed, default_seed
@@ -98,7 +99,7 @@ class EmulatorServer:
         if defects is not None:
             self.settings.defects = defects
         self.backend = Backend(seed if seed is not None else default_seed(),
-                               self.settings.defects)
+                               self.settings.defects, releases.parse(self.settings.ontap_version))
         self.app = build_app(self.backend, self.settings)
         self.tls = tls
         self.sock = bind(host, port)

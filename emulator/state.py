@@ -15,6 +15,8 @@ from typing import Any
 from emulator import errors
 from emulator.defects import Defects
 from emulator.errors import OntapError
+from emulator.releases import DEFAULT as DEFAULT_RELEASE
+from emulator.releases import Release
 from emulator.validation import (
     Mask,
     Range,
@@ -77,11 +79,14 @@ class Credential:
 
 
 class Backend:
-    """SVMs, iSCSI services and credentials, with the rules of the 9.10.1 document."""
+    """SVMs, iSCSI services and credentials, with the rules of the 9.10.1 document and the
+    documented changes of ``release`` (emulator/releases.py)."""
 
-    def __init__(self, seed: list[SvmSeed], defects: Defects) -> None:
+    def __init__(self, seed: list[SvmSeed], defects: Defects,
+                 release: Release | None = None) -> None:
         self.seed = list(seed)
         self.defects = defects
+        self.release = release or Release(DEFAULT_RELEASE)
         self.lock = threading.RLock()
         self.svms: dict[str, Svm] = {}
         self.creds: dict[tuple[str, str], Credential] = {}
@@ -152,7 +157,8 @@ class Backend:
     def _unknown_svm(self, target: str, value: str) -> OntapError:
         if "unknown-svm-wrong-code" in self.defects:
             return errors.entry_missing(target)
-        return OntapError(404, "2621462", f'An SVM with the specified {target.split(".")[-1]} '
+        return OntapError(self.release.unknown_svm_status, "2621462",  # 400 from 9.15.1
+                          f'An SVM with the specified {target.split(".")[-1]} '
                           f'"{errors.show(value)}" does not exist.', target)
 
     def _first_iscsi_svm(self) -> Svm | None:
@@ -238,12 +244,18 @@ class Backend:
             self.creds[(svm.uuid, initiator)] = cred
             return copy.deepcopy(cred)
 
-    def patch(self, svm_uuid: str, initiator: str, body: Any, add: bool, remove: bool) -> None:
+    def check_patch(self, body: Any, add: bool, remove: bool) -> None:
+        """The checks of a PATCH that do not depend on the record it changes."""
         check_keys(body, {"svm", "initiator", "authentication_type", "chap",
                           "initiator_address", "_links"}, "")
+        if body.get("svm") is not None and not self.release.svm_patchable:
+            raise self.release.svm_in_patch()
         if add and remove:
             raise errors.invalid("add_initiator_addresses", "add_initiator_addresses and "
                                  "remove_initiator_addresses cannot both be true.")
+
+    def patch(self, svm_uuid: str, initiator: str, body: Any, add: bool, remove: bool) -> None:
+        self.check_patch(body, add, remove)
         with self.lock:
             svm = self._svm_from_path(svm_uuid)
             if body.get("svm") is not None and self._resolve_svm(body["svm"]).uuid != svm.uuid:

@@ -54,7 +54,8 @@ def test_get_instance_raw_or_encoded_key(api, svm1, path_initiator):
     body = resp.json()
     assert body["initiator"] == IQN and body["authentication_type"] == "deny"
     assert body["svm"]["name"] == "svm1" and body["svm"]["uuid"] == svm1
-    assert body["_links"]["self"]["href"].endswith(IQN)
+    # the key percent-encoded in the href, as ONTAP writes it (facts 78)
+    assert body["_links"]["self"]["href"] == f"{CREDS}/{svm1}/{quote(IQN, safe='')}"
 
 
 def test_get_missing_is_404_code_4(api, svm1):
@@ -381,3 +382,18 @@ def test_concurrent_clients_never_see_half_applied_changes(api, svm1, emulator):
         reads = list(pool.map(reader, range(80)))
     assert set(writes) == {200}
     assert set(reads) <= {("chap", True, True), ("deny", False, False)}
+
+
+@pytest.mark.parametrize("value, ok", [("0", True), ("120", True), ("121", False),
+                                       ("-1", False), ("15s", False)])
+def test_return_timeout_checked_on_every_get(api, svm1, value, ok):
+    """0..120 on every GET (facts 72), the instances and /api/cluster included."""
+    paths = ["/api/cluster", "/api/svm/svms", f"/api/svm/svms/{svm1}",
+             "/api/protocols/san/iscsi/services", f"/api/protocols/san/iscsi/services/{svm1}",
+             CREDS, f"{CREDS}/{svm1}/default"]
+    for path in paths:
+        resp = api.get(path, params={"return_timeout": value})
+        if ok:
+            assert resp.status_code == 200, (path, resp.text)
+        else:
+            assert error(resp, 400, "2")["target"] == "return_timeout", path

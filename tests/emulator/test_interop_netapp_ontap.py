@@ -82,3 +82,22 @@ def test_documented_error_code_through_netapp_rest_error(conn):
     with pytest.raises(NetAppRestError) as err:
         dup.post()
     assert err.value.response_body["error"]["code"] == "5374142"
+
+
+def test_query_based_patch_and_delete_collection(conn, api):
+    for i in range(3):
+        IscsiCredentials(initiator=f"iqn.1992-08.com.netapp:bulk{i}", authentication_type="none",
+                         svm={"name": "svm1"}).post()
+    IscsiCredentials.patch_collection({"authentication_type": "deny"},
+                                      initiator="iqn.1992-08.com.netapp:bulk*")
+    types = sorted((r.initiator, r.authentication_type)
+                   for r in IscsiCredentials.get_collection(fields="authentication_type"))
+    assert types == [("default", "none")] * 2 + [(f"iqn.1992-08.com.netapp:bulk{i}", "deny")
+                                                  for i in range(3)]
+    IscsiCredentials.delete_collection(initiator="iqn.1992-08.com.netapp:bulk1|"
+                                                 "iqn.1992-08.com.netapp:bulk2")
+    left = sorted(r.initiator for r in IscsiCredentials.get_collection())
+    assert left == ["default", "default", "iqn.1992-08.com.netapp:bulk0"]
+    with pytest.raises(NetAppRestError) as err:
+        IscsiCredentials.delete_collection(initiator="default")
+    assert err.value.response_body["error"]["code"] == "5374148"
