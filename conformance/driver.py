@@ -96,6 +96,7 @@ class Driver:
         self.pristine = {k for k in model.records if k[1] == DEFAULT_INITIATOR} if fresh_defaults else set()
         self.writes_applied = 0  # accepted writes: a later whole-state read judges CRED-STATE-001
         self.lost = ""  # why this driver stopped judging (a step got no usable answer)
+        self._reading_back = ""  # the rule of a collection write whose effect is being read
 
     def send(self, method: str, path: str, *, params: dict[str, Any] | None = None,
              json: Any = None) -> Exchange:
@@ -223,7 +224,11 @@ class Driver:
             self.pristine -= {k for k in self.pristine if k not in self.model.records or
                               k in {v.key for v in outcome.result or ()}}
             whole, records = self.list({"fields": ALL, "max_records": "10000"})
-            self.compare_collection(records, self.model.list(), whole, rule)
+            self._reading_back = rule  # a state that differs now is this write's doing
+            try:
+                self.compare_collection(records, self.model.list(), whole, rule)
+            finally:
+                self._reading_back = ""
         return outcome
 
     def _settle(self, exchange: Exchange, expectation: Expectation, key: Key,
@@ -494,7 +499,7 @@ class Driver:
         if exchange.status == 200 and _agrees(exchange.response_json, versions):
             return [_reblame(verdict, [rule], "the collection disagrees with the model while the "
                              "record's GET agrees")]
-        if exchange.status == 200 and _same(exchange.response_json, record):
+        if exchange.status == 200 and _same(exchange.response_json, record) and not self._reading_back:
             return [_state_blame(verdict, rule, "the record's GET shows the same")]
         return verdicts
 
@@ -528,7 +533,7 @@ class Driver:
             if exchange.status == 200:
                 blamed.append(LIST_RULE if filtered else rule)
             else:
-                blamed.append(DEFAULT_RULE if key[1] == DEFAULT_INITIATOR else STATE_RULE)
+                blamed.append(self._reading_back or (DEFAULT_RULE if key[1] == DEFAULT_INITIATOR else STATE_RULE))
         for key in sorted(extra):
             if key in self.model.records:
                 actual = whole.get(key)
@@ -539,7 +544,8 @@ class Driver:
                 blamed.append(rule)  # a record only the query shows
                 continue
             exchange = self._peek(record_path(*key), None, key)
-            blamed.append(STATE_RULE if exchange.status == 200 else (LIST_RULE if filtered else rule))
+            blamed.append((self._reading_back or STATE_RULE) if exchange.status == 200
+                          else (LIST_RULE if filtered else rule))
         return list(dict.fromkeys(blamed))
 
     def _matches(self, record: Any, filters: dict[str, str]) -> bool | None:
@@ -548,7 +554,10 @@ class Driver:
         return record_matches(credential_from_json(record, names), filters)
 
     def _state_rule(self, key: Key) -> str:
-        """The rule a record whose state differs from the model breaks."""
+        """The rule a record whose state differs from the model breaks (right after a
+        collection write: that write's rule)."""
+        if self._reading_back:
+            return self._reading_back
         return "CRED-DEF-002" if key in self.pristine else STATE_RULE
 
     def _witness_collection(self) -> dict[Key, Any]:

@@ -99,6 +99,14 @@ class AuthMiddleware:
         return None
 
 
+def _without_secrets(params: dict[str, str]) -> dict[str, str]:
+    """The query without any password filter or password in ``fields`` (a defect's reading)."""
+    kept = {k: v for k, v in params.items() if "password" not in k}
+    if "fields" in kept:
+        kept["fields"] = ",".join(f for f in kept["fields"].split(",") if "password" not in f) or "*"
+    return kept
+
+
 def _params(request: Request) -> dict[str, str]:
     """Decoded query parameters; a repeated name keeps its last value (as NetApp's client)."""
     return dict(request.query_params.multi_items())
@@ -222,6 +230,10 @@ def build_starlette(backend: Backend, settings: Settings,
                 body = {"num_records": 1,
                         "records": [render.credential(cred, svm, defects)]}
             return ontap_json(body, status, headers)
+        if "return-timeout-unchecked" in defects:  # CRED-LIST-009
+            params = {k: v for k, v in params.items() if k != "return_timeout"}
+        if "secret-in-url-accepted" in defects:  # CRED-GET-003: answered as if not asked
+            params = _without_secrets(params)
         svms, creds = backend.snapshot()
         by_uuid = {s.uuid: s for s in svms}
         creds.sort(key=lambda c: (by_uuid[c.svm_uuid].name, c.initiator))
@@ -284,7 +296,7 @@ def build_starlette(backend: Backend, settings: Settings,
     def secrets_refused(handler: Any) -> Any:
         """9.11.1+ refuse a credentials GET that names a password in its URL (releases.py)."""
         async def guarded(request: Request) -> Response:
-            if request.method == "GET":
+            if request.method == "GET" and "secret-in-url-accepted" not in defects:  # CRED-GET-003
                 params = _params(request)
                 for problem in (release.secret_in_query(params),
                                 release.secret_in_fields(params.get("fields"))):

@@ -122,6 +122,8 @@ def run(plan: Plan, backend: Backend, body: Any, defects: Defects,
         before = _records(backend, defects)[1] if plan.return_records else {}
         done: list[Key] = []
         failures: list[tuple[Key, OntapError]] = []
+        if f"bulk-{plan.method.lower()}-first-only" in defects:  # CRED-PATCH-003 / CRED-DEL-002
+            keys = keys[:1]
         for key in keys:
             try:
                 op(key)

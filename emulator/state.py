@@ -248,7 +248,8 @@ class Backend:
         """The checks of a PATCH that do not depend on the record it changes."""
         check_keys(body, {"svm", "initiator", "authentication_type", "chap",
                           "initiator_address", "_links"}, "")
-        if body.get("svm") is not None and not self.release.svm_patchable:
+        if body.get("svm") is not None and not self.release.svm_patchable \
+                and "svm-in-patch-ignored" not in self.defects:  # CRED-PATCH-002
             raise self.release.svm_in_patch()
         if add and remove:
             raise errors.invalid("add_initiator_addresses", "add_initiator_addresses and "
@@ -333,7 +334,8 @@ class Backend:
         if "outbound" in given:
             out = given["outbound"]
             if out.get("user") == "":  # clears outbound CHAP (documented from 9.11.1 on)
-                outbound = None
+                if "outbound-not-cleared" not in d:  # CRED-CHAP-010
+                    outbound = None
             else:
                 outbound = outbound or Chap()
                 for key, value in out.items():

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from emulator import EmulatorServer
+from emulator.app import Settings
 from emulator.defects import DEFECTS, Defects
 from tests.emulator.conftest import CREDS, Api
 
@@ -399,8 +400,57 @@ SHOWS: dict[str, Callable[[Api], None]] = {
 }
 
 
+def show_outbound_not_cleared(api):
+    created(post(api, auth="chap", chap={"inbound": {"user": "u1", "password": "inpass1"},
+                                          "outbound": {"user": "o", "password": "outpass1"}}))
+    assert api.patch(url(api), json={"authentication_type": "chap", "chap": {"outbound": {"user": ""}}}).ok
+    assert (api.get(url(api)).json()["chap"].get("outbound") or {}).get("user") == "o"
+
+
+def show_svm_in_patch_ignored(api):
+    created(post(api))
+    assert api.patch(url(api), json={"svm": {"name": "svm1"}, "authentication_type": "deny"}).ok
+
+
+def show_secret_in_url_accepted(api):
+    assert api.get(CREDS, params={"fields": "chap.inbound.password"}).status_code == 200
+
+
+def show_bulk_patch_first_only(api):
+    created(post(api, initiator=IQN + "-1"))
+    created(post(api, initiator=IQN + "-2"))
+    assert api.patch(CREDS, params={"initiator": IQN + "-*"}, json={"authentication_type": "deny"}).ok
+    kinds = [api.get(url(api, IQN + f"-{n}")).json()["authentication_type"] for n in (1, 2)]
+    assert kinds.count("none") == 1
+
+
+def show_bulk_delete_first_only(api):
+    created(post(api, initiator=IQN + "-1"))
+    created(post(api, initiator=IQN + "-2"))
+    assert api.delete(CREDS, params={"initiator": IQN + "-*"}).ok
+    assert sorted(api.get(url(api, IQN + f"-{n}")).status_code for n in (1, 2)) == [200, 404]
+
+
+def show_long_chap_password(api):
+    created(post(api, auth="chap", chap=inbound(password="p" * 513)))
+
+
+def show_return_timeout_unchecked(api):
+    assert api.get(CREDS, params={"return_timeout": "121"}).status_code == 200
+
+
+SHOWS.update({
+    "outbound-not-cleared": show_outbound_not_cleared, "svm-in-patch-ignored": show_svm_in_patch_ignored,
+    "secret-in-url-accepted": show_secret_in_url_accepted, "bulk-patch-first-only": show_bulk_patch_first_only,
+    "bulk-delete-first-only": show_bulk_delete_first_only, "long-chap-password": show_long_chap_password,
+    "return-timeout-unchecked": show_return_timeout_unchecked,
+})
+#: Defects of rules that later releases documented show on the newest release.
+NEWEST = "9.16.1"
+
+
 def serve(*names: str) -> Iterator[Api]:
-    with EmulatorServer(defects=Defects(names)) as server:
+    with EmulatorServer(defects=Defects(names), settings=Settings(ontap_version=NEWEST)) as server:
         api = Api(server.base_url)
         yield api
         api.session.close()
