@@ -3,8 +3,9 @@
 ``--faults RATE`` answers a share of the authenticated requests under ``/api`` with one
 fault, drawn from a seeded generator (``--faults-seed``):
 
-* ``503``  -- 503 with ``Retry-After: 1`` and ONTAP code "7" (request queue full),
-* ``429``  -- 429 with ``Retry-After: 1`` and ONTAP code "7",
+* ``503``  -- 503 with ``Retry-After: 1`` (``--fault-retry-after``) and ONTAP code "7"
+  (request queue full),
+* ``429``  -- 429 with the same ``Retry-After`` and ONTAP code "7",
 * ``drop`` -- the connection is aborted (TCP reset) without any HTTP answer,
 * ``delay`` -- the answer comes only after ``--fault-delay`` seconds (past the client's
   timeout).
@@ -50,6 +51,7 @@ class FaultConfig:
     rate: float = 0.0
     seed: int | None = None
     delay: float = 35.0
+    retry_after: int = 1  # the Retry-After seconds of a 503 / 429 fault
 
 
 class FaultInjector:
@@ -86,6 +88,7 @@ class FaultInjector:
             eligible = self.eligible
         return {
             "rate": self.config.rate, "seed": self.config.seed, "delay": self.config.delay,
+            "retry_after": self.config.retry_after,
             "eligible_requests": eligible, "injected": sum(counts.values()),
             "by_kind": {k: sum(v for key, v in counts.items() if key.startswith(k + "/"))
                         for k in KINDS},
@@ -133,11 +136,12 @@ class SecretRecorder:
                 handle.writelines(lines)
 
 
-def fault_answer(kind: str) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
+def fault_answer(kind: str, retry_after: int = 1) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
     status = 429 if kind == "429" else 503
     exc = OntapError(status, "7", "The request queue is full; retry the request later.")
     body = json.dumps(exc.envelope()).encode()
-    headers = [(b"content-type", b"application/hal+json"), (b"retry-after", b"1"),
+    headers = [(b"content-type", b"application/hal+json"),
+               (b"retry-after", str(retry_after).encode()),
                (b"content-length", str(len(body)).encode()),
                (b"cache-control", b"no-cache,no-store,must-revalidate")]
     return status, body, headers
@@ -208,7 +212,8 @@ class FaultLayer:
     async def _answer(self, kind: str, send: Send) -> None:
         if kind == "drop" and await _abort(send):
             return
-        status, body, headers = fault_answer("503" if kind == "drop" else kind)
+        retry_after = self.injector.config.retry_after if self.injector else 1
+        status, body, headers = fault_answer("503" if kind == "drop" else kind, retry_after)
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body, "more_body": False})
 
