@@ -1,0 +1,50 @@
+"""--emulator-faults keeps its own clock (issue 15): a short request timeout unless one is
+given, late answers just past it, Retry-After 0, and faulted reads tried again at once."""
+
+from __future__ import annotations
+
+import requests
+
+from conformance import client as client_module
+from conformance.client import Client
+from conformance.config import DEFAULT_TIMEOUT, FAULT_MODE_TIMEOUT, build_config
+from conformance.emulator_process import EmulatorProcess
+from conformance.ledger import Ledger
+from conformance.target import FaultModeClient, Target
+
+
+def test_the_fault_mode_picks_a_short_timeout_unless_one_is_given():
+    assert build_config({}).timeout == DEFAULT_TIMEOUT == 30.0
+    assert build_config({"emulator_faults": 0.2}).timeout == FAULT_MODE_TIMEOUT < 1.0
+    assert build_config({"emulator_faults": 0.2, "timeout": 2.0}).timeout == 2.0
+    assert build_config({"timeout": 5.0}).timeout == 5.0
+
+
+def target(**values) -> Target:
+    return Target(build_config(values), Ledger(), base_url="http://127.0.0.1:9",
+                  kind="emulator", username="admin", password="fault-mode-pw", verify=True)
+
+
+def test_only_the_faulted_embedded_emulator_gets_the_fault_mode_client():
+    assert type(target(emulator_faults=0.2).client()) is FaultModeClient
+    assert type(target().client()) is Client
+
+
+def test_a_faulted_read_is_tried_again_at_once(monkeypatch):
+    tries = iter([(None, 0.2), (None, 1.0), ("answer", None)])
+    monkeypatch.setattr(Client, "_attempt", lambda self, *args, **kwargs: next(tries))
+    pauses: list[float] = []
+    monkeypatch.setattr(client_module.time, "sleep", pauses.append)
+    faulty = FaultModeClient("http://127.0.0.1:9", username="admin", password="fault-mode-pw")
+    assert faulty.request("GET", "/api/cluster") == "answer"
+    assert pauses == [0.0, 0.0] and faulty.retries == 2
+
+
+def test_the_emulator_is_started_with_the_fault_clock():
+    with EmulatorProcess(faults=0.1, fault_delay=FAULT_MODE_TIMEOUT + 1,
+                         fault_retry_after=0) as emulator:
+        health = requests.get(emulator.url + "/_emulator/health", timeout=10,
+                              auth=(emulator.username, emulator.password)).json()
+    assert health["faults"]["rate"] == 0.1
+    assert health["faults"]["delay"] == FAULT_MODE_TIMEOUT + 1
+    assert health["faults"]["retry_after"] == 0
