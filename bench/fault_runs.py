@@ -96,7 +96,8 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return {"clean_median_seconds": median(clean), "faulted_median_seconds": median(faulted),
             "ratios": ratios, "worst_ratio": max(ratios, default=None),
             "all_conformant": all(r.get("verdict") == "conformant" and r.get("complete")
-                                  for r in runs)}
+                                  and r.get("exit") == 0 and not r.get("failures")
+                                  and not r.get("errors") for r in runs)}
 
 
 def main(argv: list[str] | None = None) -> int:

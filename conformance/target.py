@@ -34,6 +34,7 @@ from conformance.safety import (
 EMULATOR_NAMESPACE = "iqn.2000-01.org.example.conformance"
 EMULATOR_EUI_PREFIX = "2000C0DE"
 RESET_PATH = "/_emulator/reset"
+FAULT_STREAK = 2  # under --emulator-faults, most faults in a row for one request
 SAFETY_RULE = "CRED-SVM-005"  # a foreign record changed: a write reached a record it did not name
 
 
@@ -42,14 +43,29 @@ class TargetError(Exception):
 
 
 class FaultModeClient(Client):
-    """The client for the embedded emulator under ``--emulator-faults``: a read that met an
-    injected fault is tried again at once. The client's own pause (0.2 s after a dropped
-    connection or a timeout) is sized for a live cluster; here every fault is simulated on
-    loopback, and with one fault in five requests that pause alone would triple a run."""
+    """The client for the embedded emulator under ``--emulator-faults``.
+
+    A read that met an injected fault is tried again at once, and only a second, third, ...
+    failure in a row waits (``PAUSES``). The client's own pause (0.2 s before every retry)
+    is sized for a live cluster; here the faults are simulated on loopback, and with one in
+    five requests faulted that pause alone would double a run. The growing pauses keep the
+    five attempts spread over ~2 s, so a busy machine that stalls the emulator for a moment
+    (the fault mode's timeout is short) does not exhaust them.
+    """
+
+    PAUSES = (0.0, 0.05, 0.25, 1.0)
+
+    def request(self, *args: Any, **kwargs: Any) -> Exchange:
+        self._failed_tries = 0
+        return super().request(*args, **kwargs)
 
     def _attempt(self, *args: Any, **kwargs: Any) -> tuple[Exchange | None, float | None]:
         exchange, wait = super()._attempt(*args, **kwargs)
-        return exchange, None if wait is None else 0.0
+        if wait is None:
+            return exchange, None
+        tries = getattr(self, "_failed_tries", 0)
+        self._failed_tries = tries + 1
+        return exchange, self.PAUSES[min(tries, len(self.PAUSES) - 1)]
 
 
 @dataclass(frozen=True)
@@ -271,8 +287,11 @@ def open_target(config: TargetConfig, ledger: Ledger) -> Target:
         # A delay fault must outlast the client's timeout to look like a lost answer, and
         # a 503/429 fault says "retry now": the run's clock is the request timeout, which the
         # fault mode keeps short (config.FAULT_MODE_TIMEOUT), so faults cost seconds, not hours.
+        # No request is faulted more than FAULT_STREAK times in a row: the faults stay
+        # transient for the client's and the driver's bounded retries.
         emulator = EmulatorProcess(defects=config.emulator_defects, faults=config.emulator_faults,
-                                   fault_delay=config.timeout + 1, fault_retry_after=0)
+                                   fault_delay=config.timeout + 1, fault_retry_after=0,
+                                   fault_streak=FAULT_STREAK)
         try:
             emulator.start()
         except EmulatorFailed as exc:

@@ -99,10 +99,12 @@ def test_fault_runs_command_report_and_summary(tmp_path: Path):
         "run": {"requests": 10, "retries": 2, "indeterminate": 1}}))
     assert fault_runs.read_report(tmp_path)["retries"] == 2
     assert fault_runs.read_report(tmp_path / "none") == {}
-    runs = [{"rate": 0.0, "seconds": 10.0, "verdict": "conformant", "complete": True},
-            {"rate": 0.2, "seconds": 25.0, "verdict": "conformant", "complete": True},
-            {"rate": 0.0, "seconds": 8.0, "verdict": "conformant", "complete": True},
-            {"rate": 0.2, "seconds": 20.0, "verdict": "inconclusive", "complete": True}]
+    good = {"verdict": "conformant", "complete": True, "exit": 0, "failures": 0, "errors": []}
+    runs = [{"rate": 0.0, "seconds": 10.0, **good}, {"rate": 0.2, "seconds": 25.0, **good},
+            {"rate": 0.0, "seconds": 8.0, **good}, {"rate": 0.2, "seconds": 20.0, **good}]
     summary = fault_runs.summarise(runs)
     assert summary["ratios"] == [2.5, 2.5] and summary["worst_ratio"] == 2.5
-    assert summary["clean_median_seconds"] == 9.0 and not summary["all_conformant"]
+    assert summary["clean_median_seconds"] == 9.0 and summary["all_conformant"]
+    for spoiler in ({"verdict": "inconclusive"}, {"exit": 1}, {"failures": 1},
+                    {"errors": ["x"]}, {"complete": False}):
+        assert not fault_runs.summarise([runs[0], {**runs[1], **spoiler}])["all_conformant"]

@@ -10,7 +10,7 @@ from conformance.client import Client
 from conformance.config import DEFAULT_TIMEOUT, FAULT_MODE_TIMEOUT, build_config
 from conformance.emulator_process import EmulatorProcess
 from conformance.ledger import Ledger
-from conformance.target import FaultModeClient, Target
+from conformance.target import FAULT_STREAK, FaultModeClient, Target
 
 
 def test_the_fault_mode_picks_a_short_timeout_unless_one_is_given():
@@ -30,21 +30,25 @@ def test_only_the_faulted_embedded_emulator_gets_the_fault_mode_client():
     assert type(target().client()) is Client
 
 
-def test_a_faulted_read_is_tried_again_at_once(monkeypatch):
-    tries = iter([(None, 0.2), (None, 1.0), ("answer", None)])
+def test_a_faulted_read_is_tried_again_at_once_then_with_growing_pauses(monkeypatch):
+    tries = iter([(None, 0.2), (None, 1.0), (None, 0.2), ("answer", None),
+                  (None, 0.2), ("again", None)])
     monkeypatch.setattr(Client, "_attempt", lambda self, *args, **kwargs: next(tries))
     pauses: list[float] = []
     monkeypatch.setattr(client_module.time, "sleep", pauses.append)
     faulty = FaultModeClient("http://127.0.0.1:9", username="admin", password="fault-mode-pw")
     assert faulty.request("GET", "/api/cluster") == "answer"
-    assert pauses == [0.0, 0.0] and faulty.retries == 2
+    assert pauses == list(FaultModeClient.PAUSES[:3]) and pauses[0] == 0.0
+    assert faulty.request("GET", "/api/cluster") == "again"  # a new request starts over
+    assert pauses[3:] == [0.0] and faulty.retries == 4
 
 
 def test_the_emulator_is_started_with_the_fault_clock():
-    with EmulatorProcess(faults=0.1, fault_delay=FAULT_MODE_TIMEOUT + 1,
-                         fault_retry_after=0) as emulator:
+    with EmulatorProcess(faults=0.1, fault_delay=FAULT_MODE_TIMEOUT + 1, fault_retry_after=0,
+                         fault_streak=FAULT_STREAK) as emulator:
         health = requests.get(emulator.url + "/_emulator/health", timeout=10,
                               auth=(emulator.username, emulator.password)).json()
     assert health["faults"]["rate"] == 0.1
     assert health["faults"]["delay"] == FAULT_MODE_TIMEOUT + 1
     assert health["faults"]["retry_after"] == 0
+    assert health["faults"]["streak"] == FAULT_STREAK == 2
