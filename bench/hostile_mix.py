@@ -34,6 +34,7 @@ import contextlib
 import json
 import queue
 import random
+import re
 import socket
 import struct
 import subprocess
@@ -810,7 +811,7 @@ def run_mix(requests: int, seed: int, workers: int, args: tuple[str, ...] = (),
         if line.startswith("Traceback (most recent call last)"):
             end = next((lines[j] for j in range(i + 1, len(lines))
                         if lines[j] and not lines[j].startswith(" ")), "?")
-            raised[end[:160]] += 1
+            raised[re.sub(r"\d+", "N", end)[:160]] += 1  # one line per kind, not per value
     return {
         "requests": len(results), "seed": seed, "workers": workers, "clean_only": clean_only,
         "wall_seconds": round(wall, 2), "requests_per_second": round(len(results) / wall, 1),
