@@ -43,7 +43,7 @@ _SECRET_WORDS = ("password", "passwd", "secret", "token", "username", "credentia
 DEFAULT_TIMEOUT = 30.0
 #: --request-timeout when --emulator-faults is given without one: the embedded emulator's late
 #: answers then come just past it, so each costs a fraction of a second, not 30 s.
-FAULT_MODE_TIMEOUT = 0.15
+FAULT_MODE_TIMEOUT = 0.1
 
 
 @dataclass(frozen=True)
