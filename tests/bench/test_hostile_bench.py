@@ -86,6 +86,9 @@ def test_the_hostile_throughput_mix_holds_every_worst_case_once():
     targets = [(c.kind, c.target, c.body, c.raw) for c in mixes["hostile"]]
     assert len(mixes["hostile"]) == 200
     assert all(targets.count((c.kind, c.target, c.body, c.raw)) >= 1 for c in worst)
+    unpaused = mixes["hostile-unpaused"]
+    assert [c.target for c in unpaused] == [c.target for c in mixes["hostile"]]
+    assert any(c.pause for c in mixes["hostile"]) and not any(c.pause for c in unpaused)
 
 
 def test_fault_runs_command_report_and_summary(tmp_path: Path):
