@@ -237,6 +237,7 @@ class Term:
     equality. Wildcards are matched by scanning for the literal pieces between the stars
     (leftmost first, which is exact for ``*``-only patterns), never by a backtracking regex:
     a pattern such as ``*********b`` costs one pass over the value, not exponential time.
+    On enum fields the match ignores case (both sides lowercased).
     """
 
     __slots__ = ("first", "fold", "key", "last", "literal", "low_high", "middle", "negate",
