@@ -18,6 +18,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT_DIR = ROOT / "reports" / "bench"
+#: Committed figures (the hostile-mix, hostile-throughput and fault-run benchmarks write here).
+RESULTS_DIR = ROOT / "bench" / "results"
 USERNAME = "admin"
 PASSWORD = "netapp1!"
 CREDS = "/api/protocols/san/iscsi/credentials"

@@ -52,9 +52,11 @@ class OutcomeUnknown(Exception):
 #: temporarily unreachable (facts §21). Never a verdict on the endpoint.
 TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
 SAFE_METHODS = frozenset({"GET", "HEAD"})
-#: How often a read is sent before it is given up as unanswered (backoff doubles from 0.2 s
-#: to 2 s between tries, or follows Retry-After up to 5 s).
+#: How often a read is sent before it is given up as unanswered.
 READ_ATTEMPTS = 8
+#: The pause before the 1st, 2nd, ... retry of a read (the last one repeats), unless the
+#: target's Retry-After asks for longer (up to 5 s): a backoff for a busy cluster.
+RETRY_PAUSES = (0.2, 0.4, 0.8, 1.6, 2.0)
 
 
 def record_path(svm_uuid: str, initiator: str) -> str:
@@ -203,6 +205,7 @@ class Client:
         self.retries = 0  # reads sent again after a transient failure
         self.on_retry: Callable[[], None] | None = None
         self.attempts = READ_ATTEMPTS
+        self.pauses: tuple[float, ...] = RETRY_PAUSES
         self.max_retry_after = 5.0
         redactor.register_basic_auth(username, password)
         self.session = requests.Session()
@@ -255,7 +258,7 @@ class Client:
             self.retries += 1
             if self.on_retry:
                 self.on_retry()
-            time.sleep(max(wait, min(0.2 * 2 ** (attempt - 1), 2.0)))
+            time.sleep(max(wait, self.pauses[min(attempt - 1, len(self.pauses) - 1)]))
         raise NoAnswer(self.redactor.redact_text(
             f"{method} {path}: no usable answer in {self.attempts} attempts ({', '.join(seen)})"),
             self.attempts, exchange)

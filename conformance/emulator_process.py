@@ -36,15 +36,22 @@ class EmulatorProcess:
             names the CA bundle to verify it with.
         module: The module to run (tests point this at a fake emulator).
         faults: Share of requests the emulator answers with a transient fault (``--faults``).
+        fault_delay: How late a delayed answer comes (``--fault-delay``).
+        fault_retry_after: The ``Retry-After`` of a 503/429 fault (``--fault-retry-after``).
+        fault_streak: Most faults in a row for one request (``--fault-streak``, 0: no bound).
     """
 
     def __init__(self, defects: Sequence[str] = (), tls: bool = False, *,
                  module: str = "emulator", extra_env: dict[str, str] | None = None,
-                 faults: float = 0.0, fault_delay: float = 35.0, ontap_version: str = "9.10.1") -> None:
+                 faults: float = 0.0, fault_delay: float = 35.0,
+                 fault_retry_after: int = 1, fault_streak: int = 0,
+                 ontap_version: str = "9.10.1") -> None:
         self.defects = tuple(defects)
         self.ontap_version = ontap_version
         self.faults = faults
         self.fault_delay = fault_delay
+        self.fault_retry_after = fault_retry_after
+        self.fault_streak = fault_streak
         self.tls = tls
         self.module = module
         self.extra_env = dict(extra_env or {})
@@ -82,7 +89,9 @@ class EmulatorProcess:
         if self.tls:
             command += ["--tls", "--ca-file-dir", str(workdir)]
         if self.faults:
-            command += ["--faults", str(self.faults), "--fault-delay", str(self.fault_delay)]
+            command += ["--faults", str(self.faults), "--fault-delay", str(self.fault_delay),
+                        "--fault-retry-after", str(self.fault_retry_after),
+                        "--fault-streak", str(self.fault_streak)]
         env = {**os.environ, **self.extra_env,
                "ONTAP_USERNAME": self.username, "ONTAP_PASSWORD": self.password}
         self._stderr = open(workdir / "stderr.log", "wb")  # noqa: SIM115 - lives with the child

@@ -42,6 +42,12 @@ RESET_PATH = "/_emulator/reset"
 #: How long the run's own housekeeping (listing, cleanup, restoring defaults) keeps trying
 #: through transient faults before the target counts as lost.
 LOST_AFTER_SECONDS = 120.0
+FAULT_STREAK = 2  # under --emulator-faults, most faults in a row for one request
+#: Under --emulator-faults the faults are simulated on loopback: a faulted read is tried
+#: again at once, and only a second, third... failure in a row waits. The client's own
+#: pauses are sized for a live cluster; with one request in five faulted they alone would
+#: double a run.
+FAULT_MODE_PAUSES = (0.0, 0.05, 0.25, 1.0)
 
 
 class TargetError(Exception):
@@ -99,6 +105,8 @@ class Target:
         client = Client(self.base_url, username=username, password=password, verify=self.verify,
                         timeout=self.config.timeout, journal=self.journal, guard=self.guard,
                         limiter=self._limiter, on_exchange=self._tally)
+        if self.kind == "emulator" and self.config.emulator_faults > 0:
+            client.pauses = FAULT_MODE_PAUSES
         client.on_retry = self._count_retry
         return client
 
@@ -348,9 +356,14 @@ def open_target(config: TargetConfig, ledger: Ledger) -> Target:
         TargetError: with one line saying what to fix.
     """
     if config.kind == "emulator":
-        # A delay fault must outlast the client's timeout to look like a lost answer.
+        # A delay fault must outlast the client's timeout to look like a lost answer, and
+        # a 503/429 fault says "retry now": the run's clock is the request timeout, which the
+        # fault mode keeps short (config.FAULT_MODE_TIMEOUT), so faults cost seconds, not hours.
+        # No request is faulted more than FAULT_STREAK times in a row: the faults stay
+        # transient for the client's and the driver's bounded retries.
         emulator = EmulatorProcess(defects=config.emulator_defects, faults=config.emulator_faults,
-                                   fault_delay=config.timeout + 1,
+                                   fault_delay=config.timeout + 1, fault_retry_after=0,
+                                   fault_streak=FAULT_STREAK,
                                    ontap_version=config.emulator_ontap_version or DEFAULT_RELEASE)
         try:
             emulator.start()

@@ -31,11 +31,13 @@ control endpoints (same auth): POST /_emulator/reset, GET /_emulator/health
 default seed: svm1 and svm2 with the iSCSI service, svm3 without
 
 fault injection (--faults RATE): that share of the authenticated requests under /api (never
-/_emulator/*, never a 401) gets one fault, drawn evenly from: 503 + Retry-After: 1 (code "7"),
-429 + Retry-After: 1 (code "7"), a dropped connection (TCP reset, no HTTP answer), or an
-answer delayed by --fault-delay seconds. Writes are faulted before the change (nothing
-applied; a delayed write then answers 503) or after it (applied, then the fault), half and
-half. GET /_emulator/health reports the rate and the counts by kind and phase.
+/_emulator/*, never a 401) gets one fault, drawn evenly from: 503 + Retry-After (code "7"),
+429 + Retry-After (code "7"), a dropped connection (TCP reset, no HTTP answer), or an
+answer delayed by --fault-delay seconds. Retry-After is --fault-retry-after (default 1);
+--fault-streak N faults one request (method, path, query) at most N times in a row.
+Writes are faulted before the change (nothing applied; a delayed write then answers 503)
+or after it (applied, then the fault), half and half. GET /_emulator/health reports the
+rate and the counts by kind and phase.
 
 --record-secrets FILE is a TEST AID: it writes every CHAP password received in a POST or
 PATCH body to FILE (mode 0600, one JSON line each), on purpose, so that redaction tests
@@ -112,6 +114,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--fault-delay", type=float, default=35.0, metavar="SECONDS",
                    help="how late a 'delay' fault answers (default: 35, past most client "
                         "timeouts)")
+    p.add_argument("--fault-retry-after", type=int, default=1, metavar="SECONDS",
+                   help="the Retry-After of a 503 or 429 fault, whole seconds (default: 1; "
+                        "0 lets a client retry at once)")
+    p.add_argument("--fault-streak", type=int, default=0, metavar="N",
+                   help="fault one request (method, path and query) at most N times in a row; "
+                        "the next such request passes (default: 0, no bound)")
     p.add_argument("--record-secrets", metavar="FILE",
                    help="TEST AID: append every CHAP password received to FILE (mode 0600)")
     return p
@@ -180,6 +188,10 @@ def main(argv: list[str] | None = None) -> int:
         return _fail("--faults must be within 0..1")
     if not 0 <= args.fault_delay <= 3600:
         return _fail("--fault-delay must be within 0..3600 seconds")
+    if not 0 <= args.fault_retry_after <= 3600:
+        return _fail("--fault-retry-after must be within 0..3600 seconds")
+    if not 0 <= args.fault_streak <= 1000:
+        return _fail("--fault-streak must be within 0..1000")
     if args.record_secrets:
         try:
             fd = os.open(args.record_secrets, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
@@ -195,7 +207,8 @@ def main(argv: list[str] | None = None) -> int:
                                DEFAULT_READONLY)
     settings = Settings(admin=admin, readonly=readonly, ontap_version=args.ontap_version,
                         defects=defects,
-                        faults=FaultConfig(args.faults, args.faults_seed, args.fault_delay),
+                        faults=FaultConfig(args.faults, args.faults_seed, args.fault_delay,
+                                           args.fault_retry_after, args.fault_streak),
                         record_secrets=args.record_secrets)
 
     from emulator.server import EmulatorServer, write_ready  # heavy imports after arg checks
@@ -223,7 +236,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  defects on:     {', '.join(defects.names)}", flush=True)
         if args.faults:
             print(f"  faults:         rate {args.faults}, seed {args.faults_seed}, "
-                  f"delay {args.fault_delay} s", flush=True)
+                  f"delay {args.fault_delay} s, Retry-After {args.fault_retry_after} s, "
+                  f"streak {args.fault_streak or 'unbounded'}", flush=True)
         if args.record_secrets:
             print(f"  warning: recording CHAP passwords to {args.record_secrets}", flush=True)
         if args.host not in ("127.0.0.1", "::1", "localhost"):

@@ -10,23 +10,35 @@ import base64
 import binascii
 import hmac
 import json
+import logging
+import os
+import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from emulator import bulk, errors, query, render
+from emulator import bulk, errors, query, render, validation
 from emulator.defects import Defects
 from emulator.errors import OntapError
 from emulator.faults import FaultConfig, FaultInjector, FaultLayer, SecretRecorder
 from emulator.state import Backend, Credential, Svm
 
 MAX_BODY = 1024 * 1024
+# Limits of this emulator, not ONTAP's (ONTAP documents none): far above what any real client
+# stores, low enough that one request never holds the event loop for long (emulator/README.md).
+MAX_CREDENTIALS = 10_000
+MAX_ADDRESS_ENTRIES = 100_000  # ranges + masks of all credentials together
+#: A collection GET over more records plus address entries than this is built in a worker
+#: thread, so that the event loop (and /_emulator/health) keeps answering meanwhile.
+OFFLOAD_WEIGHT = 5_000
+LOG = logging.getLogger("uvicorn.error")  # uvicorn's own logger: one formatted line each
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 HAL = "application/hal+json"
 EXTRA_HEADERS = {"cache-control": "no-cache,no-store,must-revalidate",
@@ -136,13 +148,95 @@ async def _body(request: Request, *, optional: bool = False) -> Any:
     return body
 
 
+def _check_room(backend: Backend, body: Any, key: tuple[str, str] | None = None,
+                add: bool = False, remove: bool = False) -> None:
+    """Refuse a write that would take the emulator past its own limits (400, code "2").
+
+    ``key`` is None for a create, else the record a PATCH names (whose own addresses a
+    replacing PATCH frees). Counting is linear in the records held, never in the body.
+    """
+    lists: dict[str, int] = {}
+    addresses = body.get("initiator_address") if isinstance(body, dict) else None
+    if isinstance(addresses, dict):
+        lists = {name: len(addresses[name]) for name in ("ranges", "masks")
+                 if isinstance(addresses.get(name), list)}
+    incoming = sum(lists.values())
+    with backend.lock:
+        creds = backend.creds
+        if key is None and len(creds) >= MAX_CREDENTIALS:
+            raise errors.invalid("initiator", f"This emulator holds at most {MAX_CREDENTIALS} "
+                                 "credentials; delete some first.")
+        if not incoming or remove:
+            return
+        own = creds.get(key) if key is not None else None
+        if own is not None and add:  # a merge may not grow a list past the per-request cap
+            for name, count in lists.items():
+                have = len(own.ranges if name == "ranges" else own.masks)
+                if have + count > validation.MAX_ADDRESS_ITEMS:
+                    raise errors.invalid(f"initiator_address.{name}", "A credential holds at "
+                                         f"most {validation.MAX_ADDRESS_ITEMS} {name} in this "
+                                         f"emulator ({have} held, {count} to add).")
+        held = sum(len(c.ranges) + len(c.masks) for c in creds.values())
+        if own is not None and not add:
+            held -= len(own.ranges) + len(own.masks)
+    if held + incoming > MAX_ADDRESS_ENTRIES:
+        raise errors.invalid("initiator_address", "This emulator holds at most "
+                             f"{MAX_ADDRESS_ENTRIES} address ranges and masks over all "
+                             f"credentials ({held} held, {incoming} in this request).")
+
+
+def _where(exc: BaseException) -> str:
+    """``file.py:LINE in function`` of the innermost frame: enough to find a bug, no values."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return "?"
+    last = frames[-1]
+    return f"{os.path.basename(last.filename)}:{last.lineno} in {last.name}"
+
+
+def _request_line(scope: Scope) -> str:
+    return f"{scope.get('method', '?')} {str(scope.get('path', ''))[:200]}"
+
+
+class QuietErrors:
+    """Whatever escapes the app is logged as one line (type and place, never a traceback or a
+    value that might be a secret); a request not yet answered gets the 500 envelope."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Any) -> None:
+            nonlocal started
+            if message.get("type") == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except ClientDisconnect:
+            LOG.warning("client left during %s", _request_line(scope))
+        except Exception as exc:
+            LOG.error("internal error on %s: %s at %s", _request_line(scope),
+                      type(exc).__name__, _where(exc))
+            if not started:
+                response = ontap_json(OntapError(500, "1", "Internal emulator error.")
+                                      .envelope(), 500)
+                await response(scope, receive, send)
+
+
 def build_app(backend: Backend, settings: Settings) -> FaultLayer:
     """Every route of the emulator behind basic auth, inside the fault/recorder layer."""
     injector = FaultInjector(settings.faults)
     recorder = SecretRecorder(settings.record_secrets) if settings.record_secrets else None
     starlette = build_starlette(backend, settings, injector)
     auth = AuthMiddleware(starlette, settings)
-    return FaultLayer(starlette, injector=injector, recorder=recorder,
+    return FaultLayer(QuietErrors(starlette), injector=injector, recorder=recorder,
                       authenticated=lambda scope: auth.user_of(scope) is not None)
 
 
@@ -220,10 +314,12 @@ def build_starlette(backend: Backend, settings: Settings,
             query.only(params, {"return_records", "return_timeout"})
             query.check_timeout(params)
             want = query.parse_bool(params.get("return_records", "false"), "return_records")
-            cred = backend.create(await _body(request))
+            body = await _body(request)
+            _check_room(backend, body)
+            cred = backend.create(body)
             status = 200 if "post-200" in defects else 201
             headers = {} if "no-location" in defects else {"location": render.location(cred)}
-            body: dict[str, Any] = {}
+            body = {}
             if want and "post-ignores-return-records" not in defects:
                 svm = backend.svm(cred.svm_uuid)
                 assert svm is not None
@@ -235,12 +331,17 @@ def build_starlette(backend: Backend, settings: Settings,
         if "secret-in-url-accepted" in defects:  # CRED-GET-003: answered as if not asked
             params = _without_secrets(params)
         svms, creds = backend.snapshot()
-        by_uuid = {s.uuid: s for s in svms}
-        creds.sort(key=lambda c: (by_uuid[c.svm_uuid].name, c.initiator))
-        records = [full(c, by_uuid) for c in creds]
-        return ontap_json(query.collection(records, params, query.CREDENTIALS_SCHEMA,
-                                           "credentials", render.CREDENTIALS, request.url.query,
-                                           defects))
+
+        def answer() -> Response:  # works on the snapshot only: safe in any thread
+            by_uuid = {s.uuid: s for s in svms}
+            creds.sort(key=lambda c: (by_uuid[c.svm_uuid].name, c.initiator))
+            records = [full(c, by_uuid) for c in creds]
+            return ontap_json(query.collection(records, params, query.CREDENTIALS_SCHEMA,
+                                               "credentials", render.CREDENTIALS,
+                                               request.url.query, defects))
+
+        weight = len(creds) + sum(len(c.ranges) + len(c.masks) for c in creds)
+        return await run_in_threadpool(answer) if weight > OFFLOAD_WEIGHT else answer()
 
     async def credential_instance(request: Request) -> Response:
         params = _params(request)
@@ -254,7 +355,9 @@ def build_starlette(backend: Backend, settings: Settings,
                                    "add_initiator_addresses")
             remove = query.parse_bool(params.get("remove_initiator_addresses", "false"),
                                       "remove_initiator_addresses")
-            backend.patch(svm_uuid, initiator, await _body(request), add, remove)
+            body = await _body(request)
+            _check_room(backend, body, (svm_uuid, initiator), add, remove)
+            backend.patch(svm_uuid, initiator, body, add, remove)
             return ontap_json({})
         if request.method == "DELETE":
             query.only(params, {"return_timeout", "return_records"})
@@ -327,6 +430,11 @@ def build_starlette(backend: Backend, settings: Settings,
         return error_response(OntapError(status, "2", "The request could not be processed."),
                               defects)
 
+    async def on_client_gone(request: Request, exc: Exception) -> Response:
+        # The client left before its body was complete: nobody will read an answer.
+        LOG.warning("client left during the body of %s", _request_line(request.scope))
+        return Response(status_code=400)
+
     async def on_crash(request: Request, exc: Exception) -> Response:
         # A bug, not a client error: answer in the envelope and never show a traceback.
         return error_response(OntapError(500, "1", "Internal emulator error."), defects)
@@ -347,7 +455,8 @@ def build_starlette(backend: Backend, settings: Settings,
         Route("/_emulator/reset", reset, methods=["POST"]),
     ]
     app = Starlette(routes=routes, exception_handlers={
-        OntapError: on_ontap_error, HTTPException: on_http_error, Exception: on_crash})
+        OntapError: on_ontap_error, HTTPException: on_http_error,
+        ClientDisconnect: on_client_gone, Exception: on_crash})
     app.router.redirect_slashes = False
     app.add_middleware(AuthMiddleware, settings=settings)
     return app

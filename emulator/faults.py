@@ -3,8 +3,9 @@
 ``--faults RATE`` answers a share of the authenticated requests under ``/api`` with one
 fault, drawn from a seeded generator (``--faults-seed``):
 
-* ``503``  -- 503 with ``Retry-After: 1`` and ONTAP code "7" (request queue full),
-* ``429``  -- 429 with ``Retry-After: 1`` and ONTAP code "7",
+* ``503``  -- 503 with ``Retry-After: 1`` (``--fault-retry-after``) and ONTAP code "7"
+  (request queue full),
+* ``429``  -- 429 with the same ``Retry-After`` and ONTAP code "7",
 * ``drop`` -- the connection is aborted (TCP reset) without any HTTP answer,
 * ``delay`` -- the answer comes only after ``--fault-delay`` seconds (past the client's
   timeout).
@@ -14,7 +15,9 @@ delayed write then answers 503 without applying anything) or ``after`` it (the a
 the change, its answer is thrown away and the fault is answered instead; a delayed write
 sends the real answer late), half and half. Reads are always faulted ``before``. The control
 endpoints ``/_emulator/*`` and requests without valid credentials are never faulted, so
-401 and 403 stay deterministic.
+401 and 403 stay deterministic. ``--fault-streak N`` bounds how often one request (method,
+path and query) is faulted in a row: the next one passes, so the faults stay transient for a
+client that tries again.
 
 This layer sits outside Starlette on purpose: only the server's own ``send`` can reach the
 transport to abort a connection, and it must be called before any response starts.
@@ -50,6 +53,8 @@ class FaultConfig:
     rate: float = 0.0
     seed: int | None = None
     delay: float = 35.0
+    retry_after: int = 1  # the Retry-After seconds of a 503 / 429 fault
+    streak: int = 0  # at most this many faults in a row for one request line (0: no bound)
 
 
 class FaultInjector:
@@ -62,18 +67,34 @@ class FaultInjector:
         self.lock = threading.Lock()
         self.random = random.Random(config.seed)
         self.eligible = 0
+        self.spared = 0
         self.counts = {f"{kind}/{phase}": 0 for kind in KINDS for phase in PHASES}
         self.writes = dict.fromkeys(PHASES, 0)
+        self.streaks: dict[Any, int] = {}
 
-    def draw(self, write: bool) -> tuple[str, str] | None:
-        """None (no fault) or (kind, phase); every eligible request consumes the same draws."""
+    def draw(self, write: bool, key: Any = None) -> tuple[str, str] | None:
+        """None (no fault) or (kind, phase); every eligible request consumes the same draws.
+
+        ``key`` names the request (method, path, query): with ``streak`` N, a request that
+        has just been faulted N times in a row passes the next time, so a client that tries
+        again a few times always gets through (the faults are transient).
+        """
         with self.lock:
             self.eligible += 1
             hit = self.random.random() < self.config.rate
             kind = self.random.choice(KINDS)
             phase = self.random.choice(PHASES) if write else "before"
             if not hit:
+                self.streaks.pop(key, None)
                 return None
+            if self.config.streak:
+                if self.streaks.get(key, 0) >= self.config.streak:
+                    del self.streaks[key]
+                    self.spared += 1
+                    return None
+                if len(self.streaks) > 10_000:  # keys never sent again: forget them
+                    self.streaks.clear()
+                self.streaks[key] = self.streaks.get(key, 0) + 1
             self.counts[f"{kind}/{phase}"] += 1
             if write:
                 self.writes[phase] += 1
@@ -84,9 +105,12 @@ class FaultInjector:
             counts = dict(self.counts)
             writes = dict(self.writes)
             eligible = self.eligible
+            spared = self.spared
         return {
             "rate": self.config.rate, "seed": self.config.seed, "delay": self.config.delay,
+            "retry_after": self.config.retry_after, "streak": self.config.streak,
             "eligible_requests": eligible, "injected": sum(counts.values()),
+            "spared_by_streak": spared,
             "by_kind": {k: sum(v for key, v in counts.items() if key.startswith(k + "/"))
                         for k in KINDS},
             "by_phase": {p: sum(v for key, v in counts.items() if key.endswith("/" + p))
@@ -133,11 +157,12 @@ class SecretRecorder:
                 handle.writelines(lines)
 
 
-def fault_answer(kind: str) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
+def fault_answer(kind: str, retry_after: int = 1) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
     status = 429 if kind == "429" else 503
     exc = OntapError(status, "7", "The request queue is full; retry the request later.")
     body = json.dumps(exc.envelope()).encode()
-    headers = [(b"content-type", b"application/hal+json"), (b"retry-after", b"1"),
+    headers = [(b"content-type", b"application/hal+json"),
+               (b"retry-after", str(retry_after).encode()),
                (b"content-length", str(len(body)).encode()),
                (b"cache-control", b"no-cache,no-store,must-revalidate")]
     return status, body, headers
@@ -166,7 +191,8 @@ class FaultLayer:
         if (self.injector is not None and self.injector.config.rate > 0
                 and (path == "/api" or path.startswith("/api/"))
                 and self.authenticated(scope)):
-            fault = self.injector.draw(method in WRITE_METHODS)
+            fault = self.injector.draw(method in WRITE_METHODS,
+                                       (method, path, scope.get("query_string", b"")))
         if fault is None:
             await self.app(scope, receive, send)
             return
@@ -208,7 +234,8 @@ class FaultLayer:
     async def _answer(self, kind: str, send: Send) -> None:
         if kind == "drop" and await _abort(send):
             return
-        status, body, headers = fault_answer("503" if kind == "drop" else kind)
+        retry_after = self.injector.config.retry_after if self.injector else 1
+        status, body, headers = fault_answer("503" if kind == "drop" else kind, retry_after)
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body, "more_body": False})
 

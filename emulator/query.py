@@ -55,6 +55,10 @@ DEFAULT_ORDER = {"credentials": ["svm.name", "initiator"], "svms": ["name"],
 RECORD_KEY = {"credentials": ["svm.uuid", "initiator"], "svms": ["uuid"],
               "services": ["svm.uuid"]}
 START = "start."
+#: Most comparisons one collection query may make (a limit of this emulator, not ONTAP's):
+#: one per (filter term, value) pair, plus one per wildcard piece scanned. A real query on
+#: a real collection needs a few thousand; the cap keeps one request near 0.1 s of CPU.
+MAX_FILTER_WORK = 200_000
 
 
 def parse_bool(value: str, name: str) -> bool:
@@ -70,10 +74,12 @@ def parse_bool(value: str, name: str) -> bool:
 
 def parse_int(value: str, name: str, low: int, high: int) -> int:
     text = value.strip()
-    if not (text.isascii() and text.isdigit()) or not low <= int(text[:12]) <= high:
+    digits = text.lstrip("0") or "0"  # leading zeros are harmless; thousands of them too
+    if not (text.isascii() and text.isdigit()) or len(digits) > 12 \
+            or not low <= int(digits) <= high:
         raise errors.invalid(name, f'The value "{errors.show(value)}" is invalid for field '
                              f'"{name}" ({low}..{high}).')
-    return int(text)
+    return int(digits)
 
 
 def check_timeout(params: dict[str, str]) -> None:
@@ -139,6 +145,24 @@ def _expand(item: str) -> list[str]:
 class Selection:
     include: list[str]
     exclude: list[str]
+    _tree: dict[str, Any] | None = None
+
+    def tree(self) -> dict[str, Any]:
+        """The included paths as a nested dict (built once, reused for every record)."""
+        if self._tree is None:
+            tree: dict[str, Any] = {}
+            for path in self.include:
+                node = tree
+                parts = path.split(".")
+                for part in parts[:-1]:
+                    nxt = node.get(part)
+                    if nxt is True:
+                        break
+                    node = node.setdefault(part, {})
+                else:
+                    node[parts[-1]] = True
+            self._tree = tree
+        return self._tree
 
 
 def parse_fields(text: str | None, schema: Schema, kind: str) -> Selection | None:
@@ -155,22 +179,12 @@ def parse_fields(text: str | None, schema: Schema, kind: str) -> Selection | Non
             if _node(schema, item) is None:
                 raise errors.bad_fields(item)
             (exclude if negate else include).append(item)
-    return Selection(include, exclude)
+    # a path named twice selects nothing more: keep the first (fields= may list thousands)
+    return Selection(list(dict.fromkeys(include)), list(dict.fromkeys(exclude)))
 
 
 def project(record: dict[str, Any], sel: Selection) -> dict[str, Any]:
-    tree: dict[str, Any] = {}
-    for path in sel.include:
-        node = tree
-        parts = path.split(".")
-        for part in parts[:-1]:
-            nxt = node.get(part)
-            if nxt is True:
-                break
-            node = node.setdefault(part, {})
-        else:
-            node[parts[-1]] = True
-    out = _pick(record, tree)
+    out = _pick(record, sel.tree())
     for path in sel.exclude:
         _drop(out, path.split("."))
     return out
@@ -222,51 +236,153 @@ def _key(value: Any, kind: str) -> tuple[int, Any]:
     return (1, text.lower() if kind == "enum" else text)
 
 
-def _compare_one(term: str, value: Any, kind: str, literal: bool) -> bool:
-    if literal:
-        return _key(term, kind) == _key(value, kind)
-    if len(term) >= 2 and ((term[0], term[-1]) in (('"', '"'), ("{", "}"))):
-        return _key(term[1:-1], kind) == _key(value, kind)
-    v = _key(value, kind)
-    for op in ("<=", ">=", "<", ">"):
-        if term.startswith(op):
-            k = _key(term[len(op):], kind)
-            if k[0] != v[0]:
+class Term:
+    """One ``|``-separated part of a filter value, parsed once per request.
+
+    The meaning is the query language's (facts §46): ``!`` negates, ``null`` matches an
+    unset field, ``"x"`` / ``{x}`` compare literally, ``<``, ``>``, ``<=``, ``>=`` and
+    ``low..high`` compare by the field's kind, ``*`` is a wildcard, anything else is an
+    equality. Wildcards are matched by scanning for the literal pieces between the stars
+    (leftmost first, which is exact for ``*``-only patterns), never by a backtracking regex:
+    a pattern such as ``*********b`` costs one pass over the value, not exponential time.
+    On enum fields the match ignores case (both sides lowercased).
+    """
+
+    __slots__ = ("first", "fold", "key", "last", "literal", "low_high", "middle", "negate",
+                 "null", "op")
+
+    def __init__(self, term: str, kind: str, literal: bool) -> None:
+        self.literal = literal
+        self.negate = False
+        self.null = False
+        self.op = "eq"
+        self.key: tuple[int, Any] | None = None
+        self.low_high: tuple[tuple[int, Any], tuple[int, Any]] | None = None
+        self.fold = kind == "enum"
+        self.first = self.last = ""
+        self.middle: tuple[str, ...] = ()
+        if literal:
+            self.key = _key(term, kind)
+            return
+        if term.startswith("!"):
+            self.negate, term = True, term[1:]
+        if term == "null":
+            self.null = True
+            return
+        if len(term) >= 2 and (term[0], term[-1]) in (('"', '"'), ("{", "}")):
+            self.key = _key(term[1:-1], kind)
+            return
+        for op in ("<=", ">=", "<", ">"):
+            if term.startswith(op):
+                self.op, self.key = op, _key(term[len(op):], kind)
+                return
+        if ".." in term:
+            low, high = term.split("..", 1)
+            self.op, self.low_high = "range", (_key(low, kind), _key(high, kind))
+            return
+        if "*" in term:
+            pieces = (term.lower() if self.fold else term).split("*")
+            self.op, self.first, self.last = "glob", pieces[0], pieces[-1]
+            self.middle = tuple(p for p in pieces[1:-1] if p)
+            return
+        self.key = _key(term, kind)
+
+    def hit(self, value: Any, key: tuple[int, Any], budget: Budget) -> bool:
+        """Whether one value matches (without ``!``); ``key`` is ``_key(value, kind)``."""
+        budget.spend(1)
+        op = self.op
+        if op == "eq":
+            return self.key == key
+        if op == "glob":
+            return self._glob(str(value), budget)
+        if op == "range":
+            assert self.low_high is not None
+            low, high = self.low_high
+            return low[0] == key[0] == high[0] and low <= key <= high
+        k = self.key
+        assert k is not None
+        if k[0] != key[0]:
+            return False
+        return {"<=": key <= k, ">=": key >= k, "<": key < k, ">": key > k}[op]
+
+    def _glob(self, text: str, budget: Budget) -> bool:
+        if self.fold:
+            text = text.lower()
+        first, last = self.first, self.last
+        if len(text) < len(first) + len(last) or not text.startswith(first) \
+                or not text.endswith(last):
+            return False
+        pos, end = len(first), len(text) - len(last)
+        for piece in self.middle:  # each piece found advances pos, so at most len(text) loops
+            budget.spend(1)
+            found = text.find(piece, pos, end)
+            if found < 0:
                 return False
-            return {"<=": v <= k, ">=": v >= k, "<": v < k, ">": v > k}[op]
-    if ".." in term:
-        low, high = (_key(t, kind) for t in term.split("..", 1))
-        return low[0] == v[0] == high[0] and low <= v <= high
-    if "*" in term:
-        pattern = ".*".join(re.escape(p) for p in term.split("*"))
-        flags = re.IGNORECASE if kind == "enum" else 0
-        return re.fullmatch(pattern, str(value), flags | re.DOTALL) is not None
-    return _key(term, kind) == v
+            pos = found + len(piece)
+        return True
 
 
-def _match_term(term: str, values: list[Any], kind: str, literal: bool) -> bool:
-    if literal:
-        return any(_compare_one(term, v, kind, True) for v in values)
-    negate = term.startswith("!")
-    body = term[1:] if negate else term
-    if body == "null":
-        return bool(values) if negate else not values
-    if not values:  # unset fields are excluded from matches
+class Budget:
+    """Counts the comparisons of one request; past ``limit`` the query is refused (400)."""
+
+    __slots__ = ("field", "limit", "spent")
+
+    def __init__(self, limit: int = MAX_FILTER_WORK) -> None:
+        self.limit = limit
+        self.spent = 0
+        self.field = ""
+
+    def spend(self, units: int) -> None:
+        self.spent += units
+        if self.spent > self.limit:
+            raise OntapError(400, "2", f'The query on field "{errors.show(self.field)}" needs '
+                             f"more than {self.limit} comparisons, the limit of this emulator "
+                             "for one request; narrow the query.", self.field)
+
+
+class Filter:
+    """``field=query``: the terms of one query parameter, compiled once per request."""
+
+    def __init__(self, path: str, query: str, kind: str, literal: bool) -> None:
+        self.path = path
+        self.parts = path.split(".")
+        self.kind = kind
+        self.literal = literal
+        texts = [query] if literal else query.split("|")
+        # a term repeated adds nothing to an "any of": compile each distinct one once
+        self.terms = [Term(t, kind, literal) for t in dict.fromkeys(texts)]
+
+    def matches(self, record: dict[str, Any], budget: Budget) -> bool:
+        values = values_at(record, self.parts)
+        budget.field = self.path
+        keys = [_key(v, self.kind) for v in values]
+        budget.spend(len(values))
+        for term in self.terms:
+            if term.literal:
+                if any(term.key == k for k in keys):
+                    return True
+                budget.spend(len(keys))
+                continue
+            if term.null:
+                budget.spend(1)
+                if bool(values) if term.negate else not values:
+                    return True
+                continue
+            if not values:  # unset fields are excluded from matches
+                budget.spend(1)
+                continue
+            hit = any(term.hit(v, k, budget) for v, k in zip(values, keys, strict=True))
+            if hit != term.negate:
+                return True
         return False
-    hit = any(_compare_one(body, v, kind, False) for v in values)
-    return not hit if negate else hit
-
-
-def matches(record: dict[str, Any], path: str, query: str, kind: str, literal: bool) -> bool:
-    values = values_at(record, path.split("."))
-    if literal:
-        return _match_term(query, values, kind, True)
-    return any(_match_term(t, values, kind, False) for t in query.split("|"))
 
 
 # --- order_by ----------------------------------------------------------------------------
 def parse_order(text: str, schema: Schema) -> list[tuple[str, str, bool]]:
+    """The sort keys, most significant first; a field named again is dropped (the first
+    occurrence already decides every tie it could break), so at most one sort per field."""
     order = []
+    seen: set[str] = set()
     for item in _split_top(text):
         words = item.split()
         path = ALIASES.get(words[0], words[0])
@@ -275,7 +391,9 @@ def parse_order(text: str, schema: Schema) -> list[tuple[str, str, bool]]:
         if kind is None or len(words) > 2 or direction not in ("asc", "desc"):
             raise OntapError(400, "262268", f'The field "{errors.show(item)}" is not supported '
                              "as an order_by= field.", "order_by")
-        order.append((path, kind, direction == "desc"))
+        if path not in seen:
+            seen.add(path)
+            order.append((path, kind, direction == "desc"))
     return order
 
 
@@ -364,7 +482,7 @@ def start_params(record: dict[str, Any], fields: Position) -> dict[str, str]:
 def collection(records: list[dict[str, Any]], params: dict[str, str], schema: Schema,
                kind: str, base: str, raw_query: str, defects: Defects) -> dict[str, Any]:
     """Apply the whole query to full records and build ONTAP's collection response."""
-    filters: list[tuple[str, str, str]] = []
+    filters: list[tuple[str, str, str]] = []  # (path, query, kind)
     for name, value in params.items():
         if name in CONTROL or name.startswith(START):
             continue
@@ -389,10 +507,11 @@ def collection(records: list[dict[str, Any]], params: dict[str, str], schema: Sc
 
     if not filters and "list-hides-deny" in defects:  # breaks CRED-LIST-002
         records = [r for r in records if r.get("authentication_type") != "deny"]
-    if "filter-ignored" not in defects:
+    if "filter-ignored" not in defects and filters:
         literal = "wildcard-literal" in defects
-        records = [r for r in records
-                   if all(matches(r, p, q, k, literal) for p, q, k in filters)]
+        compiled = [Filter(p, q, k, literal) for p, q, k in filters]
+        budget = Budget()
+        records = [r for r in records if all(f.matches(r, budget) for f in compiled)]
     # Stable passes, last field first: the order is total (the record key ends it).
     for path, field_kind, desc in reversed(fields):
         records.sort(key=lambda r, p=path, k=field_kind: _sort_key(r, p, k), reverse=desc)

@@ -23,6 +23,10 @@ from emulator.defects import Defects
 from emulator.state import Backend, SvmSeed, default_seed
 from emulator.tls import TlsFiles
 
+#: Request line and headers together (h11's own default, set here so it is ours to document):
+#: a longer head gets 400 in the ONTAP envelope before any of it is parsed.
+MAX_HEAD = 16 * 1024
+
 
 def bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -54,13 +58,23 @@ class OntapH11Protocol(H11Protocol):
     """
 
     def send_400_response(self, msg: str) -> None:
+        cycle = getattr(self, "cycle", None)
+        if cycle is not None and not cycle.response_complete:
+            # The request being served (e.g. a chunked body that turned to garbage) gets this
+            # 400 instead of the app's answer: what the app still sends is dropped quietly,
+            # as uvicorn does for a client that has gone.
+            cycle.disconnected = True
+            cycle.message_event.set()
         body = json.dumps({"error": {"message": "The HTTP request is malformed.",
                                      "code": "2"}}).encode()
         headers = [(b"content-type", b"application/hal+json"),
                    (b"content-length", str(len(body)).encode()), (b"connection", b"close")]
-        for event in (h11.Response(status_code=400, headers=headers, reason=b"Bad Request"),
-                      h11.Data(data=body), h11.EndOfMessage()):
-            self.transport.write(self.conn.send(event) or b"")
+        try:
+            for event in (h11.Response(status_code=400, headers=headers, reason=b"Bad Request"),
+                          h11.Data(data=body), h11.EndOfMessage()):
+                self.transport.write(self.conn.send(event) or b"")
+        except h11.LocalProtocolError:
+            pass  # an answer had already started on this connection: closing is all we can do
         self.transport.close()
 
 
@@ -108,7 +122,7 @@ class EmulatorServer:
         config = uvicorn.Config(
             self.app, log_level="warning", access_log=False, lifespan="off",
             server_header=False, date_header=True, timeout_graceful_shutdown=1,
-            http=OntapH11Protocol,
+            http=OntapH11Protocol, h11_max_incomplete_event_size=MAX_HEAD,
             ssl_certfile=str(tls.cert_file) if tls else None,
             ssl_keyfile=str(tls.key_file) if tls else None)
         self.server = _Server(config)

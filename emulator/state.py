@@ -304,12 +304,14 @@ class Backend:
             remove = False
         if not add and not remove and "patch-addresses-merge" in self.defects:
             add = True
-        if add:
-            cred.ranges += [r for r in ranges if r not in cred.ranges]
-            cred.masks += [m for m in masks if m not in cred.masks]
+        if add:  # sets: linear time however long the lists
+            have_ranges, have_masks = set(cred.ranges), set(cred.masks)
+            cred.ranges += [r for r in ranges if r not in have_ranges]
+            cred.masks += [m for m in masks if m not in have_masks]
         elif remove:
-            cred.ranges = [r for r in cred.ranges if r not in ranges]
-            cred.masks = [m for m in cred.masks if m not in masks]
+            drop_ranges, drop_masks = set(ranges), set(masks)
+            cred.ranges = [r for r in cred.ranges if r not in drop_ranges]
+            cred.masks = [m for m in cred.masks if m not in drop_masks]
         else:
             cred.ranges, cred.masks = ranges, masks
 

@@ -18,6 +18,9 @@ from emulator.errors import OntapError
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 AUTH_TYPES = ("chap", "none", "deny")
 MAX_INITIATOR_BYTES = 223  # RFC 3720 §3.2.6
+#: Most ranges, and most masks, one request may carry (a limit of this emulator, not ONTAP's,
+#: which documents none; real access lists hold a handful). Counted before any is parsed.
+MAX_ADDRESS_ITEMS = 1024
 _IQN_DATE = re.compile(r"\d{4}-(0[1-9]|1[0-2])\Z")
 _IQN_DATE_LOOSE = re.compile(r"\d+-\d+\Z")
 _IQN_CHARS = re.compile(r"[a-z0-9.:-]*\Z")
@@ -167,11 +170,25 @@ class Range:
     start: IPAddress
     end: IPAddress
 
+    # Immutable all the way down: a copy (the backend copies records on every read and
+    # write) can be the object itself, which keeps a record with a long list cheap to copy.
+    def __copy__(self) -> Range:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Range:
+        return self
+
 
 @dataclass(frozen=True)
 class Mask:
     address: IPAddress
     netmask: int
+
+    def __copy__(self) -> Mask:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Mask:
+        return self
 
 
 def family(ip: IPAddress) -> str:
@@ -272,8 +289,14 @@ def parse_addresses(obj: Any, defects: Defects) -> tuple[list[Range], list[Mask]
         if not isinstance(items, list):
             raise errors.invalid(f"initiator_address.{key}",
                                  f'Field "initiator_address.{key}" must be an array.')
+        if len(items) > MAX_ADDRESS_ITEMS:
+            raise errors.invalid(f"initiator_address.{key}", f'Field "initiator_address.{key}" '
+                                 f"holds {len(items)} entries; this emulator takes at most "
+                                 f"{MAX_ADDRESS_ITEMS} per request.")
+        seen: set[Any] = set()  # duplicates dropped in linear time, first occurrence kept
         for item in items:
             parsed = parse(item, defects)
-            if parsed not in out:
+            if parsed not in seen:
+                seen.add(parsed)
                 out.append(parsed)
     return ranges, masks

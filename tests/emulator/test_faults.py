@@ -121,8 +121,41 @@ def test_faults_off_by_default_and_reported(tmp_path):
     assert report["rate"] == 0 and report["injected"] == 0
 
 
+def test_a_fault_streak_lets_the_next_try_through_and_retry_after_is_set(tmp_path):
+    proc, info = start_emulator(tmp_path, "--faults", "0.95", "--faults-seed", SEED,
+                                "--fault-streak", "2", "--fault-retry-after", "0",
+                                "--fault-delay", "2.5")
+    base = str(info["url"])
+    s = session()
+    try:
+        outcomes = [call(s, "GET", base + CREDS, params={"fields": "initiator"})
+                    for _ in range(30)]
+        other = call(s, "GET", base + CREDS, params={"fields": "svm"})
+        retry_after = None
+        for _ in range(20):
+            try:
+                resp = s.get(base + "/api/cluster", timeout=CLIENT_TIMEOUT)
+            except (requests.Timeout, requests.ConnectionError):
+                continue
+            if resp.status_code in (429, 503):
+                retry_after = resp.headers["retry-after"]
+                break
+        report = s.get(base + "/_emulator/health", timeout=10).json()["faults"]
+    finally:
+        stop(proc)
+    # at 0.95 nearly every request is faulted, but never three of the same in a row
+    runs = "".join("x" if o != 200 else "." for o in outcomes).split(".")
+    assert max(len(r) for r in runs) == 2, outcomes
+    assert sum(o != 200 for o in outcomes) >= 15, outcomes
+    assert other != 200  # another query is another request: its own streak
+    assert retry_after == "0"
+    assert report["streak"] == 2 and report["spared_by_streak"] >= 5
+    assert report["retry_after"] == 0
+
+
 @pytest.mark.parametrize("args", [["--faults", "1.5"], ["--faults", "-0.1"],
                                   ["--faults", "nan"], ["--fault-delay", "-1"],
+                                  ["--fault-retry-after", "-1"], ["--fault-streak", "-1"],
                                   ["--faults", "x"], ["--faults-seed", "x"]])
 def test_bad_fault_arguments_exit_2(args):
     result = subprocess.run([sys.executable, "-m", "emulator", "--port", "0", *args], cwd=ROOT,
