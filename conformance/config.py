@@ -40,6 +40,7 @@ OPTIONS: dict[str, tuple[str, str | None, str | None, str, Any]] = {
                         "bool", False),
     "ontap_version": ("ONTAP_CONFORMANCE_ONTAP_VERSION", "target", "ontap_version", "str", None),
     "emulator_ontap_version": ("ONTAP_CONFORMANCE_EMULATOR_ONTAP_VERSION", None, None, "str", None),
+    "emulator_latency": ("ONTAP_CONFORMANCE_EMULATOR_LATENCY", None, None, "float", 0.0),
 }
 _FILE_KEYS = {
     section: {key for _, sec, key, _, _ in OPTIONS.values() if sec == section}
@@ -71,6 +72,7 @@ class TargetConfig:
     strict_observed: bool = False
     ontap_version: str | None = None  # judge against this release, whatever /api/cluster says
     emulator_ontap_version: str | None = None  # the release the embedded emulator plays
+    emulator_latency: float = 0.0  # milliseconds every answer of the embedded emulator waits
     sweep: Path | None = None
     #: under pytest-xdist: the run all workers share, and this worker's index
     run_group: str | None = None
@@ -175,6 +177,12 @@ def build_config(values: dict[str, Any], **extra: Any) -> TargetConfig:
                 parse_release(value)
             except ReleaseError as exc:
                 raise pytest.UsageError(f"{option}: {exc}") from None
+    latency = values.get("emulator_latency") or 0.0
+    if not 0 <= latency <= 60_000:
+        raise pytest.UsageError(f"--emulator-latency must be 0 to 60000 milliseconds, got {latency}")
+    if url and latency:
+        raise pytest.UsageError("--emulator-latency only applies to the embedded emulator; drop it or "
+                                "drop --target")
     if url and values.get("emulator_ontap_version"):
         raise pytest.UsageError("--emulator-ontap-version only applies to the embedded emulator; "
                                 "drop it or drop --target (use --ontap-version to judge a live target "
@@ -198,6 +206,7 @@ def build_config(values: dict[str, Any], **extra: Any) -> TargetConfig:
         strict_observed=bool(values.get("strict_observed")),
         ontap_version=values.get("ontap_version"),
         emulator_ontap_version=values.get("emulator_ontap_version"),
+        emulator_latency=float(latency),
         **extra,
     )
 

@@ -45,9 +45,10 @@ class EmulatorProcess:
                  module: str = "emulator", extra_env: dict[str, str] | None = None,
                  faults: float = 0.0, fault_delay: float = 35.0,
                  fault_retry_after: int = 1, fault_streak: int = 0,
-                 ontap_version: str = "9.10.1") -> None:
+                 ontap_version: str = "9.10.1", latency: float = 0.0) -> None:
         self.defects = tuple(defects)
         self.ontap_version = ontap_version
+        self.latency = latency
         self.faults = faults
         self.fault_delay = fault_delay
         self.fault_retry_after = fault_retry_after
@@ -84,6 +85,8 @@ class EmulatorProcess:
                    "--ready-file", str(ready)]
         for defect in self.defects:
             command += ["--defect", defect]
+        if self.latency:
+            command += ["--latency", str(self.latency), "--latency-jitter", str(self.latency / 4)]
         if self.ontap_version != "9.10.1":
             command += ["--ontap-version", self.ontap_version]
         if self.tls:

@@ -126,6 +126,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="most records the run may have alive at once (default: 50)")
     group.addoption("--ontap-version", dest="ontap_version", metavar="X.Y.Z",
                     help="judge against this ONTAP release instead of the one /api/cluster reports")
+    group.addoption("--emulator-latency", dest="emulator_latency", metavar="MS",
+                    help="every answer of the embedded emulator waits this many milliseconds "
+                         "(plus or minus a quarter): a real cluster's cost on one machine")
     group.addoption("--emulator-ontap-version", dest="emulator_ontap_version", metavar="X.Y.Z",
                     help="the release the embedded emulator plays (default: 9.10.1)")
     group.addoption("--strict-observed", dest="strict_observed", action="store_const",

@@ -364,7 +364,8 @@ def open_target(config: TargetConfig, ledger: Ledger) -> Target:
         emulator = EmulatorProcess(defects=config.emulator_defects, faults=config.emulator_faults,
                                    fault_delay=config.timeout + 1, fault_retry_after=0,
                                    fault_streak=FAULT_STREAK,
-                                   ontap_version=config.emulator_ontap_version or DEFAULT_RELEASE)
+                                   ontap_version=config.emulator_ontap_version or DEFAULT_RELEASE,
+                                   latency=config.emulator_latency)
         try:
             emulator.start()
         except EmulatorFailed as exc:

@@ -120,6 +120,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--fault-streak", type=int, default=0, metavar="N",
                    help="fault one request (method, path and query) at most N times in a row; "
                         "the next such request passes (default: 0, no bound)")
+    p.add_argument("--latency", type=float, default=0.0, metavar="MS",
+                   help="every /api answer waits this many milliseconds, as a real cluster's "
+                        "would (default: 0)")
+    p.add_argument("--latency-jitter", type=float, default=0.0, metavar="MS",
+                   help="up to this many milliseconds more or less per answer (default: 0)")
     p.add_argument("--record-secrets", metavar="FILE",
                    help="TEST AID: append every CHAP password received to FILE (mode 0600)")
     return p
@@ -186,6 +191,9 @@ def main(argv: list[str] | None = None) -> int:
         return _fail("--port must be within 0..65535")
     if not 0 <= args.faults <= 1:  # also rejects nan
         return _fail("--faults must be within 0..1")
+    if not (0 <= args.latency <= 60_000 and 0 <= args.latency_jitter <= args.latency):
+        return _fail("--latency and --latency-jitter are milliseconds from 0 to 60000, the jitter "
+                     "at most the latency")
     if not 0 <= args.fault_delay <= 3600:
         return _fail("--fault-delay must be within 0..3600 seconds")
     if not 0 <= args.fault_retry_after <= 3600:
@@ -209,7 +217,8 @@ def main(argv: list[str] | None = None) -> int:
                         defects=defects,
                         faults=FaultConfig(args.faults, args.faults_seed, args.fault_delay,
                                            args.fault_retry_after, args.fault_streak),
-                        record_secrets=args.record_secrets)
+                        record_secrets=args.record_secrets,
+                        latency=args.latency / 1000, latency_jitter=args.latency_jitter / 1000)
 
     from emulator.server import EmulatorServer, write_ready  # heavy imports after arg checks
 

@@ -6,12 +6,14 @@ backend and the results back to ONTAP's JSON (HAL links, error envelope, status 
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hmac
 import json
 import logging
 import os
+import random
 import traceback
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,6 +57,8 @@ class Settings:
     defects: Defects = field(default_factory=Defects)
     faults: FaultConfig = field(default_factory=FaultConfig)
     record_secrets: str | None = None  # --record-secrets FILE: a test aid, writes passwords
+    latency: float = 0.0  # --latency: seconds every /api answer waits (a real cluster's cost)
+    latency_jitter: float = 0.0  # --latency-jitter: up to this many seconds more or less
 
 
 def ontap_json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -236,8 +240,30 @@ def build_app(backend: Backend, settings: Settings) -> FaultLayer:
     recorder = SecretRecorder(settings.record_secrets) if settings.record_secrets else None
     starlette = build_starlette(backend, settings, injector)
     auth = AuthMiddleware(starlette, settings)
-    return FaultLayer(QuietErrors(starlette), injector=injector, recorder=recorder,
+    inner: ASGIApp = QuietErrors(starlette)
+    if settings.latency or settings.latency_jitter:
+        inner = LatencyLayer(inner, settings.latency, settings.latency_jitter)
+    return FaultLayer(inner, injector=injector, recorder=recorder,
                       authenticated=lambda scope: auth.user_of(scope) is not None)
+
+
+class LatencyLayer:
+    """Every answer under /api waits ``latency`` seconds (plus or minus up to ``jitter``),
+    so one machine can play a cluster whose cost is its latency. The wait does not hold the
+    event loop: concurrent requests wait side by side, as on a real cluster."""
+
+    def __init__(self, app: ASGIApp, latency: float, jitter: float) -> None:
+        self.app = app
+        self.latency = latency
+        self.jitter = jitter
+        self.random = random.Random()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if path == "/api" or path.startswith("/api/"):
+            wait = self.latency + self.random.uniform(-self.jitter, self.jitter)
+            await asyncio.sleep(max(wait, 0.0))
+        await self.app(scope, receive, send)
 
 
 def build_starlette(backend: Backend, settings: Settings,

@@ -99,3 +99,28 @@ def test_tls_with_generated_ca(tmp_path):
     finally:
         code, out, _ = stop(proc)
     assert code == 0 and str(info["ca_file"]) in out
+
+
+def test_latency_delays_every_api_answer(tmp_path):
+    import time as clock
+
+    proc, info = start_emulator(tmp_path, "--latency", "300", "--latency-jitter", "50")
+    try:
+        session = requests.Session()
+        session.auth = AUTH
+        started = clock.monotonic()
+        assert session.get(f"{info['url']}/api/cluster", timeout=10).status_code == 200
+        api = clock.monotonic() - started
+        health = session.get(f"{info['url']}/_emulator/health", timeout=10)
+    finally:
+        stop(proc)
+    # A lower bound only (a busy machine can only add to it): the answer cannot come before
+    # the latency, less the jitter, has passed.
+    assert api >= 0.25
+    assert health.status_code == 200
+
+
+def test_bad_latency_is_one_clear_line():
+    done = subprocess.run([sys.executable, "-m", "emulator", "--latency", "10", "--latency-jitter", "20"],
+                          cwd=ROOT, env=clean_env(), capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "--latency" in done.stderr and "Traceback" not in done.stderr
