@@ -437,7 +437,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     snapshot = _STATE.target_snapshot
     document = postrun.build_report(_STATE.ledger, _run_info(session.config),
                                     getattr(snapshot, "run_id", None))
-    postrun.finish(document, _STATE.config.report_dir, session.config)  # certificate, history
+    if not hasattr(session.config, "workerinput"):  # an xdist worker appends no history line
+        postrun.finish(document, _STATE.config.report_dir, session.config)  # certificate, history
     reports.write_json(document, _STATE.config.report_dir)
     _STATE.document = document
     key = _xml_key()
