@@ -217,7 +217,9 @@ def _configure_hypothesis(config: pytest.Config, suite: bool) -> None:
     from_env = os.environ.get(profiles.PROFILE_ENV)
     name = chosen or from_env or (profiles.DEFAULT if suite else None)
     try:
-        if name and not chosen and (suite or from_env):
+        if chosen:
+            settings.get_profile(chosen)  # unknown: one line now, not Hypothesis's traceback later
+        elif name and (suite or from_env):
             settings.load_profile(name)
         if name in profiles.PROFILES:
             profiles.cap_shrinking_for(name)

@@ -195,3 +195,24 @@ def test_the_installed_console_script_runs_the_suite_from_any_directory(tmp_path
                             cwd=work, env=env, capture_output=True, text=True, timeout=120)
     assert verify.returncode == 0 and re.search(r": valid: conformant to the documented", verify.stdout)
     assert "PytestAssertRewriteWarning" not in result.stdout + result.stderr
+
+
+def test_the_package_registers_its_profiles_without_the_root_conftest(tmp_path):
+    code = ("import conformance.plugin\nfrom hypothesis import settings\n"
+            "print(*(settings.get_profile(n).max_examples for n in ('dev', 'ci', 'nightly', 'quick')))")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert result.stdout.split() == ["30", "30", "500", "20"], result.stderr
+
+
+@pytest.mark.parametrize("how", ["option", "environment"])
+def test_an_unknown_profile_is_a_usage_error(tmp_path, how):
+    (tmp_path / "conformance").mkdir()
+    if how == "option":
+        result = run_pytest(tmp_path, "conformance", "--hypothesis-profile", "weekly")
+    else:
+        result = run_pytest(tmp_path, "conformance", env={"HYPOTHESIS_PROFILE": "weekly"})
+    assert result.returncode == 4, result.stdout + result.stderr
+    assert "Profile 'weekly' is not registered" in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
