@@ -1,36 +1,13 @@
-"""Root conftest: registers the conformance plugin and the Hypothesis profiles.
+"""Root conftest: registers the conformance plugin and loads the default Hypothesis profile.
 
-Choose a profile with ``--hypothesis-profile NAME`` or ``HYPOTHESIS_PROFILE``;
-``dev`` is the default; ``quick`` (no shrinking) serves the defect-matrix self-test. Network latency makes deadlines meaningless, so none is set.
+The profiles themselves (dev, ci, nightly, quick) are registered by the package
+(``conformance/profiles.py``, imported by the plugin), so the installed suite has them too.
+Choose one with ``--hypothesis-profile NAME`` or ``HYPOTHESIS_PROFILE``; ``dev`` is the
+default here, for the self-tests as for the suite.
 """
 
-import os
-
-import pytest
-from hypothesis import HealthCheck, Phase, settings
-
-from conformance.shrinking import SHRINK_SECONDS, cap_shrinking
+from conformance import profiles
 
 pytest_plugins = ["conformance.plugin"]
 
-_COMMON = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
-settings.register_profile("dev", max_examples=30, stateful_step_count=25, **_COMMON)
-settings.register_profile("ci", max_examples=30, stateful_step_count=25, derandomize=True,
-                          print_blob=True, **_COMMON)
-settings.register_profile("nightly", max_examples=500, stateful_step_count=60, **_COMMON)
-# For self-tests that only need to know *that* a run fails (the defect matrix): no shrinking.
-settings.register_profile("quick", max_examples=20, stateful_step_count=25, derandomize=True,
-                          phases=(Phase.explicit, Phase.reuse, Phase.generate), **_COMMON)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
-
-
-def pytest_configure(config):
-    """Give the chosen profile its shrinking budget (env ONTAP_CONFORMANCE_SHRINK_SECONDS wins)."""
-    profile = config.getoption("hypothesis_profile", None) or os.environ.get("HYPOTHESIS_PROFILE", "dev")
-    override = os.environ.get("ONTAP_CONFORMANCE_SHRINK_SECONDS")
-    try:
-        seconds = float(override) if override else SHRINK_SECONDS.get(profile, SHRINK_SECONDS["dev"])
-    except ValueError:
-        raise pytest.UsageError(
-            f"ONTAP_CONFORMANCE_SHRINK_SECONDS must be a number of seconds, not {override!r}") from None
-    cap_shrinking(seconds)
+profiles.load_default()

@@ -41,7 +41,13 @@ OPTIONS: dict[str, tuple[str, str | None, str | None, str, Any]] = {
     "ontap_version": ("ONTAP_CONFORMANCE_ONTAP_VERSION", "target", "ontap_version", "str", None),
     "emulator_ontap_version": ("ONTAP_CONFORMANCE_EMULATOR_ONTAP_VERSION", None, None, "str", None),
     "emulator_latency": ("ONTAP_CONFORMANCE_EMULATOR_LATENCY", None, None, "float", 0.0),
+    # certification and nightly runs (conformance/postrun.py)
+    "known_deviations": ("ONTAP_CONFORMANCE_KNOWN_DEVIATIONS", "run", "known_deviations", "str", None),
+    "history": ("ONTAP_CONFORMANCE_HISTORY", "run", "history", "str", None),
+    "time_budget": ("ONTAP_CONFORMANCE_TIME_BUDGET", "run", "time_budget", "float", None),
+    "fail_on": ("ONTAP_CONFORMANCE_FAIL_ON", "run", "fail_on", "str", "any"),
 }
+FAIL_ON = ("any", "new")
 _FILE_KEYS = {
     section: {key for _, sec, key, _, _ in OPTIONS.values() if sec == section}
     for section in ("target", "run")
@@ -73,6 +79,10 @@ class TargetConfig:
     ontap_version: str | None = None  # judge against this release, whatever /api/cluster says
     emulator_ontap_version: str | None = None  # the release the embedded emulator plays
     emulator_latency: float = 0.0  # milliseconds every answer of the embedded emulator waits
+    known_deviations: Path | None = None  # the reviewed known-deviations TOML file
+    history: Path | None = None  # the directory of history.jsonl
+    time_budget: float | None = None  # seconds after which no new state-machine program starts
+    fail_on: str = "any"  # "new": a nonconformant run fails only on failures new since the last run
     sweep: Path | None = None
     #: under pytest-xdist: the run all workers share, and this worker's index
     run_group: str | None = None
@@ -120,13 +130,19 @@ def load_config(pytest_config: pytest.Config) -> TargetConfig:
     config = build_config(values, sweep=Path(sweep) if sweep else None, config_file=file_path,
                           username=env.get(USERNAME_ENV) or None,
                           password=env.get(PASSWORD_ENV) or None)
+    params = getattr(pytest_config, "invocation_params", None)
     if not config.report_dir.is_absolute():
         # A given directory is relative to where pytest was started; the default one is
-        # the project's reports/ wherever pytest was started from.
-        explicit = values["report_dir"] != OPTIONS["report_dir"][4]
-        params = getattr(pytest_config, "invocation_params", None)
+        # the project's reports/ wherever pytest was started from, and ./reports for the
+        # installed suite (--pyargs conformance, as ontap-conformance runs it).
+        explicit = values["report_dir"] != OPTIONS["report_dir"][4] or bool(
+            getattr(getattr(pytest_config, "option", None), "pyargs", False))
         base = Path(params.dir) if explicit and params else getattr(pytest_config, "rootpath", None)
         config = replace(config, report_dir=Path(base or Path.cwd()) / config.report_dir)
+    for name in ("known_deviations", "history"):  # relative to where pytest was started
+        value = getattr(config, name)
+        if value is not None and not value.is_absolute():
+            config = replace(config, **{name: Path(params.dir if params else Path.cwd()) / value})
     return config
 
 
@@ -187,6 +203,20 @@ def build_config(values: dict[str, Any], **extra: Any) -> TargetConfig:
         raise pytest.UsageError("--emulator-ontap-version only applies to the embedded emulator; "
                                 "drop it or drop --target (use --ontap-version to judge a live target "
                                 "against another release)")
+    budget = values.get("time_budget")
+    if budget is not None and budget <= 0:
+        raise pytest.UsageError(f"--time-budget must be a positive number of seconds, got {budget}")
+    fail_on = values.get("fail_on") or "any"
+    if fail_on not in FAIL_ON:
+        raise pytest.UsageError(f"--fail-on must be 'new' or 'any', got {fail_on!r}")
+    history = Path(values["history"]).expanduser() if values.get("history") else None
+    if fail_on == "new" and history is None:
+        raise pytest.UsageError("--fail-on new needs --history DIR (new since which run?)")
+    if history is not None and history.exists() and not history.is_dir():
+        raise pytest.UsageError(f"--history {history}: not a directory")
+    known = Path(values["known_deviations"]).expanduser() if values.get("known_deviations") else None
+    if known is not None and not known.is_file():
+        raise pytest.UsageError(f"--known-deviations {known}: no such file")
     if url and not (extra.get("username") and extra.get("password")):
         raise pytest.UsageError(f"a live target needs {USERNAME_ENV} and {PASSWORD_ENV} set "
                                 "in the environment (never on the command line or in a file)")
@@ -207,6 +237,10 @@ def build_config(values: dict[str, Any], **extra: Any) -> TargetConfig:
         ontap_version=values.get("ontap_version"),
         emulator_ontap_version=values.get("emulator_ontap_version"),
         emulator_latency=float(latency),
+        known_deviations=known,
+        history=history,
+        time_budget=None if budget is None else float(budget),
+        fail_on=fail_on,
         **extra,
     )
 

@@ -16,7 +16,7 @@ otherwise.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +28,9 @@ from models.rules import BY_ID, DOCUMENTED, ENDPOINT_ERROR_CODES, OBSERVED, RULE
 PASSED, FAILED, DEVIATED = "passed", "failed", "deviated"
 NOT_EXERCISED, NOT_APPLICABLE = "not_exercised", "not_applicable"
 STATUSES = (PASSED, FAILED, DEVIATED, NOT_APPLICABLE, NOT_EXERCISED)
+#: The report's status of a failed or deviated rule whose every break is a listed known
+#: deviation (``--known-deviations``, conformance/deviations.py); never set by the ledger.
+KNOWN = "known"
 CONFORMANT, NONCONFORMANT, INCONCLUSIVE = "conformant", "nonconformant", "inconclusive"
 #: Codes the report lists: the 22 endpoint codes and "4" (missing record on GET).
 REPORTED_ERROR_CODES: tuple[str, ...] = (*ENDPOINT_ERROR_CODES, "4")
@@ -278,12 +281,16 @@ class Ledger:
         """Whether every test could be judged and the run was not cut short."""
         return not self.errors and not self.stopped and not self.flaky
 
-    def verdict(self, strict_observed: bool) -> tuple[str, str]:
-        """The verdict and one line saying why."""
+    def verdict(self, strict_observed: bool, known: Collection[str] = ()) -> tuple[str, str]:
+        """The verdict and one line saying why.
+
+        ``known``: rules whose every break is a listed known deviation; they do not make the
+        run nonconformant, and their codes are not required (the conformant reason names them).
+        """
         failed = [r.id for r in RULES if self.rule_status(r.id) == FAILED and (
-            self.documented(r.id) or strict_observed)]
+            self.documented(r.id) or strict_observed) and r.id not in known]
         if strict_observed:
-            failed += [r.id for r in RULES if self.rule_status(r.id) == DEVIATED]
+            failed += [r.id for r in RULES if self.rule_status(r.id) == DEVIATED and r.id not in known]
         if failed:
             return NONCONFORMANT, f"{_count(failed, 'rule')} broken: {', '.join(failed)}"
         reasons = []
@@ -300,7 +307,7 @@ class Ledger:
         if unjudged:
             shown = ", ".join(unjudged[:6]) + (", ..." if len(unjudged) > 6 else "")
             reasons.append(f"{_count(unjudged, 'documented rule')} not exercised ({shown})")
-        missing = [c for c in self.applicable_codes() if not self.codes[c]]
+        missing = [c for c in self.applicable_codes() if not self.codes[c] and RULE_FOR_CODE[c] not in known]
         if missing:
             reasons.append(f"{_count(missing, 'documented error code')} never produced "
                            f"({', '.join(missing[:6])}{', ...' if len(missing) > 6 else ''})")
@@ -308,13 +315,21 @@ class Ledger:
             return INCONCLUSIVE, "; ".join(reasons)
         applicable = [r for r in RULES if self.documented(r.id) and r.id not in self.not_applicable]
         codes = self.applicable_codes()
+        listed = [r.id for r in RULES if r.id in known and self.rule_status(r.id) in (FAILED, DEVIATED)]
+        if listed:
+            produced = sum(1 for c in codes if self.codes[c])
+            return CONFORMANT, (
+                f"{_count(listed, 'known deviation')} ({', '.join(listed)}) as listed; "
+                f"every other documented rule of ONTAP {release_text(self.release)} that applies to "
+                f"this target passed; {produced}/{len(codes)} documented error codes produced "
+                "(the codes of known deviations are not required); run complete")
         return CONFORMANT, (f"all {len(applicable)} documented rules of ONTAP {release_text(self.release)} "
                             "that apply to this target passed; "
                             f"{len(codes)}/{len(codes)} documented error codes produced; run complete")
 
-    def to_dict(self, strict_observed: bool = False) -> dict[str, Any]:
-        """Return the ledger's part of ``conformance.json``."""
-        verdict, reason = self.verdict(strict_observed)
+    def to_dict(self, strict_observed: bool = False, known: Collection[str] = ()) -> dict[str, Any]:
+        """Return the ledger's part of ``conformance.json`` (``known``: see :meth:`verdict`)."""
+        verdict, reason = self.verdict(strict_observed, known)
         applicable = set(self.applicable_codes())
         return {
             "verdict": verdict,
@@ -327,7 +342,8 @@ class Ledger:
                     "basis": rule.basis_in(self.release),
                     "releases": rule.releases(),
                     "source": rule.source,
-                    "status": self.rule_status(rule.id),
+                    "status": KNOWN if rule.id in known and self.rule_status(rule.id) in (FAILED, DEVIATED)
+                    else self.rule_status(rule.id),
                     "reason": self.rule_reason(rule.id),
                     "checks": self.judged(rule.id),
                     "failures": self.fails[rule.id],
@@ -384,6 +400,6 @@ def install(ledger: Ledger | None) -> None:
     _CURRENT = ledger
 
 
-__all__ = ["CONFORMANT", "DEVIATED", "FAILED", "INCONCLUSIVE", "NONCONFORMANT", "NOT_APPLICABLE",
+__all__ = ["CONFORMANT", "DEVIATED", "FAILED", "INCONCLUSIVE", "KNOWN", "NONCONFORMANT", "NOT_APPLICABLE",
            "NOT_EXERCISED", "OBSERVED", "PASSED", "STATUSES", "FailureRecord", "Ledger", "current",
            "install"]

@@ -17,7 +17,7 @@ from hypothesis import note
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, precondition, rule
 
-from conformance import queries
+from conformance import budget, queries
 from conformance import strategies as gen
 from conformance.driver import ALL, Driver, model_for, unanswered_is_unjudged
 from conformance.judge import Judge
@@ -54,6 +54,7 @@ def build_machine(target: Any, ledger: Ledger,
 
         def __init__(self) -> None:
             super().__init__()
+            budget.before_program(self, ledger)  # --time-budget: no new program once spent
             if on_program is not None:
                 on_program()
             target.reset()

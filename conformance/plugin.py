@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 
 from conformance import ledger as ledger_module
-from conformance import reports
+from conformance import profiles, reports
 from conformance.applicability import not_applicable
 from conformance.client import Client, TargetUnreachable
 from conformance.config import TargetConfig, load_config
@@ -24,10 +25,12 @@ from conformance.emulator_process import EmulatorFailed
 from conformance.failures import ConformanceFailure
 from conformance.journal import read_journal, sweep
 from conformance.ledger import CONFORMANT, INCONCLUSIVE, NONCONFORMANT, Ledger
+from conformance.postrun import PostRun
 from conformance.redaction import REDACTOR, install_log_redaction
 from conformance.target import Target, TargetError, open_target
 
 pytest_plugins = ["conformance.fixtures"]
+profiles.register()  # the suite's Hypothesis profiles, wherever the plugin is loaded from
 
 SUITE_DIR = Path(__file__).resolve().parent
 EXIT_USAGE = 4
@@ -58,6 +61,7 @@ class _Session:
         self.leftover_journals: list[Path] = []  # under xdist: every worker's that remained
         self.worker_target: dict[str, Any] | None = None  # under xdist: what a worker probed
         self.worker_died = False
+        self.postrun: PostRun | None = None  # known deviations, certificate, history, budget
 
 
 _STATE = _Session()
@@ -138,6 +142,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--full-tracebacks", dest="conformance_full_tracebacks", action="store_true",
                     help="show the suite's stack frames under each failure, not only the verdict "
                          "(for debugging the suite itself)")
+    group.addoption("--known-deviations", dest="known_deviations", metavar="FILE",
+                    help="TOML file of reviewed known deviations (rule, targets, releases, status, "
+                         "code, reason, owner, expires); listed breaks do not fail the verdict")
+    group.addoption("--history", dest="history", metavar="DIR",
+                    help="append this run to DIR/history.jsonl and add a Trend section to the report")
+    group.addoption("--time-budget", dest="time_budget", metavar="SECONDS",
+                    help="start no new state-machine program after this many seconds of the run")
+    group.addoption("--fail-on", dest="fail_on", metavar="new|any",
+                    help="any (default): the exit status is the verdict's; new: a nonconformant "
+                         "run fails only on failures new since the last run in --history")
     group.addoption("--conformance-config", dest="conformance_config", metavar="PATH",
                     help="TOML file with [target] and [run] settings "
                          "(env ONTAP_CONFORMANCE_CONFIG)")
@@ -190,8 +204,10 @@ def pytest_configure(config: pytest.Config) -> None:
     ledger_module.install(_STATE.ledger)
     install_log_redaction()
     _STATE.config = for_worker(load_config(config), config)
+    _STATE.postrun = PostRun(_STATE.config)
     _STATE.suite_dirs = (SUITE_DIR, Path(config.rootpath, "conformance").resolve())
     _STATE.wants_reports = _aims_at_suite(config) and not config.option.collectonly
+    _configure_hypothesis(config, _aims_at_suite(config))
     if _STATE.wants_reports and not hasattr(config, "workerinput"):
         report_dir = _STATE.config.report_dir
         if config.pluginmanager.hasplugin("html") and not config.getoption("htmlpath", None):
@@ -227,6 +243,27 @@ def for_worker(target_config: TargetConfig, config: pytest.Config) -> TargetConf
                    run_group=group or None, worker=index)
 
 
+def _configure_hypothesis(config: pytest.Config, suite: bool) -> None:
+    """The suite's markers, default profile (dev) and the profile's shrinking budget."""
+    config.addinivalue_line("markers", "rule(*ids): rule-catalog IDs this test verifies (models/rules.py)")
+    config.addinivalue_line("markers", "stateful: Hypothesis state-machine test")
+    from hypothesis import settings
+    from hypothesis.errors import InvalidArgument
+
+    chosen = config.getoption("hypothesis_profile", None)  # Hypothesis's own plugin loads it
+    from_env = os.environ.get(profiles.PROFILE_ENV)
+    name = chosen or from_env or (profiles.DEFAULT if suite else None)
+    try:
+        if chosen:
+            settings.get_profile(chosen)  # unknown: one line now, not Hypothesis's traceback later
+        elif name and (suite or from_env):
+            settings.load_profile(name)
+        if name in profiles.PROFILES:
+            profiles.cap_shrinking_for(name)
+    except (InvalidArgument, ValueError) as exc:  # an unknown profile, a bad number of seconds
+        raise pytest.UsageError(f"Hypothesis profile: {exc}") from None
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     # A target opened lazily outside fixtures must not outlive the session.
     _close_target()
@@ -235,6 +272,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def _aims_at_suite(config: pytest.Config) -> bool:
     base = config.invocation_params.dir
     for arg in config.args:
+        if config.getoption("pyargs", False) and arg.split("::")[0].split(".")[0] == "conformance":
+            return True  # the installed suite: ontap-conformance runs pytest --pyargs conformance
         path = (base / arg.split("::")[0]).resolve()
         for suite in _STATE.suite_dirs:
             if path == suite or suite in path.parents or path in suite.parents:
@@ -441,7 +480,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if not (_STATE.wants_reports and _STATE.collected_suite) or _STATE.config is None:
         _STATE.document = None
         return
-    document = reports.build_report(_STATE.ledger, _run_info(session.config))
+    postrun = _STATE.postrun or PostRun(_STATE.config)
+    snapshot = _STATE.target_snapshot
+    document = postrun.build_report(_STATE.ledger, _run_info(session.config),
+                                    getattr(snapshot, "run_id", None))
+    postrun.finish(document, _STATE.config.report_dir, session.config)  # certificate, history
     reports.write_json(document, _STATE.config.report_dir)
     _STATE.document = document
     key = _xml_key()
@@ -451,7 +494,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         for key, value in document["target"].items():
             xml.add_global_property(f"target_{key}", REDACTOR.redact_text(value))
     if _STATE.target_error is None and (not interrupted or _STATE.ledger.stopped.startswith("target lost")):
-        session.exitstatus = EXIT_STATUS[document["verdict"]]
+        session.exitstatus = postrun.exit_status(document, EXIT_STATUS[document["verdict"]])
 
 
 def _worker_output() -> dict[str, Any]:
@@ -510,9 +553,11 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
                                    red=document["verdict"] == NONCONFORMANT,
                                    yellow=document["verdict"] == INCONCLUSIVE,
                                    green=document["verdict"] == CONFORMANT)
-        terminalreporter.write_line(f"verdict: {document['verdict']}: {document['verdict_reason']}")
+        terminalreporter.write_line(f"verdict: {reports.verdict_label(document)}: {document['verdict_reason']}")
         report_dir = _STATE.config.report_dir if _STATE.config else Path("reports")
         terminalreporter.write_line(f"reports: {report_dir / reports.JSON_NAME}")
+        for line in _STATE.postrun.terminal_lines() if _STATE.postrun else ():
+            terminalreporter.write_line(line)
     journals = [j for j in [_STATE.leftover_journal, *_STATE.leftover_journals] if j is not None]
     config = _STATE.config
     if _STATE.worker_died and config is not None and config.kind == "live":
@@ -541,6 +586,7 @@ def pytest_html_results_summary(prefix: list[str], summary: list[str], postfix: 
     document = _STATE.document
     if document:
         prefix.extend(reports.html_summary(document))
+        prefix.extend(_STATE.postrun.html_blocks() if _STATE.postrun else ())
         if _STATE.html_report is not None:
             # The title is rendered last, so the verdict can lead the page.
             _STATE.html_report.title = reports.html_title(document)

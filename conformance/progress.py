@@ -11,6 +11,8 @@ import os
 import time
 from typing import Any
 
+from conformance import budget
+
 #: Seconds between two progress lines (env ONTAP_CONFORMANCE_PROGRESS_SECONDS).
 INTERVAL = float(os.environ.get("ONTAP_CONFORMANCE_PROGRESS_SECONDS", "15") or 15)
 
@@ -54,6 +56,9 @@ class Progress:
         if self.replays:
             return done + f"{elapsed:.0f} s elapsed; shrinking a failure ({self.replays} replays)"
         left = elapsed / self.programs * max(self.total - self.programs, 0) if self.programs else 0.0
+        budget_left = budget.current().remaining()  # --time-budget
+        if budget_left is not None and budget_left < left:
+            return done + f"{elapsed:.0f} s elapsed, about {budget_left:.0f} s to go (time budget)"
         return done + f"{elapsed:.0f} s elapsed, about {left:.0f} s to go"
 
     def _write(self, text: str) -> None:

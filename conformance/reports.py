@@ -9,11 +9,12 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from conformance.ledger import CONFORMANT, STATUSES, Ledger
+from conformance.ledger import CONFORMANT, KNOWN, STATUSES, Ledger
 from conformance.redaction import REDACTOR
 from models.releases import release_text
 
@@ -36,15 +37,18 @@ class RunInfo:
     strict_observed: bool = False
 
 
-def build_report(ledger: Ledger, run: RunInfo) -> dict[str, Any]:
+def build_report(ledger: Ledger, run: RunInfo, known: Collection[str] = ()) -> dict[str, Any]:
     """Return the ``conformance.json`` document, redacted.
 
     Only text that can carry what the target sent (URL, version, messages, curl lines,
     test names) passes through the redactor: the rule matrix and the code table come from
     our own catalog, and a generated password that happens to equal "ADDR" must not
     blank out rule IDs.
+
+    ``known``: rules whose every break is a listed known deviation (conformance/deviations.py);
+    their status is ``known`` and they do not make the verdict nonconformant.
     """
-    body = ledger.to_dict(strict_observed=run.strict_observed)
+    body = ledger.to_dict(strict_observed=run.strict_observed, known=known)
     document = {
         "verdict": body["verdict"],
         "verdict_reason": REDACTOR.redact_text(body["verdict_reason"]),
@@ -52,8 +56,8 @@ def build_report(ledger: Ledger, run: RunInfo) -> dict[str, Any]:
         # the verdict is then inconclusive unless a documented rule failed.
         "complete": body["complete"],
         "stopped": REDACTOR.redact_text(ledger.stopped),
+        "release": release_text(ledger.release),  # the ONTAP release the run judged against
         "target": {"url": run.url, "kind": run.kind, "ontap_version": run.ontap_version},
-        "release": release_text(ledger.release),  # the documented behaviour judged against
         "run": {
             "started": run.started,
             "finished": run.finished,
@@ -92,16 +96,25 @@ def write_json(document: dict[str, Any], report_dir: Path) -> Path:
     return path
 
 
+def verdict_label(document: dict[str, Any]) -> str:
+    """The verdict as people read it: a conformant run with known deviations says so."""
+    known = sum(1 for rule in document["rules"] if rule["status"] == KNOWN)
+    if document["verdict"] == CONFORMANT and known:
+        return f"{CONFORMANT} with {known} known deviation{'' if known == 1 else 's'}"
+    return document["verdict"]
+
+
 def summary_line(document: dict[str, Any]) -> str:
     """One terminal line: verdict and rule counts."""
-    counts = dict.fromkeys(STATUSES, 0)
+    counts = dict.fromkeys((*STATUSES, KNOWN), 0)
     for rule in document["rules"]:
         counts[rule["status"]] += 1
     required = [c for c in document["error_codes"] if c["required"]]
     produced = sum(1 for c in required if c["produced"])
-    shown = ", ".join(f"{counts[s]} {s.replace('_', ' ')}" for s in STATUSES if counts[s] or s == "failed")
+    shown = ", ".join(f"{counts[s]} {s.replace('_', ' ')}" for s in (*STATUSES, KNOWN)
+                      if counts[s] or s == "failed")
     incomplete = "" if document.get("complete", True) else " (INCOMPLETE)"
-    return (f"ONTAP conformance: {document['verdict'].upper()}{incomplete}: rules {shown}; "
+    return (f"ONTAP conformance: {verdict_label(document).upper()}{incomplete}: rules {shown}; "
             f"{produced}/{len(required)} documented error codes produced; "
             f"{document['run']['requests']} requests")
 
@@ -111,7 +124,7 @@ def html_title(document: dict[str, Any]) -> str:
     target = document["target"]
     version = f", ONTAP {target['ontap_version']}" if target["ontap_version"] else ""
     return REDACTOR.redact_text(
-        f"{document['verdict'].upper()}: ONTAP iSCSI credentials conformance of "
+        f"{verdict_label(document).upper()}: ONTAP iSCSI credentials conformance of "
         f"{target['url'] or 'no target'} ({target['kind']}{version})")
 
 
@@ -121,7 +134,7 @@ _STYLE = """<style>
 table.cf{border-collapse:collapse;margin:.5em 0 1em}table.cf td,table.cf th{border:1px solid #ccc;padding:2px 8px;text-align:left}
 .cf-inconclusive{background:#fff3cd;color:#856404}
 .cf-failed{color:#a00;font-weight:bold}.cf-passed{color:#070}.cf-not_exercised{color:#888}
-.cf-deviated{color:#b60}.cf-not_applicable{color:#888;font-style:italic}
+.cf-deviated{color:#b60}.cf-not_applicable{color:#888;font-style:italic}.cf-known{color:#6f42c1;font-weight:bold}
 .cf-source{font-size:.85em;color:#555}
 </style>"""
 
@@ -134,8 +147,9 @@ def html_summary(document: dict[str, Any]) -> list[str]:
     incomplete = "" if document.get("complete", True) else " <b>(the run is INCOMPLETE)</b>"
     blocks = [
         _STYLE,
-        f'<p class="cf-verdict cf-{e(verdict)}">Verdict: {e(verdict.upper())}</p>',
+        f'<p class="cf-verdict cf-{c(verdict)}">Verdict: {c(verdict_label(document).upper())}</p>',
         f"<p><b>Why:</b> {e(document.get('verdict_reason', ''))}{incomplete}</p>",
+        *known_deviations_html(document),
         '<table class="cf"><tr><th>Target</th><td>' + e(target["url"] or "(not started)")
         + f"</td></tr><tr><th>Kind</th><td>{e(target['kind'])}</td></tr>"
         f"<tr><th>ONTAP version</th><td>{e(target['ontap_version'] or 'unknown')}</td></tr>"
@@ -205,6 +219,26 @@ def html_summary(document: dict[str, Any]) -> list[str]:
     return blocks
 
 
+def known_deviations_html(document: dict[str, Any]) -> list[str]:
+    """The Known deviations section (always shown when the run had a known-deviations file)."""
+    listed = document.get("known_deviations")
+    if not listed:
+        return []
+    e = _escape
+    rows = "".join(
+        f'<tr class="cf-kd-{e(d["state"])}"><td>{e(d["rule"])}</td><td><b>{e(d["state"])}</b></td>'
+        f"<td>{e(', '.join(str(x) for x in d['status']))} / {e(d['code'])}</td><td>{e(', '.join(d['targets']))}; "
+        f"{e(', '.join(d['releases']))}</td><td>{e(d['reason'])}</td><td>{e(d['owner'])}</td>"
+        f"<td>{e(d['expires'])}</td><td>{e(d['detail'])}</td></tr>"
+        for d in listed["entries"])
+    counts = ", ".join(f"{n} {state.replace('_', ' ')}" for state, n in listed["counts"].items()) or "no entries"
+    return [f'<h2 id="known-deviations">Known deviations</h2><p>{e(counts)} (<code>{e(listed["file"])}</code>). '
+            "Expired, unmatched and drifting entries make the run nonconformant; a known deviation "
+            "never does, and is always listed here.</p>"
+            '<table class="cf"><tr><th>Rule</th><th>State</th><th>Status / code</th><th>Covers</th>'
+            f"<th>Reason</th><th>Owner</th><th>Expires</th><th>This run</th></tr>{rows}</table>"]
+
+
 # pytest prefixes an exception's lines with "E" and seven spaces; grouped exceptions with "|".
 _PREFIX = re.compile(r"^(?:E {7}|E {1,3}|\s*\| ?)")
 _PROGRAM_END = re.compile(r"^(?:\+-|Traceback|\S+\.py:\d+: |During handling|The above exception)")
@@ -237,4 +271,5 @@ def _catalog(value: Any) -> str:
 
 
 __all__ = ["CONFORMANT", "HTML_NAME", "JSON_NAME", "JUNIT_NAME", "RunInfo", "build_report",
-           "html_summary", "html_title", "step_program", "summary_line", "write_json"]
+           "html_summary", "html_title", "known_deviations_html", "step_program", "summary_line",
+           "verdict_label", "write_json"]

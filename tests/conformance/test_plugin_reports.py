@@ -69,7 +69,7 @@ def make_suite(tmp_path, source=SUITE):
     return suite
 
 
-def test_a_run_writes_three_redacted_reports_and_fails_on_a_documented_rule(fake_ontap, tmp_path):
+def test_a_run_writes_four_redacted_reports_and_fails_on_a_documented_rule(fake_ontap, tmp_path):
     make_suite(tmp_path)
     out = tmp_path / "out"
     result = run_pytest(tmp_path, "conformance", "--target", fake_ontap.url, "--svm", "vs1",
@@ -77,8 +77,8 @@ def test_a_run_writes_three_redacted_reports_and_fails_on_a_documented_rule(fake
                         env={"ONTAP_USERNAME": USERNAME, "ONTAP_PASSWORD": PASSWORD})
     assert result.returncode == 1, result.stdout + result.stderr
     assert "ONTAP conformance: NONCONFORMANT" in result.stdout
-    assert sorted(p.name for p in out.iterdir()) == ["conformance.html", "conformance.json",
-                                                     "junit.xml"]  # journal removed: clean
+    assert sorted(p.name for p in out.iterdir()) == ["certificate.json", "conformance.html",
+                                                     "conformance.json", "junit.xml"]  # journal removed: clean
     data = json.loads((out / "conformance.json").read_text())
     assert data["verdict"] == "nonconformant"
     assert data["target"] == {"url": fake_ontap.url, "kind": "live",

@@ -1,0 +1,78 @@
+"""The suite's Hypothesis profiles, registered by the package (the plugin imports this).
+
+``dev`` is the default; ``ci`` is derandomised; ``nightly`` runs many more and longer
+programs; ``quick`` (derandomised, no shrinking) serves self-tests that only need to know
+*that* a run fails. Network latency makes deadlines meaningless, so none is set.
+Registering is idempotent: the installed plugin and the repository's root conftest both
+end up here, and the profiles are registered once per process.
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis.errors import InvalidArgument
+
+from conformance.shrinking import SHRINK_SECONDS, cap_shrinking
+
+DEFAULT = "dev"
+PROFILE_ENV = "HYPOTHESIS_PROFILE"
+SHRINK_ENV = "ONTAP_CONFORMANCE_SHRINK_SECONDS"
+_COMMON = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
+PROFILES = {
+    "dev": {"max_examples": 30, "stateful_step_count": 25},
+    "ci": {"max_examples": 30, "stateful_step_count": 25, "derandomize": True, "print_blob": True},
+    "nightly": {"max_examples": 500, "stateful_step_count": 60},
+    "quick": {"max_examples": 20, "stateful_step_count": 25, "derandomize": True,
+              "phases": (Phase.explicit, Phase.reuse, Phase.generate)},
+}
+_registered = False
+
+
+def register() -> None:
+    """Register the suite's profiles with Hypothesis (once per process)."""
+    global _registered
+    if _registered:
+        return
+    for name, values in PROFILES.items():
+        settings.register_profile(name, **values, **_COMMON)
+    _registered = True
+
+
+def load_default() -> str | None:
+    """Load ``HYPOTHESIS_PROFILE`` or ``dev`` (an explicit ``--hypothesis-profile`` still wins).
+
+    Returns the profile loaded, or None for an unknown name (the plugin then stops the run
+    with a usage error that names it).
+    """
+    register()
+    name = os.environ.get(PROFILE_ENV) or DEFAULT
+    try:
+        settings.load_profile(name)
+    except InvalidArgument:
+        return None
+    return name
+
+
+def shrink_seconds(profile: str) -> float:
+    """The shrinking budget of ``profile`` (env ``ONTAP_CONFORMANCE_SHRINK_SECONDS`` wins).
+
+    Raises:
+        ValueError: the environment variable is not a number.
+    """
+    override = os.environ.get(SHRINK_ENV)
+    if override:
+        try:
+            return float(override)
+        except ValueError:
+            raise ValueError(f"{SHRINK_ENV} must be a number of seconds, not {override!r}") from None
+    return SHRINK_SECONDS.get(profile, SHRINK_SECONDS["dev"])
+
+
+def cap_shrinking_for(profile: str) -> None:
+    """Give the chosen profile its shrinking budget."""
+    cap_shrinking(shrink_seconds(profile))
+
+
+__all__ = ["DEFAULT", "PROFILES", "cap_shrinking_for", "load_default", "register", "shrink_seconds"]
