@@ -29,6 +29,8 @@ USERS_RULE = "CRED-CHAP-009"  # users that were set are returned
 #: with the same identifiers exists, "4" the entry does not exist.
 GENERIC_CODE_RULES = {"1": frozenset({"CRED-POST-004"}),
                       "4": frozenset({"CRED-MISS-001", "CRED-MISS-002"})}
+#: Codes that say "no such record" or "no such SVM" (facts §14-16 and the doc's tables).
+MISSING_OR_UNKNOWN = frozenset({"4", "2", "5374895", "2621462"})
 #: The rule a success answered with the wrong 2xx status breaks, per operation.
 BASE_RULES = {"post": "CRED-POST-001", "patch": "CRED-PATCH-001", "delete": "CRED-DEL-001",
               "get": "CRED-GET-001"}
@@ -188,7 +190,12 @@ def blame_for(expectation: Expectation, status: int, code: str | None, body: Any
             return ["CRED-INIT-008"]
         return list(success.rules[:1])
     # Refused, with a code no violation allows: blame the rule that owns the expected code
-    # of each violation, or the one the generic code names when it names one.
+    # of each violation, or the one the generic code names when it names one. A record that
+    # exists on another SVM, answered with anything but "no such record", was reached
+    # through the foreign SVM (CRED-SVM-005).
+    says_missing = code in MISSING_OR_UNKNOWN and (code != "2" or status == 404)  # 404 code 2: a bad key
+    if not says_missing and any("CRED-SVM-005" in o.rules for o in certain):
+        return ["CRED-SVM-005"]
     owners = [next((r for r in o.rules if BY_ID[r].error_code in (o.codes or ())), o.rules[0])
               for o in certain]
     named = [r for r in owners if r in GENERIC_CODE_RULES.get(code or "", ())]

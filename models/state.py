@@ -307,7 +307,7 @@ class CredentialsModel:
         that rule is the one judged.
         """
         rules: tuple[str, ...] = ("CRED-MISS-002",) if operation == "get" else ("CRED-MISS-001",)
-        if any(k[1] == initiator and k[0] != svm_uuid for k in self.records) and svm_uuid in self.svms:
+        if any(k[1] == initiator and k[0] != svm_uuid for k in self.records):
             rules = ("CRED-SVM-005", *rules)
         if operation == "get":
             outcomes = [Outcome(NOT_FOUND, frozenset({"4"}), rules, False, detail="entry doesn't exist"),

@@ -81,9 +81,11 @@ def test_suite_passes_the_conforming_emulator(tmp_path: Path) -> None:
     assert status == 0, output
     assert report["verdict"] == "conformant", report["verdict_reason"]
     assert report["complete"] is True
-    assert {r["status"] for r in report["rules"]} == {"passed"}, [
-        (r["id"], r["status"]) for r in report["rules"] if r["status"] != "passed"]
-    assert all(r["checks"] > 0 for r in report["rules"])
+    # Every rule passed with judged checks, but those documented only by later releases.
+    later = {r.id for r in RULES if not r.applies_to(parse_release("9.10.1"))}
+    assert {r["id"]: r["status"] for r in report["rules"] if r["status"] != "passed"} == \
+        dict.fromkeys(later, "not_applicable")
+    assert all(r["checks"] > 0 for r in report["rules"] if r["id"] not in later)
     produced = {c["code"] for c in report["error_codes"] if c["produced"]}
     assert set(ENDPOINT_ERROR_CODES) | {"4"} <= produced
     assert report["observed_deviations"] == []
