@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from conformance import ledger as ledger_module
-from conformance import reports
+from conformance import reports, upgrade
 from conformance.applicability import not_applicable
 from conformance.client import Client, TargetUnreachable
 from conformance.config import TargetConfig, load_config
@@ -138,6 +138,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--conformance-config", dest="conformance_config", metavar="PATH",
                     help="TOML file with [target] and [run] settings "
                          "(env ONTAP_CONFORMANCE_CONFIG)")
+    upgrade.addoptions(group)  # --record, --replay, --baseline
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -187,6 +188,7 @@ def pytest_configure(config: pytest.Config) -> None:
     ledger_module.install(_STATE.ledger)
     install_log_redaction()
     _STATE.config = for_worker(load_config(config), config)
+    upgrade.configure(config)
     _STATE.suite_dirs = (SUITE_DIR, Path(config.rootpath, "conformance").resolve())
     _STATE.wants_reports = _aims_at_suite(config) and not config.option.collectonly
     if _STATE.wants_reports and not hasattr(config, "workerinput"):
@@ -246,6 +248,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if unknown:
             raise pytest.UsageError(f"{item.nodeid}: unknown rule ID(s) {', '.join(unknown)} "
                                     "in @pytest.mark.rule; see python -m models")
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    return upgrade.ignore_collect(collection_path, SUITE_DIR)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    upgrade.set_test(item.nodeid)  # which test the drivers of --record belong to
 
 
 def _in_suite(item: pytest.Item) -> bool:
@@ -419,6 +430,7 @@ def _hypothesis_profile() -> str:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     _STATE.target_snapshot = _STATE.target
     interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
+    upgrade.before_close(_STATE.target, _STATE.ledger, interrupted)  # --record: calibrate, write
     try:
         _close_target()
     except KeyboardInterrupt:
@@ -439,6 +451,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         _STATE.document = None
         return
     document = reports.build_report(_STATE.ledger, _run_info(session.config))
+    upgrade.finish_report(document, _STATE.config.report_dir)  # --replay, --baseline
     reports.write_json(document, _STATE.config.report_dir)
     _STATE.document = document
     key = _xml_key()
@@ -510,6 +523,8 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.write_line(f"verdict: {document['verdict']}: {document['verdict_reason']}")
         report_dir = _STATE.config.report_dir if _STATE.config else Path("reports")
         terminalreporter.write_line(f"reports: {report_dir / reports.JSON_NAME}")
+    for line in upgrade.summary_lines():
+        terminalreporter.write_line(line)
     journals = [j for j in [_STATE.leftover_journal, *_STATE.leftover_journals] if j is not None]
     config = _STATE.config
     if _STATE.worker_died and config is not None and config.kind == "live":
