@@ -156,7 +156,10 @@ def compare(before: dict[str, Any], after: dict[str, Any], *, before_name: str =
     observed += _replay_changes(after)
     regressions = [f for f in new_failures if f["kind"] == "regression" and not f["explained_by"]]
     listed = [*new_failures, *fixed, *gained, *lost, *observed]
-    undocumented = [e for e in listed if not e.get("explained_by")]
+    # A replayed behaviour change that both releases' documentation allows is not explained by
+    # a documented change, nor does it contradict one: it is listed apart.
+    within = [e for e in listed if not e.get("explained_by") and e.get("allowed") is True]
+    undocumented = [e for e in listed if not e.get("explained_by") and e not in within]
     changes = documented_changes(*releases)
     diff = {
         "format": FORMAT, "version": VERSION,
@@ -169,6 +172,7 @@ def compare(before: dict[str, Any], after: dict[str, Any], *, before_name: str =
         "coverage_lost": lost,
         "observed_changes": observed,
         "undocumented": undocumented,
+        "within_documentation": within,
         "warnings": _warnings(before, after),
         "rules": rows,
     }
@@ -182,10 +186,14 @@ def summary(diff: dict[str, Any]) -> str:
     regressions = [r["rule"] for r in diff["regressions"]]
     head = (f"UNDOCUMENTED REGRESSION ({', '.join(regressions)})" if regressions
             else "no undocumented regression")
+    within = diff["within_documentation"]
+    steps = sum(int(e.get("count") or 1) for e in within)
     return (f"ONTAP {before} -> {after}: {head}; {len(diff['documented_changes'])} documented changes, "
             f"{len(diff['undocumented'])} undocumented differences ({len(diff['new_failures'])} new failures, "
             f"{len(diff['fixed'])} fixed, coverage +{len(diff['coverage_gained'])}/-{len(diff['coverage_lost'])}, "
-            f"{len(diff['observed_changes'])} observed behaviour changes)")
+            f"{len(diff['observed_changes'])} observed behaviour changes"
+            + (f", of which {len(within)} within the documentation of both releases ({steps} replayed steps))"
+               if within else ")"))
 
 
 def _status(entry: dict[str, Any] | None) -> str:
@@ -226,8 +234,7 @@ def _replay_changes(after: dict[str, Any]) -> list[dict[str, Any]]:
     found = []
     for step in replay.get("changes") or []:
         documented = step.get("class") == "documented change"
-        within = " (within the documentation of both releases)" if step.get("allowed") else ""
-        found.append({"kind": f"replayed steps: {step.get('class')}{within}", "op": step.get("op"),
+        found.append({"kind": f"replayed steps: {step.get('class')}", "op": step.get("op"),
                       "test": step.get("test"), "program": step.get("program"), "step": step.get("step"),
                       "count": step.get("count", 1), "examples": step.get("examples", []),
                       "before": step.get("before"), "after": step.get("after"), "allowed": step.get("allowed"),
@@ -294,9 +301,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"warning: {warning}")
     for change in diff["documented_changes"]:
         print(f"documented: {change['rule']}: {change['change']}")
-    for entry in diff["undocumented"]:
-        what = entry.get("rule") or entry.get("code") or entry.get("op")
-        print(f"undocumented: {entry.get('kind', 'coverage')}: {what}: {entry.get('before')} -> {entry.get('after')}")
+    for label, entries in (("undocumented", diff["undocumented"]), ("within the documentation", diff["within_documentation"])):
+        for entry in entries:
+            what = entry.get("rule") or entry.get("code") or entry.get("op")
+            steps = f" ({entry['count']} steps)" if entry.get("count") else ""
+            print(f"{label}: {entry.get('kind', 'coverage')}: {what}{steps}: {entry.get('before')} => {entry.get('after')}")
     print(f"written: {html_path} and {json_path}")
     return 1 if diff["regressions"] else 0
 

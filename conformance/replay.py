@@ -416,7 +416,7 @@ class ReplaySession:
                     continue
                 origins[step["class"]] += 1
                 # One entry per kind of change: the same request shape answered the same way.
-                key = (step["class"], step["op"], step.get("answers"), step.get("why"), step.get("allowed"),
+                key = (step["class"], step["op"], step.get("answers"), step.get("allowed"),
                        tuple(sorted({f["request"] + " " + f["field"] for f in step.get("fields", [])})))
                 group = groups.get(key)
                 if group is None:

@@ -40,7 +40,11 @@ def _table(head: list[str], rows: list[list[str]], empty: str) -> str:
 
 def _explained(entry: dict[str, Any]) -> str:
     why = entry.get("explained_by")
-    return f'<span class="up-doc">documented: {_e(why)}</span>' if why else '<span class="up-undoc">not documented</span>'
+    if why:
+        return f'<span class="up-doc">documented: {_e(why)}</span>'
+    if entry.get("allowed") is True:
+        return "within the documentation of both releases"
+    return '<span class="up-undoc">not documented</span>'
 
 
 def html_page(diff: dict[str, Any]) -> str:

@@ -90,8 +90,15 @@ def test_replayed_behaviour_changes_are_observed_changes() -> None:
          "why": "ONTAP 9.10.1 allows 200; ONTAP 9.16.1 allows 4xx", "count": 1, "examples": ["t step 2"]}]}
     diff = compare(report("9.10.1"), after)
     kinds = {o["kind"]: o["explained_by"] for o in diff["observed_changes"]}
-    assert kinds["replayed steps: behaviour change (within the documentation of both releases)"] is None
+    assert kinds["replayed steps: behaviour change"] is None
     assert kinds["replayed steps: documented change"].startswith("ONTAP 9.10.1 allows")
+    # Allowed by both releases' documentation: neither documented nor undocumented, listed apart.
+    assert diff["undocumented"] == []
+    assert [w["op"] for w in diff["within_documentation"]] == ["create"]
+    assert "of which 1 within the documentation of both releases (3 replayed steps)" in diff["summary"]
+    after["replay"]["changes"][0]["allowed"] = False
+    diff = compare(report("9.10.1"), after)
+    assert [u["op"] for u in diff["undocumented"]] == ["create"] and diff["within_documentation"] == []
 
 
 @pytest.mark.parametrize(("content", "message"), [
