@@ -30,7 +30,7 @@ from conformance.replay import (
 from conformance.target import open_target
 from conformance.upgrade import calibrate
 
-PASSWORDS = ("in-Secret-0001", "0xA1b2C3d4", "0x123", "out-Secret-0002")
+PASSWORDS = ("in-Secret-0001", "0xA1b2C3d4", "0x123", "out-Secret-0002", "Zq9")
 
 
 def _target(tmp_path: Path, release: str, *defects: str) -> Any:
@@ -104,6 +104,8 @@ def create_chap(driver: Driver, target: Any) -> None:
                    "chap": {"inbound": {"user": "in", "password": PASSWORDS[0]},
                             "outbound": {"user": "out", "password": PASSWORDS[1]}}})
     driver.get(key(target, "chap"))
+    driver.update(key(target, "chap"), {"authentication_type": "chap", "chap": {
+        "inbound": {"user": "in", "password": PASSWORDS[4]}}})
 
 
 def patch_naming_the_svm(driver: Driver, target: Any) -> None:
@@ -140,11 +142,24 @@ def test_the_recording_holds_no_password_and_calibrates_no_noise_on_one_emulator
     path = tmp_path / "recording.json"
     recording.write(path, recorded)
     text = path.read_text()
-    for password in PASSWORDS:
+    for password in PASSWORDS[:4]:  # long enough to be told apart from any other text
         assert password.lower() not in text.lower()
-    assert "<secret-" in text
+    # Every value under a password key is a placeholder (or a mask), the short one included.
+    values = [v for k, v in _pairs(json.loads(text)) if k.lower() == "password"]
+    assert len(values) >= len(PASSWORDS)
+    assert all(v.startswith("<secret-") or v == "<redacted>" for v in values), values
     assert recorded["noise"]["calibrated"] is True and recorded["noise"]["fields"] == []
-    assert [len(p["steps"]) for p in recorded["programs"]] == [2, 3, 1, 2]
+    assert [len(p["steps"]) for p in recorded["programs"]] == [3, 3, 1, 2]
+
+
+def _pairs(value: Any) -> Iterator[tuple[str, Any]]:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield k, v
+            yield from _pairs(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _pairs(v)
 
 
 def test_replayed_on_the_same_release_every_step_is_the_same(recorded, targets, tmp_path) -> None:
@@ -156,7 +171,7 @@ def test_replayed_on_the_same_release_every_step_is_the_same(recorded, targets, 
 def test_replayed_on_9_16_1_the_svm_in_a_patch_is_a_documented_change(recorded, targets, tmp_path) -> None:
     session, failures = replay(recorded, targets["9.16.1"], tmp_path)
     assert failures == []
-    assert classes(session, 0) == [SAME, SAME]
+    assert classes(session, 0) == [SAME, SAME, SAME]
     # 9.10.1 accepts an svm naming the record's own SVM; 9.15.1+ refuse it (CRED-PATCH-002).
     assert classes(session, 1) == [SAME, DOCUMENTED_CHANGE, DOCUMENTED_CHANGE]
     patch, read = session.results[1]["steps"][1:]
