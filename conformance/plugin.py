@@ -87,6 +87,12 @@ def active_target() -> Target:
     return _STATE.target
 
 
+def stop_run(message: str) -> None:
+    """Stop the whole run with one line and the usage exit status (a replay that cannot start)."""
+    _STATE.target_error = REDACTOR.redact_text(message)
+    pytest.exit(_STATE.target_error, returncode=EXIT_USAGE)
+
+
 def active_ledger() -> Ledger:
     """Return the session's ledger (same as :func:`conformance.ledger.current`)."""
     return ledger_module.current()

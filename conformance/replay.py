@@ -454,7 +454,7 @@ class ReplaySession:
 
 def _short_test(nodeid: str) -> str:
     name = nodeid.split("::")[-1] if nodeid else "program"
-    return "".join(c if c.isalnum() or c in "_-[]." else "_" for c in name)[:60]
+    return "".join(c if c.isalnum() or c in "_-." else "_" for c in name)[:60].rstrip("_")
 
 
 def _named_in(programs: list[dict[str, Any]], name: Any) -> bool:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from conformance import upgrade
+from conformance import plugin, upgrade
 from conformance.ledger import Ledger
 from conformance.replay import ReplayError
 
@@ -27,4 +27,4 @@ def test_replayed_program(program: int, target: Any, ledger: Ledger) -> None:
     try:
         session.run(program, target, ledger)
     except ReplayError as exc:
-        pytest.exit(f"ontap conformance: --replay: {exc}", returncode=4)
+        plugin.stop_run(f"ontap conformance: --replay: {exc}")

@@ -66,3 +66,13 @@ def test_without_replay_no_replayed_program_is_collected(tmp_path: Path) -> None
                         "conformance/test_replay.py::test_replayed_program[0001-t1]"]
     others = {line for line in replaying.stdout.splitlines() if "::" in line} - set(replayed)
     assert others == {line for line in plain.stdout.splitlines() if "::" in line}
+
+
+def test_a_recording_naming_an_svm_the_target_lacks_stops_with_one_line(tmp_path: Path) -> None:
+    path = recording_file(tmp_path / "r.json")
+    path.write_text(path.read_text().replace("svm1", "nosuch"))
+    result = pytest_run("conformance/test_replay.py", "--replay", str(path), "--report-dir", str(tmp_path / "out"))
+    output = result.stdout + result.stderr
+    assert result.returncode == 4, output
+    lines = [line for line in output.splitlines() if "names SVM(s) nosuch" in line]
+    assert len(lines) == 1 and "SVMs are matched by name" in lines[0], output
