@@ -499,7 +499,10 @@ class ProgramRecorder:
             self._on_first_step(self)
         for value in args.values():
             self.normaliser.register(value)
-        self.steps.append(Step(op, _jsonable(self.normaliser.value(_plain(args))), self.normaliser.state(model)))
+        # Arguments are what a replay sends: never masked by the run's redactor (a mask would
+        # change the request); every password in them is in the table, placeholders do.
+        args = _jsonable(self.normaliser.value(_plain(args), redact=False))
+        self.steps.append(Step(op, args, self.normaliser.state(model)))
 
     def end(self, error: BaseException | None) -> None:
         """The operation ended (an exception: a failure, an unanswered request)."""
@@ -512,7 +515,7 @@ class ProgramRecorder:
         if self.depth == 0:
             # Sent outside any recorded operation: kept as a step of its own.
             self.steps.append(Step("send", {"method": exchange.method, "path": self.normaliser.text(
-                exchange.path), "params": self.normaliser.value(exchange.params)}, ""))
+                exchange.path, redact=False), "params": self.normaliser.value(exchange.params, redact=False)}, ""))
             self.steps[-1].exchanges.append(self.normaliser.exchange(exchange))
             return
         if self.steps:
