@@ -29,6 +29,7 @@ from conformance.client import (
     record_path,
 )
 from conformance.judge import Judge
+from conformance.recording import attach, recorded
 from conformance.verdicts import Verdict, broken, failing, passed
 from models.bodies import CLEAR_OUTBOUND_SINCE
 from models.outcomes import Expectation, Outcome
@@ -97,6 +98,7 @@ class Driver:
         self.writes_applied = 0  # accepted writes: a later whole-state read judges CRED-STATE-001
         self.lost = ""  # why this driver stopped judging (a step got no usable answer)
         self._reading_back = ""  # the rule of a collection write whose effect is being read
+        self.recorder = attach(self)  # --record / --replay: notes each operation and its answers
 
     def send(self, method: str, path: str, *, params: dict[str, Any] | None = None,
              json: Any = None) -> Exchange:
@@ -104,6 +106,8 @@ class Driver:
         visible = [*_public_strings(json), *path.split("/"), *(str(v) for v in (params or {}).values())]
         self.judge.secrets.sending(passwords_in(json), visible)
         exchange = self.client.request(method, path, params=params, json=json)
+        if self.recorder is not None:
+            self.recorder.exchange(exchange)
         self.note(f"{exchange.summary()}\n    {exchange.as_curl()}")
         return exchange
 
@@ -156,6 +160,7 @@ class Driver:
         return [_reblame(verdict, [rule], "the record is gone: a GET answers 404 too")]
 
     # ---- writes ------------------------------------------------------------------------------
+    @recorded("create", "body", "return_records")
     def create(self, body: Any, *, return_records: bool = False) -> Outcome | None:
         """POST a body; check status, code, Location, and the record as read back."""
         expectation = self.model.create(body)
@@ -177,6 +182,7 @@ class Driver:
             self._unchanged_after_refusal(body, outcome)
         return outcome
 
+    @recorded("update", "key", "body", "params")
     def update(self, key: Key, body: Any, params: dict[str, str] | None = None) -> Outcome | None:
         """PATCH a record; check the answer and read the record back."""
         expectation = self.model.update(*key, body, params)
@@ -188,6 +194,7 @@ class Driver:
                             _patch_blame(key, body, params or {}, self.model.release),
                             secret_exercised=bool(passwords_in(body)))
 
+    @recorded("delete", "key")
     def delete(self, key: Key) -> Outcome | None:
         """DELETE a record; check the answer, then that it is gone (or still there)."""
         expectation = self.model.delete(*key)
@@ -197,6 +204,7 @@ class Driver:
             return decided
         return self._settle(exchange, expectation, key, {ALL: "CRED-DEL-001"}, secret_exercised=False)
 
+    @recorded("update_collection", "filters", "body", "params")
     def update_collection(self, filters: dict[str, str], body: Any,
                           params: dict[str, str] | None = None) -> Outcome | None:
         """PATCH the collection with a query; then the whole collection must show the change
@@ -205,6 +213,7 @@ class Driver:
         return self._collection_write("PATCH", {**filters, **(params or {})}, body, expectation,
                                       "CRED-PATCH-003")
 
+    @recorded("delete_collection", "filters")
     def delete_collection(self, filters: dict[str, str]) -> Outcome | None:
         """DELETE the collection with a query; then exactly the matching records are gone
         (CRED-DEL-002)."""
@@ -317,6 +326,7 @@ class Driver:
         return None, None
 
     # ---- reads -------------------------------------------------------------------------------
+    @recorded("get", "key", "fields")
     def get(self, key: Key, blame: dict[str, str] | None = None, fields: str | None = ALL,
             credit: Iterable[str] = (), before: tuple[Credential, ...] | None = None) -> Outcome | None:
         """GET one record and check it against the model.
@@ -381,6 +391,7 @@ class Driver:
             self.judge.accepted_code(code)
         self.judge.apply([*verdicts, *passed(exchange, *credit)])
 
+    @recorded("list", "params", "count_only")
     def list(self, params: dict[str, Any] | None = None, *, count_only: bool = False
              ) -> tuple[Exchange, list[Any]]:
         """GET the collection; check its form and return the exchange and its records."""
@@ -404,6 +415,7 @@ class Driver:
         if foreign:
             self.judge.ledger.saw_foreign(foreign, named=set(self.model.svms))
 
+    @recorded("compare", "rule", "fields", "filtered", "membership_rule")
     def compare_collection(self, records: list[Any], expected: ListExpectation, exchange: Exchange,
                            rule: str, *, fields: frozenset[str] | None = None,
                            filtered: bool = False, membership_rule: str | None = None) -> None:

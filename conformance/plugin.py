@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from conformance import ledger as ledger_module
-from conformance import profiles, reports
+from conformance import profiles, reports, upgrade
 from conformance.applicability import not_applicable
 from conformance.client import Client, TargetUnreachable
 from conformance.config import TargetConfig, load_config
@@ -91,6 +91,12 @@ def active_target() -> Target:
     return _STATE.target
 
 
+def stop_run(message: str) -> None:
+    """Stop the whole run with one line and the usage exit status (a replay that cannot start)."""
+    _STATE.target_error = REDACTOR.redact_text(message)
+    pytest.exit(_STATE.target_error, returncode=EXIT_USAGE)
+
+
 def active_ledger() -> Ledger:
     """Return the session's ledger (same as :func:`conformance.ledger.current`)."""
     return ledger_module.current()
@@ -155,6 +161,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--conformance-config", dest="conformance_config", metavar="PATH",
                     help="TOML file with [target] and [run] settings "
                          "(env ONTAP_CONFORMANCE_CONFIG)")
+    upgrade.addoptions(group)  # --record, --replay, --baseline
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -205,6 +212,7 @@ def pytest_configure(config: pytest.Config) -> None:
     install_log_redaction()
     _STATE.config = for_worker(load_config(config), config)
     _STATE.postrun = PostRun(_STATE.config)
+    upgrade.configure(config)
     _STATE.suite_dirs = (SUITE_DIR, Path(config.rootpath, "conformance").resolve())
     _STATE.wants_reports = _aims_at_suite(config) and not config.option.collectonly
     _configure_hypothesis(config, _aims_at_suite(config))
@@ -288,6 +296,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if unknown:
             raise pytest.UsageError(f"{item.nodeid}: unknown rule ID(s) {', '.join(unknown)} "
                                     "in @pytest.mark.rule; see python -m models")
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    return upgrade.ignore_collect(collection_path, SUITE_DIR)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    upgrade.set_test(item.nodeid)  # which test the drivers of --record belong to
 
 
 def _in_suite(item: pytest.Item) -> bool:
@@ -461,6 +478,7 @@ def _hypothesis_profile() -> str:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     _STATE.target_snapshot = _STATE.target
     interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
+    upgrade.before_close(_STATE.target, _STATE.ledger, interrupted)  # --record: calibrate, write
     try:
         _close_target()
     except KeyboardInterrupt:
@@ -484,6 +502,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     snapshot = _STATE.target_snapshot
     document = postrun.build_report(_STATE.ledger, _run_info(session.config),
                                     getattr(snapshot, "run_id", None))
+    upgrade.finish_report(document, _STATE.config.report_dir)  # --replay, --baseline
     postrun.finish(document, _STATE.config.report_dir, session.config)  # certificate, history
     reports.write_json(document, _STATE.config.report_dir)
     _STATE.document = document
@@ -558,6 +577,8 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.write_line(f"reports: {report_dir / reports.JSON_NAME}")
         for line in _STATE.postrun.terminal_lines() if _STATE.postrun else ():
             terminalreporter.write_line(line)
+    for line in upgrade.summary_lines():
+        terminalreporter.write_line(line)
     journals = [j for j in [_STATE.leftover_journal, *_STATE.leftover_journals] if j is not None]
     config = _STATE.config
     if _STATE.worker_died and config is not None and config.kind == "live":

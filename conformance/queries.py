@@ -11,17 +11,20 @@ from urllib.parse import parse_qsl
 from conformance import checks
 from conformance.client import CREDENTIALS_PATH
 from conformance.driver import ALL, Driver
+from conformance.recording import recorded
 from conformance.verdicts import broken, passed
 
 MAX_PAGES = 200
 
 
+@recorded("check_filtered", "filters", "rule")
 def check_filtered(driver: Driver, filters: dict[str, str], rule: str) -> None:
     """A filtered ``fields=*`` query returns exactly the records the model matches."""
     exchange, records = driver.list({**filters, "fields": ALL})
     driver.compare_collection(records, driver.model.list(filters), exchange, rule, filtered=bool(filters))
 
 
+@recorded("check_fields", "wanted")
 def check_fields(driver: Driver, wanted: frozenset[str]) -> None:
     """CRED-GET-002: ``fields`` returns the properties asked for and no other optional ones."""
     exchange, records = driver.list({"fields": ",".join(sorted(wanted))})
@@ -30,6 +33,7 @@ def check_fields(driver: Driver, wanted: frozenset[str]) -> None:
                               membership_rule="CRED-LIST-002")
 
 
+@recorded("check_ordered", "direction")
 def check_ordered(driver: Driver, direction: str) -> None:
     """CRED-LIST-007: ``order_by=initiator asc|desc`` sorts the records, and they are all there."""
     exchange, records = driver.list({"order_by": f"initiator {direction}", "fields": ALL})
@@ -40,6 +44,7 @@ def check_ordered(driver: Driver, direction: str) -> None:
     driver.compare_collection(records, driver.model.list(), exchange, "CRED-LIST-002")
 
 
+@recorded("check_paged", "size")
 def check_paged(driver: Driver, size: int) -> None:
     """CRED-LIST-005 and -008: pages hold at most ``size`` records; the next links cover the rest."""
     exchange, page = driver.list({"max_records": str(size), "fields": ALL})
@@ -61,6 +66,7 @@ def check_paged(driver: Driver, size: int) -> None:
     driver.compare_collection(collected, driver.model.list(), exchange, rule, filtered=pages > 1)
 
 
+@recorded("check_count")
 def check_count(driver: Driver) -> None:
     """CRED-LIST-006: ``return_records=false`` returns the count and no records.
 
@@ -85,6 +91,7 @@ def check_count(driver: Driver) -> None:
     driver.judge.apply(passed(exchange, "CRED-LIST-006"))
 
 
+@recorded("check_return_timeout", "seconds")
 def check_return_timeout(driver: Driver, seconds: int) -> None:
     """CRED-LIST-009: ``return_timeout`` within 0..120 is accepted; outside, refused with a 4xx."""
     exchange = driver.send("GET", CREDENTIALS_PATH, params={"return_timeout": str(seconds)})
@@ -106,6 +113,7 @@ def check_return_timeout(driver: Driver, seconds: int) -> None:
 SECRET_QUERY_CODES = frozenset({"262202", "262249", "262250"})
 
 
+@recorded("check_secret_query", "how")
 def check_secret_query(driver: Driver, how: str) -> None:
     """CRED-GET-003: a password asked for with ``fields=`` or used as a filter is refused."""
     params = {"fields": "chap.inbound.password"} if how == "fields" else {"chap.inbound.password": "x" * 8}

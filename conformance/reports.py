@@ -16,6 +16,7 @@ from typing import Any
 
 from conformance.ledger import CONFORMANT, KNOWN, STATUSES, Ledger
 from conformance.redaction import REDACTOR
+from conformance.upgrade_report import replay_blocks
 from models.releases import release_text
 
 JSON_NAME = "conformance.json"
@@ -212,6 +213,7 @@ def html_summary(document: dict[str, Any]) -> list[str]:
     if document.get("errors"):
         items = "".join(f"<li>{e(x['test'])}: <pre>{e(x['message'])}</pre></li>" for x in document["errors"][:50])
         blocks.append(f"<h2>Errors (not verdicts)</h2><ul>{items}</ul>")
+    blocks += replay_blocks(document)  # --replay and --baseline sections, if any
     if document["failures"]:
         items = "".join(f"<li><b>{c(f['rule'] or '(no rule)')}</b> {e(f['test'])}: "
                         f"<pre>{e(f['message'])}</pre></li>" for f in document["failures"][:50])

@@ -31,6 +31,8 @@ class FakeOntap:
         self.username, self.password, self.defects = username, password, defects
         self.lock = threading.Lock()
         self.log: list[tuple[str, str]] = []
+        # What /api/cluster says of the release (a test may hide or garble it).
+        self.cluster_version: dict | None = {"full": "NetApp Release 9.10.1 (fake)"}
         self.reset()
 
     def reset(self) -> None:
@@ -52,7 +54,10 @@ class FakeOntap:
                 self.reset()
                 return 200, {}
             if path == "/api/cluster":
-                return 200, {"name": "fake", "version": {"full": "NetApp Release 9.10.1 (fake)"}}
+                cluster = {"name": "fake"}
+                if self.cluster_version is not None:
+                    cluster["version"] = self.cluster_version
+                return 200, cluster
             if path == "/api/svm/svms":
                 recs = [{"uuid": s["uuid"], "name": s["name"]} for s in SVMS
                         if "name" not in query or s["name"] == query["name"]]

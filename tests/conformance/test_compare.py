@@ -1,0 +1,143 @@
+"""python -m conformance.compare: the rule-level diff of two reports, its files and exit status."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.compare import CompareError, compare, documented_changes, main
+from models.releases import parse_release
+from models.rules import RULES
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def report(release: str, **statuses: str) -> dict[str, Any]:
+    """A conformance.json as a clean run on ``release`` writes it, with some statuses changed."""
+    numbers = parse_release(release)
+    rules = []
+    for rule in RULES:
+        status = statuses.get(rule.id.replace("-", "_"), "passed" if rule.applies_to(numbers) else "not_applicable")
+        rules.append({"id": rule.id, "title": rule.title, "basis": rule.basis_in(numbers), "status": status,
+                      "checks": 0 if status in ("not_applicable", "not_exercised") else 3, "reason": "why",
+                      "broken_by": [{"status": 201, "code": None}] if status in ("failed", "deviated") else []})
+    return {"verdict": "conformant", "verdict_reason": "", "complete": True, "release": release,
+            "target": {"url": "http://127.0.0.1:1", "kind": "emulator", "ontap_version": f"NetApp Release {release}"},
+            "run": {"started": "t", "strict_observed": False},
+            "rules": rules, "error_codes": [{"code": "5374145", "rule": "CRED-CHAP-004", "produced": 2, "required": True}]}
+
+
+def test_the_documented_changes_are_the_catalogs() -> None:
+    changes = {c["rule"]: c["change"] for c in documented_changes((9, 10, 1), (9, 16, 1))}
+    assert set(changes) == {r.id for r in RULES if r.applies_to((9, 10, 1)) != r.applies_to((9, 16, 1))
+                            or r.basis_in((9, 10, 1)) != r.basis_in((9, 16, 1))}
+    assert changes["CRED-CHAP-010"] == "applies from ONTAP 9.11.1"
+    assert "documented from 9.12.1" in changes["CRED-POST-002"]
+    assert documented_changes((9, 12, 1), (9, 13, 1)) == []
+
+
+def test_a_clean_upgrade_lists_only_documented_changes() -> None:
+    diff = compare(report("9.10.1"), report("9.16.1"))
+    assert diff["regressions"] == [] and diff["new_failures"] == [] and diff["fixed"] == []
+    assert diff["undocumented"] == [] and diff["observed_changes"] == [] and diff["coverage_lost"] == []
+    assert {g["rule"] for g in diff["coverage_gained"]} == {"CRED-CHAP-010", "CRED-PATCH-002", "CRED-GET-003"}
+    assert all(g["explained_by"] for g in diff["coverage_gained"])
+    assert diff["summary"].startswith("ONTAP 9.10.1 -> 9.16.1: no undocumented regression; 7 documented changes")
+
+
+def test_a_rule_that_passed_and_fails_is_an_undocumented_regression() -> None:
+    diff = compare(report("9.10.1"), report("9.16.1", CRED_CHAP_004="failed"))
+    assert [r["rule"] for r in diff["regressions"]] == ["CRED-CHAP-004"]
+    assert "UNDOCUMENTED REGRESSION (CRED-CHAP-004)" in diff["summary"]
+    assert {o["rule"] for o in diff["observed_changes"]} == {"CRED-CHAP-004"}  # what broke it: 201
+
+
+def test_a_basis_change_explains_deviated_to_failed_but_nothing_explains_passed_to_failed() -> None:
+    diff = compare(report("9.10.1", CRED_POST_002="deviated"), report("9.16.1", CRED_POST_002="failed"))
+    assert diff["regressions"] == []
+    [entry] = diff["new_failures"]
+    assert entry["kind"] == "basis changed" and "documented" in entry["explained_by"]
+    diff = compare(report("9.10.1"), report("9.16.1", CRED_POST_002="failed"))
+    assert [r["rule"] for r in diff["regressions"]] == ["CRED-POST-002"]
+
+
+def test_a_newly_applicable_rule_that_fails_is_a_new_failure_not_explained() -> None:
+    diff = compare(report("9.10.1"), report("9.16.1", CRED_CHAP_010="failed"))
+    [entry] = diff["new_failures"]
+    assert entry["kind"] == "newly applicable rule broken" and entry["explained_by"] is None
+    assert diff["regressions"] == []
+
+
+def test_fixed_rules_and_lost_coverage_are_listed() -> None:
+    diff = compare(report("9.10.1", CRED_CHAP_004="failed"), report("9.10.1", CRED_LIST_007="not_exercised"))
+    assert [f["rule"] for f in diff["fixed"]] == ["CRED-CHAP-004"]
+    assert [f["rule"] for f in diff["coverage_lost"]] == ["CRED-LIST-007"]
+    assert diff["coverage_lost"][0]["explained_by"] is None
+
+
+def test_replayed_behaviour_changes_are_observed_changes() -> None:
+    after = report("9.16.1")
+    after["replay"] = {"changes": [
+        {"class": "behaviour change", "op": "create", "before": "POST x -> 404 2621462", "after": "POST x -> 400 2621462",
+         "allowed": True, "why": "both releases allow 4xx", "count": 3, "examples": ["t step 1"]},
+        {"class": "documented change", "op": "update", "before": "PATCH x -> 200", "after": "PATCH x -> 400 262203",
+         "why": "ONTAP 9.10.1 allows 200; ONTAP 9.16.1 allows 4xx", "count": 1, "examples": ["t step 2"]}]}
+    diff = compare(report("9.10.1"), after)
+    kinds = {o["kind"]: o["explained_by"] for o in diff["observed_changes"]}
+    assert kinds["replayed steps: behaviour change"] is None
+    assert kinds["replayed steps: documented change"].startswith("ONTAP 9.10.1 allows")
+    # Allowed by both releases' documentation: neither documented nor undocumented, listed apart.
+    assert diff["undocumented"] == []
+    assert [w["op"] for w in diff["within_documentation"]] == ["create"]
+    assert "of which 1 within the documentation of both releases (3 replayed steps)" in diff["summary"]
+    after["replay"]["changes"][0]["allowed"] = False
+    diff = compare(report("9.10.1"), after)
+    assert [u["op"] for u in diff["undocumented"]] == ["create"] and diff["within_documentation"] == []
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (None, "no such file"), ("{", "not JSON"), ("[]", "not a conformance.json report"),
+    (json.dumps({"verdict": "x", "rules": []}), "names no ONTAP release"),
+    (json.dumps({"verdict": "x", "rules": [], "release": "nine"}), "an ONTAP release looks like"),
+    (json.dumps({"verdict": "x", "release": "9.10.1", "rules": [{"id": "CRED-NOPE-1", "status": "passed"}]}),
+     "not in this suite's catalog"),
+])
+def test_unusable_inputs_exit_2_with_one_line(tmp_path, capsys, content, message) -> None:
+    bad = tmp_path / "bad.json"
+    if content is not None:
+        bad.write_text(content)
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(report("9.10.1")))
+    for argv in ([str(bad), str(good)], [str(good), str(bad)]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and message in err and err.startswith("compare: ")
+    assert not (tmp_path / "upgrade.html").exists()
+    with pytest.raises(CompareError):
+        compare(report("9.10.1"), {"verdict": "x"})
+
+
+def test_the_command_writes_both_files_and_exits_1_on_a_regression(tmp_path) -> None:
+    before, after = tmp_path / "before.json", tmp_path / "after" / "conformance.json"
+    after.parent.mkdir()
+    before.write_text(json.dumps(report("9.10.1")))
+    after.write_text(json.dumps(report("9.16.1", CRED_CHAP_004="failed")))
+    result = subprocess.run([sys.executable, "-m", "conformance.compare", str(before), str(after)],
+                            cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "UNDOCUMENTED REGRESSION (CRED-CHAP-004)" in result.stdout.splitlines()[0]
+    page = (after.parent / "upgrade.html").read_text()
+    diff = json.loads((after.parent / "upgrade.json").read_text())
+    assert diff["regressions"][0]["rule"] == "CRED-CHAP-004"
+    # Self-contained: nothing is fetched, nothing runs.
+    assert not re.search(r"<(script|link|img|iframe)\b", page, re.IGNORECASE)
+    assert "CRED-CHAP-004" in page and "Every rule, side by side" in page
+    after.write_text(json.dumps(report("9.16.1")))
+    assert main([str(before), str(after), "--out", str(tmp_path / "out")]) == 0
+    assert (tmp_path / "out" / "upgrade.html").exists()
