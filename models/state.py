@@ -44,8 +44,10 @@ POST_FIELDS = {"svm", "initiator", "authentication_type", "chap", "initiator_add
 PATCH_FIELDS = {"authentication_type", "chap", "initiator_address", "_links"}
 OBSERVED_RULES = frozenset(r.id for r in RULES if r.basis == OBSERVED)
 NOT_FOUND = frozenset({404})
-#: The first release where svm cannot be given in a PATCH body (facts §67).
+#: The first release where svm cannot be given in a PATCH body (facts §67), and whose
+#: generic error table gives 400 for an unknown SVM (facts §68).
 SVM_FIXED_SINCE: Release = (9, 15, 1)
+UNKNOWN_SVM_STATUSES = frozenset({400, 404})
 
 
 @dataclass(frozen=True)
@@ -280,7 +282,8 @@ class CredentialsModel:
         by_uuid = self.svms.get(svm["uuid"]) if "uuid" in svm else None
         by_name = self.svm_by_name(svm["name"]) if "name" in svm else None
         if "uuid" in svm and by_uuid is None:
-            found = [violation("CRED-SVM-001", "2621462", detail="no SVM has this UUID")]
+            found = [violation("CRED-SVM-001", "2621462", detail="no SVM has this UUID",
+                               statuses=self._unknown_svm_statuses())]
             if "name" in svm:
                 found.append(violation("CRED-SVM-002", "2621706", detail="name and uuid disagree"))
             return None, found
@@ -317,11 +320,18 @@ class CredentialsModel:
             outcomes = [Outcome(CLIENT_ERRORS, frozenset({"5374895"}), rules, False,
                                 detail="the SVM has no such credential")]
         if svm_uuid not in self.svms:
-            codes = {"2", "4"} | ({"2621462"} if operation != "get" else set())
-            outcomes.append(Outcome(CLIENT_ERRORS, frozenset(codes),
+            outcomes.append(Outcome(CLIENT_ERRORS, frozenset({"2", "4"}),
                                     ("CRED-SVM-001",) if operation != "get" else rules, False,
-                                    detail="no SVM has this UUID"))
+                                    detail="no SVM has this UUID (a generic code)"))
+            if operation != "get":
+                outcomes.append(Outcome(self._unknown_svm_statuses(), frozenset({"2621462"}),
+                                        ("CRED-SVM-001",), False, detail="no SVM has this UUID"))
         return tuple(outcomes)
+
+    def _unknown_svm_statuses(self) -> frozenset[int]:
+        """2621462's HTTP status: any 4xx (no doc gives one) until 9.15.1's generic table says
+        400; 404 stays allowed as a later copy of that table dropped the row (facts §68)."""
+        return UNKNOWN_SVM_STATUSES if self.release >= SVM_FIXED_SINCE else CLIENT_ERRORS
 
     def _update_version(self, record: Credential, body: dict[str, Any],
                         params: Mapping[str, Any]) -> tuple[list[Violation], list[Credential]]:

@@ -249,3 +249,15 @@ def test_operation_unknown_svm_in_path_refused_generic_or_2621462(operation: str
     assert expectation.must_fail
     allowed = {"4", "2", "5374895"} | ({"2621462"} if operation != "get" else set())
     assert {c for o in expectation.outcomes for c in o.codes} == allowed
+
+
+def test_unknown_svm_status_is_400_or_404_from_9_15_1_and_any_4xx_before() -> None:
+    from models.state import CredentialsModel
+
+    svms = [SVM1, SVM2]
+    body = {"svm": {"uuid": UNKNOWN_UUID}, "initiator": IQN, "authentication_type": "none"}
+    old = CredentialsModel.fresh(svms, release=(9, 10, 1)).create(body)
+    new = CredentialsModel.fresh(svms, release=(9, 15, 1)).create(body)
+    assert old.matching(409, "2621462") and old.matching(404, "2621462")
+    assert new.matching(400, "2621462") and new.matching(404, "2621462")
+    assert not new.matching(409, "2621462")
