@@ -222,16 +222,19 @@ class Driver:
 
     def _collection_write(self, method: str, params: dict[str, str], body: Any, expectation: Expectation,
                           rule: str) -> Outcome | None:
-        exchange = self._write(method, CREDENTIALS_PATH, params=params, json=body)
-        if exchange is None:
-            raise NoAnswer(f"{method} {CREDENTIALS_PATH}: the answer was lost and a query-based "
-                           "write cannot be decided record by record", 1)
+        for _ in range(WRITE_ATTEMPTS):
+            exchange = self._write(method, CREDENTIALS_PATH, params=params, json=body)
+            if exchange is not None:
+                break
+            decided = self._decide_collection(expectation, rule)
+            if decided is not None:
+                return decided
+        else:
+            raise NoAnswer(f"{method} {CREDENTIALS_PATH}: the answer was lost every time and a read "
+                           "never showed the write applied", WRITE_ATTEMPTS)
         outcome = self._judge_answer(exchange, expectation, secret_exercised=bool(passwords_in(body)))
         if outcome is not None and outcome.success:
-            self.writes_applied += 1
-            self.model.commit(outcome)
-            self.pristine -= {k for k in self.pristine if k not in self.model.records or
-                              k in {v.key for v in outcome.result or ()}}
+            self._commit_collection(outcome)
             whole, records = self.list({"fields": ALL, "max_records": "10000"})
             self._reading_back = rule  # a state that differs now is this write's doing
             try:
@@ -239,6 +242,46 @@ class Driver:
             finally:
                 self._reading_back = ""
         return outcome
+
+    def _commit_collection(self, outcome: Outcome) -> None:
+        self.writes_applied += 1
+        self.model.commit(outcome)
+        self.pristine -= {k for k in self.pristine if k not in self.model.records or
+                          k in {v.key for v in outcome.result or ()}}
+
+    def _decide_collection(self, expectation: Expectation, rule: str) -> Outcome | None:
+        """Decide a query-based write whose answer was lost by reading the whole collection.
+
+        The collection shows either the state before the write (it was not applied: send it
+        again), the state its success predicts (applied: commit it, and the read credits its
+        rule), or neither: the write changed something its rule does not allow, and the
+        collection is compared with the predicted state on that rule.
+        """
+        success = expectation.success
+        if success is None:
+            return None  # only refusals predicted: a refusal changes nothing, so it can be sent again
+        exchange, records = self.list({"fields": ALL, "max_records": "10000"})
+        if exchange.status != 200:
+            return None
+        after = dict(success.records or {})
+        shown = {_key(r): r for r in records if isinstance(r, dict) and not (
+            self.scope.foreign(_key(r)) and _key(r) not in self.model.records and _key(r) not in after)}
+
+        def holds(state: dict[Key, tuple[Credential, ...]]) -> bool:
+            return set(shown) == set(state) and all(_agrees(shown[k], state[k]) for k in state)
+
+        if holds(self.model.records) and not holds(after):
+            return None
+        self._commit_collection(success)
+        if holds(after):
+            self.judge.apply(passed(exchange, *success.rules))
+            return success
+        self._reading_back = rule
+        try:
+            self.compare_collection(records, self.model.list(), exchange, rule)
+        finally:
+            self._reading_back = ""
+        return success
 
     def _settle(self, exchange: Exchange, expectation: Expectation, key: Key,
                 blame: dict[str, str], *, secret_exercised: bool) -> Outcome | None:

@@ -234,19 +234,25 @@ class Target:
             if exchange.status not in (200, 204):
                 raise TargetError(f"emulator reset failed: {exchange.summary()}")
             return
-        self._live_cleanup()
+        leftovers = self._live_cleanup(verify=True)
+        if leftovers:
+            raise TargetError("the cleanup before this test could not remove the run's records "
+                              f"({'; '.join(leftovers[:3])}): the test cannot start from a known state")
 
-    def _live_cleanup(self) -> list[str]:
+    def _live_cleanup(self, *, verify: bool = False) -> list[str]:
         """Delete what the run created and restore the defaults it changed, through faults.
 
         Listing is a read and is retried; a DELETE whose outcome is unknown is decided by a
         read and sent again only if the record is still there. Only a target that gives no
-        usable answer for ``LOST_AFTER_SECONDS`` ends the run (as a lost target).
+        usable answer for ``LOST_AFTER_SECONDS`` ends the run (as a lost target). With
+        ``verify``, the collection is listed again after any DELETE, and a record still there
+        (a DELETE that answered 200 but kept it) is a leftover too.
         """
         assert self.guard is not None
         now = self._patiently("listing the credentials",
                               lambda: list_credentials(self._admin, tuple(svm.uuid for svm in self.svms)))
-        leftovers = []
+        leftovers: list[str] = []
+        deleted: list[tuple[str, str]] = []
         for (uuid, initiator) in now:
             if initiator != DEFAULT_INITIATOR and (uuid, initiator) not in self.snapshot \
                     and self.guard.may_modify(uuid, initiator):
@@ -254,6 +260,13 @@ class Target:
                                          lambda k=(uuid, initiator): self._delete_decided(*k))
                 if status not in (200, 404):
                     leftovers.append(f"{uuid}/{initiator}: DELETE -> {status}")
+                elif verify:
+                    deleted.append((uuid, initiator))
+        if deleted:
+            again = self._patiently("listing the credentials", lambda: list_credentials(
+                self._admin, tuple(svm.uuid for svm in self.svms)))
+            leftovers += [f"{uuid}/{initiator}: still present after a DELETE that answered 200"
+                          for (uuid, initiator) in deleted if (uuid, initiator) in again]
         for uuid in sorted(self.guard.defaults_touched):
             before = self.snapshot.get((uuid, DEFAULT_INITIATOR))
             current = now.get((uuid, DEFAULT_INITIATOR))

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from conformance import checks
-from conformance.client import Client
+from conformance.client import Client, OutcomeUnknown
 from conformance.driver import ALL, Driver
 from conformance.judge import Judge
 from conformance.ledger import Ledger
@@ -113,3 +113,39 @@ def checks_exchange(body: object):
 
 def test_passed_without_rules_credits_nothing() -> None:
     assert passed(checks_exchange({})) == []
+
+
+class LosesOneAnswer:
+    """A client whose first collection write loses its answer, after (or before) the target saw it."""
+
+    def __init__(self, client: Client, *, applied: bool) -> None:
+        self.client, self.applied, self.lost = client, applied, 0
+
+    def request(self, method: str, path: str, **kwargs):
+        if method in ("PATCH", "DELETE") and path.endswith("/credentials") and not self.lost:
+            self.lost += 1
+            if self.applied:
+                self.client.request(method, path, **kwargs)
+            raise OutcomeUnknown(f"{method} {path}: connection dropped")
+        return self.client.request(method, path, **kwargs)
+
+    def __getattr__(self, name: str):
+        return getattr(self.client, name)
+
+
+@pytest.mark.parametrize("applied", [True, False])
+def test_a_lost_collection_delete_is_decided_by_reading_the_collection(server: EmulatorServer,
+                                                                       applied: bool) -> None:
+    ledger = Ledger()
+    driver = driver_for(server, ledger)
+    driver.client = LosesOneAnswer(driver.client, applied=applied)
+    for suffix in ("gone-a", "gone-b", "kept"):
+        name = f"{NAME}-{suffix}"
+        assert driver.create({"svm": {"uuid": svm1(driver)}, "initiator": name, "authentication_type": "none"}).success
+    outcome = driver.delete_collection({"initiator": f"{NAME}-gone-*"})
+    assert outcome is not None and outcome.success
+    assert driver.client.lost == 1 and ledger.indeterminate == 1
+    assert {k[1] for k in driver.model.records} >= {f"{NAME}-kept"}
+    assert not {k[1] for k in driver.model.records} & {f"{NAME}-gone-a", f"{NAME}-gone-b"}
+    assert ledger.rule_status("CRED-DEL-002") == "passed"
+    assert not ledger.failures
