@@ -35,14 +35,17 @@ class Driver:
         model: the model of the target's state (it is updated as calls succeed).
         checker: where checks are counted and how strict they are.
         note: receives one redacted line per exchange (Hypothesis ``note``).
+        observer: told of every judged write and followed page chain (the exploration report).
     """
 
     def __init__(self, client: Client, model: CredentialsModel, checker: Checker,
-                 note: Callable[[str], None] | None = None, *, fresh_defaults: bool = False) -> None:
+                 note: Callable[[str], None] | None = None, *, fresh_defaults: bool = False,
+                 observer: Callable[..., None] | None = None) -> None:
         self.client = client
         self.model = model
         self.checker = checker
         self.note = note or (lambda _line: None)
+        self.observer = observer
         # Default credentials nobody has changed yet: on a freshly reset emulator their
         # state is the documented starting state (CRED-DEF-002), so a difference is blamed there.
         self.pristine = {k for k in model.records if k[1] == DEFAULT_INITIATOR} if fresh_defaults else set()
@@ -67,7 +70,7 @@ class Driver:
         exchange, decided = self._write_until_answered(
             "POST", CREDENTIALS_PATH, params, body, expectation, _created_key(expectation.success), True)
         if exchange is None:
-            return decided
+            return self.observed("create", _created_key(decided), decided)
         outcome = self.checker.outcome(exchange, expectation)
         key = _created_key(outcome)
         if outcome is not None and outcome.success and key is not None:
@@ -78,7 +81,7 @@ class Driver:
             self.read_back(key, {ALL: "CRED-POST-001"})
         elif outcome is not None and not outcome.success:
             self._unchanged_after_refusal(body, outcome)
-        return outcome
+        return self.observed("create", key, outcome)
 
     def update(self, key: tuple[str, str], body: Any, params: dict[str, str] | None = None
                ) -> Outcome | None:
@@ -87,8 +90,9 @@ class Driver:
         exchange, decided = self._write_until_answered(
             "PATCH", record_path(*key), params or None, body, expectation, key, True)
         if exchange is None:
-            return decided
-        return self._settle(exchange, expectation, key, _patch_blame(key, body, params or {}))
+            return self.observed("update", key, decided)
+        return self.observed("update", key, self._settle(exchange, expectation, key,
+                                                         _patch_blame(key, body, params or {})))
 
     def delete(self, key: tuple[str, str]) -> Outcome | None:
         """DELETE a record; check the answer, then that it is gone (or still there)."""
@@ -96,8 +100,15 @@ class Driver:
         exchange, decided = self._write_until_answered(
             "DELETE", record_path(*key), None, None, expectation, key, False)
         if exchange is None:
-            return decided
-        return self._settle(exchange, expectation, key, {ALL: "CRED-DEL-001"})
+            return self.observed("delete", key, decided)
+        return self.observed("delete", key, self._settle(exchange, expectation, key, {ALL: "CRED-DEL-001"}))
+
+    def observed(self, operation: str, key: tuple[str, str] | None, outcome: Outcome | None,
+                 **details: Any) -> Outcome | None:
+        """Tell the observer (if any) what a judged call did; returns ``outcome``."""
+        if self.observer is not None:
+            self.observer(operation, key, outcome, **details)
+        return outcome
 
     def _settle(self, exchange: Exchange, expectation: Any, key: tuple[str, str],
                 blame: dict[str, str]) -> Outcome | None:
@@ -209,10 +220,11 @@ class Driver:
                               exchange, documented="404 with code 4")
         self.checker.passed([blame[ALL], "CRED-MISS-002"])
 
-    def list(self, params: dict[str, Any] | None = None, *, count_only: bool = False
-             ) -> tuple[Exchange, list[Any]]:
-        """GET the collection; check its form and return the exchange and its records."""
-        exchange = self.send("GET", CREDENTIALS_PATH, params=params)
+    def list(self, params: dict[str, Any] | None = None, *, count_only: bool = False,
+             href: str | None = None) -> tuple[Exchange, list[Any]]:
+        """GET the collection (or a link it gave, path and query as given); check its form and
+        return the exchange and its records."""
+        exchange = self.send("GET", href or CREDENTIALS_PATH, params=None if href else params)
         self.checker.no_secrets(exchange)
         self.checker.envelope(exchange)
         if exchange.status != 200:
