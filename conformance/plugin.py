@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
+from conformance import exploration, reports
 from conformance import ledger as ledger_module
-from conformance import reports
 from conformance.client import Client, TargetUnreachable
 from conformance.config import TargetConfig, load_config
 from conformance.emulator_process import EmulatorFailed
@@ -165,6 +165,7 @@ def pytest_configure(config: pytest.Config) -> None:
     global _STATE
     _STATE = _Session()
     ledger_module.install(_STATE.ledger)
+    exploration.install(exploration.Exploration())
     install_log_redaction()
     _STATE.config = load_config(config)
     _STATE.suite_dirs = (SUITE_DIR, Path(config.rootpath, "conformance").resolve())

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from conformance import exploration
 from conformance.ledger import CONFORMANT, FAILED, NOT_EXERCISED, PASSED, Ledger
 from conformance.redaction import REDACTOR
 
@@ -65,6 +66,7 @@ def build_report(ledger: Ledger, run: RunInfo) -> dict[str, Any]:
         "error_codes": body["error_codes"],
         "failures": [_redacted(f, "rule") for f in body["failures"]],
         "errors": [_redacted(e) for e in ledger.errors],
+        "exploration": exploration.current().to_dict(),  # counts only: nothing to redact
     }
     for key in ("target", "run"):
         document[key] = REDACTOR.redact_json(document[key])
@@ -145,6 +147,7 @@ def html_summary(document: dict[str, Any]) -> list[str]:
     )
     blocks.append("<h2>Documented error codes</h2><table class=\"cf\"><tr><th>Code</th>"
                   f"<th>Produced</th></tr>{codes}</table>")
+    blocks += [b for b in [exploration.html_fragment(document.get("exploration"))] if b]
     if document["observed_deviations"]:
         items = "".join(f"<li>{c(d['rule'])}: {e(d['message'])}</li>"
                         for d in document["observed_deviations"][:50])
@@ -161,7 +164,7 @@ def html_summary(document: dict[str, Any]) -> list[str]:
 
 # pytest prefixes an exception's lines with "E" and seven spaces; grouped exceptions with "|".
 _PREFIX = re.compile(r"^(?:E {7}|E {1,3}|\s*\| ?)")
-_PROGRAM_END = re.compile(r"^(?:\+-|Traceback|\S+\.py:\d+: |During handling|The above exception)")
+_PROGRAM_END = re.compile(r"^\s*(?:\+-|Traceback|Explanation:|\S+\.py:\d+: |During handling|The above exception)")
 
 
 def step_program(longrepr_text: str) -> str:
@@ -170,7 +173,7 @@ def step_program(longrepr_text: str) -> str:
     current: list[str] | None = None
     for raw in longrepr_text.splitlines():
         line = _PREFIX.sub("", raw, count=1)
-        if line.startswith(("Falsifying example", "Falsifying explicit example")):
+        if line.startswith(("Falsifying example", "Falsifying explicit example", "Failing test case")):
             current = [line]
             blocks.append(current)
         elif current is not None:
