@@ -1,221 +1,471 @@
 """The Hypothesis state machine: random create / get / list / patch / delete programs.
 
 The machine drives the target and the model side by side through a :class:`Driver`;
-every step is checked against the outcomes the model allows. Identities (initiator names)
-live in a bundle so that names come back: creating a name twice, reading it on another
-SVM and deleting it again all happen naturally. The class is built per target because its
-strategies depend on the run's namespace.
+every step is checked against the outcomes the model allows. It follows the idioms of
+Hypothesis's own stateful docs:
+
+- identities live in bundles: ``existing`` holds the keys of records the run created,
+  ``deleted`` the keys it deleted (``consumes``), so deleted keys come back and are
+  created again;
+- the model and everything preconditions need live on the instance; rules that cannot act
+  are switched off by ``@precondition``, never by returning early;
+- the class is defined once; what depends on the target (its SVMs, the run's namespace)
+  is drawn through ``st.runner()`` from the :class:`MachineRun` the factory passes in;
+- Hypothesis enables a random subset of the rules in each program (swarm testing, built
+  into ``RuleBasedStateMachine``), so some programs only create, some churn one record;
+- each program reports the most records it held on one SVM to ``hypothesis.target``, so
+  profiles that run Hypothesis's targeting phase climb toward more records at once (the dev
+  profile leaves that phase out; see ``conftest.py``);
+- records pile up through a batch rule on the program's "home" SVM, and every program ends
+  with an audit that reads its end state every way the collection can be read;
+- valid requests dominate: invalid input comes from one rule among many
+  (:meth:`CredentialsMachine.send_invalid_request`); the example tests own per-code coverage.
 """
 
 from __future__ import annotations
 
+import functools
 import uuid as uuidlib
 from collections.abc import Callable
 from typing import Any
 
-from hypothesis import note
+from hypothesis import currently_in_test_context, note, target
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, precondition, rule
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    consumes,
+    initialize,
+    multiple,
+    precondition,
+    rule,
+)
 
 from conformance import queries
 from conformance import strategies as gen
 from conformance.checks import Checker
 from conformance.driver import ALL, Driver, model_for
+from conformance.exploration import Exploration
 from conformance.ledger import Ledger
 from models.addresses import family_first
+from models.outcomes import Outcome
 from models.query import FILTER_FIELDS
 from models.records import DEFAULT_INITIATOR
-from models.state import CredentialsModel
 
+Key = tuple[str, str]
 FIELD_CHOICES = [frozenset(f) for f in (("authentication_type",), ("chap",), ("initiator_address",),
                                         ("authentication_type", "chap"))]
-LIST_KINDS = ("full", "keys", "fields", "filter", "operator", "order", "page", "count")
+LIST_KINDS = ("full", "keys", "fields", "filter", "operator", "order", "count")
 QUERY_SPECIALS = set('*|!<>{}",') | {".."}
+OTHER_SVM_RULE = "CRED-SVM-005"  # a write reached the same initiator's record on another SVM
 
 
-def build_machine(target: Any, ledger: Ledger,
-                  on_program: Callable[[], None] | None = None) -> type[RuleBasedStateMachine]:
-    """Return a state-machine class bound to one target and one ledger.
+class MachineRun:
+    """What one run gives its machines: the target, the ledger, the exploration collector.
 
-    ``on_program`` is called as each program (Hypothesis example) starts: progress lines.
+    It also holds the strategies that depend on the target, built once per run.
     """
-    svms = tuple(target.svms)
-    iscsi_svms = tuple(s for s in svms if s.iscsi)
-    if not iscsi_svms:
-        raise ValueError("the target has no SVM with the iSCSI service; nothing can be tested")
-    namespace, eui_prefix = target.namespace, target.eui_prefix.lower()
-    any_svm = st.sampled_from(svms)
-    iscsi_svm = st.sampled_from(iscsi_svms)
 
-    class CredentialsMachine(RuleBasedStateMachine):
-        """Random programs over /api/protocols/san/iscsi/credentials, checked step by step."""
+    def __init__(self, target: Any, ledger: Ledger, exploration: Exploration,
+                 on_program: Callable[[], None] | None = None) -> None:
+        self.target = target
+        self.ledger = ledger
+        self.exploration = exploration
+        self.on_program = on_program
+        self.svms = tuple(target.svms)
+        self.iscsi_svms = tuple(s for s in self.svms if s.iscsi)
+        if not self.iscsi_svms:
+            raise ValueError("the target has no SVM with the iSCSI service; nothing can be tested")
+        self.names = gen.initiator_names(target.namespace, target.eui_prefix.lower())
+        self.invalid_names = gen.invalid_initiator_names(target.namespace)
+        self.any_svm = st.sampled_from(self.svms)
+        self.iscsi_svm = st.sampled_from(self.iscsi_svms)
+        # Where batches of new records go: the program's "home" SVM, so that one SVM fills
+        # up (limits that bite at the n-th record of an SVM).
+        self.home_svm = st.shared(self.iscsi_svm, key="home svm")
 
-        names = Bundle("names")
+    def program_started(self) -> None:
+        self.exploration.program_started()
+        if self.on_program is not None:
+            self.on_program()
 
-        def __init__(self) -> None:
-            super().__init__()
-            if on_program is not None:
-                on_program()
-            target.reset()
-            self.client = target.client()
-            self.model: CredentialsModel = model_for(target, self.client)
-            checker = Checker(ledger, strict_observed=target.strict_observed)
-            self.driver = Driver(self.client, self.model, checker, note=note,
-                                 fresh_defaults=target.kind == "emulator")
+    def other_iscsi_svm(self, svm_uuid: str, shift: int) -> Any:
+        """An iSCSI SVM other than ``svm_uuid`` (the ``shift``-th after it, cyclically)."""
+        uuids = [s.uuid for s in self.iscsi_svms]
+        here = uuids.index(svm_uuid) if svm_uuid in uuids else 0
+        others = [self.iscsi_svms[(here + i) % len(uuids)] for i in range(1, len(uuids))]
+        return others[(shift - 1) % len(others)]
 
-        def teardown(self) -> None:
-            try:
-                if not self.driver.checker.broken:  # after a failure the model lags the target
-                    exchange, records = self.driver.list({"fields": ALL})
-                    self.driver.compare_collection(records, self.model.list(), exchange, "CRED-LIST-002")
-            finally:
-                self.client.close()
 
-        # ---- identities ---------------------------------------------------------------------
-        @rule(target=names, name=gen.initiator_names(namespace, eui_prefix))
-        def new_name(self, name: str) -> str:
-            return name
+def _of_run(attribute: str) -> st.SearchStrategy[Any]:
+    """A strategy of the run the machine was built for (its namespace, its SVMs)."""
+    return st.runner().flatmap(lambda machine: getattr(machine.run, attribute))
 
-        def own_keys(self) -> list[tuple[str, str]]:
-            return sorted(k for k in self.model.records if k[1] != DEFAULT_INITIATOR
-                          and target.may_modify(*k))
 
-        def room(self) -> bool:
-            return len(self.own_keys()) < target.max_objects
+NAMES = _of_run("names")
+# A new name or the name of a record the run holds (on another SVM that makes a twin).
+NEW_OR_HELD_NAMES = st.one_of(NAMES, st.runner().flatmap(lambda machine: machine.held_names()))
+INVALID_NAMES = _of_run("invalid_names")
+ISCSI_SVMS = _of_run("iscsi_svm")
+ANY_SVMS = _of_run("any_svm")
+HOME_SVM = _of_run("home_svm")
+REFS = st.sampled_from(["name", "uuid", "both"])
+SHIFTS = st.integers(1, 3)
 
-        # ---- create -------------------------------------------------------------------------
-        @initialize(target=names, name=gen.initiator_names(namespace, eui_prefix), svm=iscsi_svm,
-                    chap=gen.chap_bodies(), addresses=gen.initiator_addresses(both_lists=True, min_size=1))
-        def seed_credentials(self, name: str, svm: Any, chap: dict[str, Any],
-                             addresses: dict[str, Any]) -> str:
-            """Start every program with one CHAP record that has addresses to change."""
-            self.driver.create({"svm": {"uuid": svm.uuid}, "initiator": name, "authentication_type": "chap",
-                                "chap": chap, "initiator_address": addresses})
-            return name
 
-        @precondition(lambda self: self.room())
-        @rule(name=st.one_of(names, gen.initiator_names(namespace, eui_prefix)), svm=iscsi_svm,
-              ref=st.sampled_from(["name", "uuid", "both"]), settings=gen.credential_settings(),
-              return_records=st.booleans())
-        def create_credentials(self, name: str, svm: Any, ref: str, settings: dict[str, Any],
-                               return_records: bool) -> None:
-            body = {"svm": _svm_ref(svm, ref), "initiator": name, **settings}
-            self.driver.create(body, return_records=return_records)
+def step(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a rule as a step of the program: after it runs, the exploration report sees the
+    run's records then alive. (An ``@invariant`` would do the same but prints itself into
+    every shrunk program.)"""
+    @functools.wraps(function)
+    def counted(machine: CredentialsMachine, *args: Any, **kwargs: Any) -> Any:
+        result = function(machine, *args, **kwargs)
+        machine.run.exploration.step(machine.own_keys())
+        return result
+    return counted
 
-        @precondition(lambda self: self.room())
-        @rule(name=names, problem=st.sampled_from(["none", "empty", "unknown-uuid", "unknown-name",
-                                                  "mismatch", "no-iscsi"]),
-              svm=iscsi_svm)
-        def create_with_svm_problem(self, name: str, problem: str, svm: Any) -> None:
-            body: dict[str, Any] = {"initiator": name, "authentication_type": "none"}
-            others = [s for s in svms if s.uuid != svm.uuid]
-            if problem == "empty":
-                body["svm"] = {}
-            elif problem == "unknown-uuid":
-                body["svm"] = {"uuid": str(uuidlib.uuid4())}
-            elif problem == "unknown-name":
-                body["svm"] = {"name": f"no-such-svm-{uuidlib.uuid4().hex[:8]}"}
-            elif problem == "mismatch" and others:
-                body["svm"] = {"uuid": svm.uuid, "name": others[0].name}
-            elif problem == "no-iscsi":
-                without = [s for s in svms if not s.iscsi]
-                if not without:
-                    return
-                body["svm"] = {"name": without[0].name}
-            self.driver.create(body)
 
-        @rule(name=gen.invalid_initiator_names(namespace), svm=iscsi_svm)
-        def create_with_invalid_name(self, name: str, svm: Any) -> None:
-            self.driver.create({"svm": {"name": svm.name}, "initiator": name,
-                                "authentication_type": "none"})
+class CredentialsMachine(RuleBasedStateMachine):
+    """Random programs over /api/protocols/san/iscsi/credentials, checked step by step."""
 
-        @rule(svm=iscsi_svm, data=st.data())
-        def create_malformed_credentials(self, svm: Any, data: st.DataObject) -> None:
-            self.driver.create(data.draw(gen.malformed_create_bodies(svm.name, namespace), label="body"))
+    existing = Bundle("existing")  # keys of records the run created and has not deleted
+    deleted = Bundle("deleted")    # keys the run deleted
 
-        @precondition(lambda self: bool(self.own_keys()))
-        @rule(data=st.data())
-        def create_duplicate_credentials(self, data: st.DataObject) -> None:
-            svm_uuid, name = data.draw(st.sampled_from(self.own_keys()), label="existing")
-            self.driver.create({"svm": {"uuid": svm_uuid}, "initiator": name,
-                                "authentication_type": "deny"})
+    def __init__(self, run: MachineRun) -> None:
+        super().__init__()
+        self.run = run
+        run.program_started()
+        run.target.reset()
+        self.client = run.target.client()
+        self.model = model_for(run.target, self.client)
+        self.driver = Driver(self.client, self.model,
+                             Checker(run.ledger, strict_observed=run.target.strict_observed), note=note,
+                             fresh_defaults=run.target.kind == "emulator", observer=run.exploration.observe)
 
-        # ---- read ---------------------------------------------------------------------------
-        @rule(name=st.one_of(names, names, names, st.just(DEFAULT_INITIATOR)), svm=any_svm)
-        def retrieve_credentials(self, name: str, svm: Any) -> None:
-            self.driver.get((svm.uuid, name))
+    def teardown(self) -> None:
+        try:
+            if not self.driver.checker.broken:  # after a failure the model lags the target
+                self.audit_collection()
+        finally:
+            self.client.close()
+            if currently_in_test_context():  # steer generation toward more records at once
+                target(float(self.run.exploration.current_most_alive_on_one_svm()),
+                       label="records alive on one SVM")
+            self.run.exploration.program_finished()
 
-        @rule(name=names)
-        def retrieve_through_unknown_svm(self, name: str) -> None:
-            self.driver.get((str(uuidlib.uuid4()), name))
+    def audit_collection(self) -> None:
+        """The program's end state read every way the collection can be read: whole and
+        sorted, per SVM, in pages (next links followed), counted. Bugs that need many
+        records show here, where a program holds the most."""
+        queries.check_ordered(self.driver, "asc")  # every record, in order (CRED-LIST-002, -007)
+        for svm in self.run.iscsi_svms:
+            queries.check_filtered(self.driver, {"svm.name": svm.name}, "CRED-LIST-003")
+        queries.check_paged(self.driver, max(1, len(self.model.list().required) // 3))
+        queries.check_count(self.driver)
 
-        @rule(kind=st.sampled_from(LIST_KINDS), data=st.data())
-        def list_credentials(self, kind: str, data: st.DataObject) -> None:
-            _list(self.driver, kind, data, namespace)
+    # ---- what preconditions see ------------------------------------------------------------
+    def own_keys(self) -> list[Key]:
+        """Keys of the records this run may change (not the defaults, not foreign records)."""
+        return sorted(k for k in self.model.records if k[1] != DEFAULT_INITIATOR
+                      and self.run.target.may_modify(*k))
 
-        # ---- update -------------------------------------------------------------------------
-        @rule(name=st.one_of(names, names, names, st.just(DEFAULT_INITIATOR)), svm=iscsi_svm,
-              change=gen.patch_bodies())
-        def update_credentials(self, name: str, svm: Any, change: tuple[dict[str, Any], dict[str, str]]
-                               ) -> None:
-            if not self.may_write(svm.uuid, name):
-                return
-            body, params = change
-            self.driver.update((svm.uuid, name), body, params)
+    def held_names(self) -> st.SearchStrategy[str]:
+        names = sorted({k[1] for k in self.own_keys()})
+        return st.sampled_from(names) if names else self.run.names
 
-        def may_write(self, svm_uuid: str, name: str) -> bool:
-            if name == DEFAULT_INITIATOR:
-                return target.default_changeable(svm_uuid)
-            return target.may_modify(svm_uuid, name)
+    def room(self) -> bool:
+        return len(self.own_keys()) < self.run.target.max_objects
 
-        @precondition(lambda self: any(self.model.records[k][0].ranges or self.model.records[k][0].masks
-                                       for k in self.own_keys()))
-        @rule(data=st.data())
-        def remove_held_addresses(self, data: st.DataObject) -> None:
-            keys = [k for k in self.own_keys()
-                    if self.model.records[k][0].ranges or self.model.records[k][0].masks]
-            key = data.draw(st.sampled_from(keys), label="record")
-            record = self.model.records[key][0]
-            ranges = data.draw(st.lists(st.sampled_from(sorted(record.ranges, key=family_first)), unique=True)
-                               if record.ranges else st.just([]), label="ranges")
-            masks = data.draw(st.lists(st.sampled_from(sorted(record.masks, key=family_first)), unique=True)
-                              if record.masks else st.just([]), label="masks")
-            body = {"initiator_address": {"ranges": [r.as_json() for r in ranges],
-                                          "masks": [m.as_json() for m in masks]}}
-            self.driver.update(key, body, {"remove_initiator_addresses": "true"})
+    def room_for_a_twin(self) -> bool:
+        return len(self.run.iscsi_svms) > 1 and self.room()
 
-        @precondition(lambda self: bool(self.own_keys()))
-        @rule(data=st.data(), addresses=gen.initiator_addresses(both_lists=True))
-        def replace_held_addresses(self, data: st.DataObject, addresses: dict[str, Any]) -> None:
-            key = data.draw(st.sampled_from(self.own_keys()), label="record")
-            self.driver.update(key, {"initiator_address": addresses})
+    def changeable_defaults(self) -> list[Any]:
+        return [s for s in self.run.iscsi_svms if self.run.target.default_changeable(s.uuid)]
 
-        @rule(name=st.one_of(names, st.just(DEFAULT_INITIATOR)), svm=iscsi_svm,
-              entries=gen.invalid_address_entries(), mode=st.sampled_from(["create", "replace", "add"]))
-        def send_invalid_addresses(self, name: str, svm: Any, entries: dict[str, Any], mode: str) -> None:
-            if mode == "create" and name != DEFAULT_INITIATOR:  # a live run never creates "default"
-                self.driver.create({"svm": {"uuid": svm.uuid}, "initiator": name,
-                                    "authentication_type": "none", "initiator_address": entries})
-            elif self.may_write(svm.uuid, name):
-                params = {"add_initiator_addresses": "true"} if mode == "add" else None
-                self.driver.update((svm.uuid, name), {"initiator_address": entries}, params)
+    # ---- create -----------------------------------------------------------------------------
+    @initialize(target=existing, name=NAMES, svm=ISCSI_SVMS, chap=gen.chap_bodies(),
+                addresses=gen.initiator_addresses(both_lists=True, min_size=1))
+    @step
+    def seed_credentials(self, name: str, svm: Any, chap: dict[str, Any], addresses: dict[str, Any]) -> Any:
+        """Start every program with one CHAP record that has addresses to change."""
+        return self._create({"svm": {"uuid": svm.uuid}, "initiator": name, "authentication_type": "chap",
+                             "chap": chap, "initiator_address": addresses})
 
-        @rule(svm=iscsi_svm, change=st.sampled_from(["none", "deny", "chap"]), chap=gen.chap_bodies())
-        def update_default_authentication(self, svm: Any, change: str, chap: dict[str, Any]) -> None:
-            if not target.default_changeable(svm.uuid):
-                return
-            body: dict[str, Any] = {"authentication_type": change}
-            if change == "chap":
-                body["chap"] = chap
-            self.driver.update((svm.uuid, DEFAULT_INITIATOR), body)
+    @precondition(lambda self: self.room())
+    @rule(target=existing, name=NEW_OR_HELD_NAMES, svm=ISCSI_SVMS, ref=REFS,
+          settings=gen.valid_credential_settings(), return_records=st.booleans())
+    @step
+    def create_credentials(self, name: str, svm: Any, ref: str, settings: dict[str, Any],
+                           return_records: bool) -> Any:
+        """A new record: a new initiator, or one the run holds on another SVM (a name already
+        taken on this SVM becomes a free variant of it)."""
+        name = gen.free_variant(name, {k[1] for k in self.model.records if k[0] == svm.uuid})
+        return self._create({"svm": _svm_ref(svm, ref), "initiator": name, **settings},
+                            return_records=return_records)
 
-        # ---- delete -------------------------------------------------------------------------
-        @rule(name=st.one_of(names, names, names, st.just(DEFAULT_INITIATOR)), svm=any_svm)
-        def delete_credentials(self, name: str, svm: Any) -> None:
-            if self.may_write(svm.uuid, name):
-                self.driver.delete((svm.uuid, name))
+    @precondition(lambda self: self.room())
+    @rule(target=existing, svm=HOME_SVM, names=st.lists(NAMES, min_size=2, max_size=10),
+          settings=gen.valid_credential_settings())
+    @step
+    def create_several_credentials(self, svm: Any, names: list[str], settings: dict[str, Any]) -> Any:
+        """A batch of new initiators on the program's home SVM, as a host group is provisioned
+        (up to the run's cap on records alive): records pile up on one SVM."""
+        keys = []
+        for name in names:
+            if not self.room():
+                break
+            name = gen.free_variant(name, {k[1] for k in self.model.records if k[0] == svm.uuid})
+            keys += [key for key in [_created_key(self.driver.create(
+                {"svm": {"uuid": svm.uuid}, "initiator": name, **settings}))] if key is not None]
+        return multiple(*keys)
 
-    return CredentialsMachine
+    @precondition(lambda self: self.room_for_a_twin())
+    @rule(target=existing, key=existing, shift=SHIFTS, settings=gen.valid_credential_settings())
+    @step
+    def create_on_another_svm(self, key: Key, shift: int, settings: dict[str, Any]) -> Any:
+        """The same initiator on another SVM (refused only if it is there already)."""
+        svm = self.run.other_iscsi_svm(key[0], shift)
+        return self._create({"svm": {"uuid": svm.uuid}, "initiator": key[1], **settings})
+
+    @precondition(lambda self: self.room())
+    @rule(target=existing, key=consumes(deleted), settings=gen.valid_credential_settings())
+    @step
+    def recreate_credentials(self, key: Key, settings: dict[str, Any]) -> Any:
+        """A deleted key created again: nothing of the old record may come back."""
+        return self._create({"svm": {"uuid": key[0]}, "initiator": key[1], **settings})
+
+    @rule(target=existing, key=consumes(existing), settings=gen.valid_credential_settings())
+    @step
+    def replace_credentials(self, key: Key, settings: dict[str, Any]) -> Any:
+        """DELETE a record and POST it again with other settings, as an admin replaces one:
+        the new record must not remember the old."""
+        if not _accepted(self.driver.delete(key)):
+            return multiple()
+        return self._create({"svm": {"uuid": key[0]}, "initiator": key[1], **settings})
+
+    def _create(self, body: dict[str, Any], *, return_records: bool = False) -> Any:
+        outcome = self.driver.create(body, return_records=return_records)
+        key = _created_key(outcome)
+        return key if key is not None else multiple()
+
+    # ---- read -------------------------------------------------------------------------------
+    @rule(key=existing, svm=st.one_of(st.none(), ANY_SVMS))
+    @step
+    def retrieve_credentials(self, key: Key, svm: Any) -> None:
+        """A record (``svm`` None), or its initiator through some SVM: a twin's, or one that
+        lacks it (404)."""
+        self.driver.get(key if svm is None else (svm.uuid, key[1]))
+
+    @rule(key=deleted)
+    @step
+    def retrieve_deleted_credentials(self, key: Key) -> None:
+        """A deleted record stays gone (or is there again, if it was created again)."""
+        self.driver.get(key)
+
+    @rule(kind=st.sampled_from(LIST_KINDS), data=st.data())
+    @step
+    def list_credentials(self, kind: str, data: st.DataObject) -> None:
+        _list(self.driver, kind, data, self.run.target.namespace)
+
+    @rule(parts=st.integers(3, 4))
+    @step
+    def list_credentials_in_pages(self, parts: int) -> None:
+        """The collection page by page (next links followed as given), in about ``parts``
+        pages: page sizes fit the collection, so a big one is never read in one go."""
+        held = len(self.model.list().required)
+        queries.check_paged(self.driver, max(1, held // parts))
+
+    # ---- update -----------------------------------------------------------------------------
+    @rule(key=existing, change=gen.valid_patch_bodies())
+    @step
+    def update_credentials(self, key: Key, change: tuple[dict[str, Any], dict[str, str]]) -> None:
+        """Any accepted change: type, CHAP and addresses, alone or together."""
+        body, params = change
+        self._update(key, body, params)
+
+    @rule(key=existing, body=gen.authentication_changes())
+    @step
+    def change_authentication_type(self, key: Key, body: dict[str, Any]) -> None:
+        self._update(key, body)
+
+    @rule(key=existing, mode=st.sampled_from(["replace", "add", "remove"]), data=st.data())
+    @step
+    def change_addresses(self, key: Key, mode: str, data: st.DataObject) -> None:
+        """The address list in one of its three PATCH modes: replace it, add to it, or remove
+        some of the addresses it holds (at least one, unless it holds none)."""
+        if mode == "replace":
+            addresses = data.draw(gen.initiator_addresses(both_lists=True), label="addresses")
+            self._update(key, {"initiator_address": addresses})
+        elif mode == "add":
+            addresses = data.draw(gen.initiator_addresses(min_size=1), label="addresses")
+            self._update(key, {"initiator_address": addresses}, {"add_initiator_addresses": "true"})
+        else:
+            self._update(key, {"initiator_address": _held_part(self.model.records[key][0], data)},
+                         {"remove_initiator_addresses": "true"})
+
+    @precondition(lambda self: bool(self.changeable_defaults()))
+    @rule(data=st.data(), change=st.sampled_from(["none", "deny", "chap"]), chap=gen.chap_bodies())
+    @step
+    def update_default_credentials(self, data: st.DataObject, change: str, chap: dict[str, Any]) -> None:
+        svm = data.draw(st.sampled_from(self.changeable_defaults()), label="svm")
+        body: dict[str, Any] = {"authentication_type": change}
+        if change == "chap":
+            body["chap"] = chap
+        self._update((svm.uuid, DEFAULT_INITIATOR), body)
+
+    def _update(self, key: Key, body: Any, params: dict[str, str] | None = None) -> None:
+        if _accepted(self.driver.update(key, body, params)):
+            self._other_svms_unchanged(key)
+
+    # ---- delete -----------------------------------------------------------------------------
+    @rule(target=deleted, key=consumes(existing))
+    @step
+    def delete_credentials(self, key: Key) -> Any:
+        if not _accepted(self.driver.delete(key)):
+            return multiple()
+        self._other_svms_unchanged(key)
+        return key
+
+    def _other_svms_unchanged(self, key: Key) -> None:
+        """A write reaches only the record it names: the initiator's records on the other
+        SVMs read back as the model holds them."""
+        for twin in sorted(k for k in self.model.records if k[1] == key[1] and k != key):
+            self.driver.read_back(twin, {ALL: OTHER_SVM_RULE})
+
+    # ---- invalid input (rare: one rule among many) ----------------------------------------
+    def invalid_kinds(self) -> list[str]:
+        kinds = ["name", "svm", "malformed", "settings", "addresses", "missing"]
+        if self.own_keys():
+            kinds += ["patch", "duplicate"]
+        if self.changeable_defaults():
+            kinds += ["delete-default", "default-addresses"]
+        return kinds
+
+    @rule(data=st.data())
+    @step
+    def send_invalid_request(self, data: st.DataObject) -> None:
+        """One request that breaks a documented rule, in the middle of a program."""
+        kind = data.draw(st.sampled_from(self.invalid_kinds()), label="invalid")
+        INVALID[kind](self, data)
+
+
+# ---- invalid requests, one helper each -----------------------------------------------------------
+def _invalid_name(machine: CredentialsMachine, data: st.DataObject) -> None:
+    svm = data.draw(ISCSI_SVMS, label="svm")
+    machine.driver.create({"svm": {"name": svm.name}, "initiator": data.draw(INVALID_NAMES, label="name"),
+                           "authentication_type": "none"})
+
+
+def _svm_problem(machine: CredentialsMachine, data: st.DataObject) -> None:
+    run = machine.run
+    svm = data.draw(ISCSI_SVMS, label="svm")
+    problems = ["none", "empty", "unknown-uuid", "unknown-name"]
+    problems += ["mismatch"] if len(run.svms) > 1 else []
+    problems += ["no-iscsi"] if len(run.iscsi_svms) < len(run.svms) else []
+    problem = data.draw(st.sampled_from(problems), label="problem")
+    body: dict[str, Any] = {"initiator": data.draw(NAMES, label="name"), "authentication_type": "none"}
+    if problem == "empty":
+        body["svm"] = {}
+    elif problem == "unknown-uuid":
+        body["svm"] = {"uuid": str(uuidlib.uuid4())}
+    elif problem == "unknown-name":
+        body["svm"] = {"name": f"no-such-svm-{uuidlib.uuid4().hex[:8]}"}
+    elif problem == "mismatch":
+        body["svm"] = {"uuid": svm.uuid, "name": next(s.name for s in run.svms if s.uuid != svm.uuid)}
+    elif problem == "no-iscsi":
+        body["svm"] = {"name": next(s.name for s in run.svms if not s.iscsi)}
+    machine.driver.create(body)
+
+
+def _malformed(machine: CredentialsMachine, data: st.DataObject) -> None:
+    svm = data.draw(ISCSI_SVMS, label="svm")
+    machine.driver.create(data.draw(gen.malformed_create_bodies(svm.name, machine.run.target.namespace),
+                                    label="body"))
+
+
+def _invalid_settings(machine: CredentialsMachine, data: st.DataObject) -> None:
+    svm = data.draw(ISCSI_SVMS, label="svm")
+    machine.driver.create({"svm": {"uuid": svm.uuid}, "initiator": data.draw(NAMES, label="name"),
+                           **data.draw(gen.invalid_credential_settings(), label="settings")})
+
+
+def _invalid_addresses(machine: CredentialsMachine, data: st.DataObject) -> None:
+    entries = data.draw(gen.invalid_address_entries(), label="addresses")
+    keys = machine.own_keys()
+    mode = data.draw(st.sampled_from(["create", "replace", "add"] if keys else ["create"]), label="mode")
+    if mode == "create":
+        svm = data.draw(ISCSI_SVMS, label="svm")
+        machine.driver.create({"svm": {"uuid": svm.uuid}, "initiator": data.draw(NAMES, label="name"),
+                               "authentication_type": "none", "initiator_address": entries})
+        return
+    key = data.draw(st.sampled_from(keys), label="record")
+    params = {"add_initiator_addresses": "true"} if mode == "add" else None
+    machine.driver.update(key, {"initiator_address": entries}, params)
+
+
+def _missing(machine: CredentialsMachine, data: st.DataObject) -> None:
+    """PATCH, DELETE or GET of a record that is not there (an unknown SVM included)."""
+    name = data.draw(NAMES, label="name")
+    unknown = data.draw(st.booleans(), label="unknown svm")
+    svm_uuid = str(uuidlib.uuid4()) if unknown else data.draw(ISCSI_SVMS, label="svm").uuid
+    key = (svm_uuid, gen.free_variant(name, {k[1] for k in machine.model.records if k[0] == svm_uuid}))
+    operation = data.draw(st.sampled_from(["get", "patch", "delete"]), label="operation")
+    if operation == "get":
+        machine.driver.get(key)
+    elif operation == "patch":
+        machine.driver.update(key, {"authentication_type": "deny"})
+    else:
+        machine.driver.delete(key)
+
+
+def _invalid_patch(machine: CredentialsMachine, data: st.DataObject) -> None:
+    key = data.draw(st.sampled_from(machine.own_keys()), label="record")
+    body, params = data.draw(gen.invalid_patch_bodies(), label="change")
+    machine.driver.update(key, body, params)
+
+
+def _duplicate(machine: CredentialsMachine, data: st.DataObject) -> None:
+    svm_uuid, name = data.draw(st.sampled_from(machine.own_keys()), label="existing")
+    machine.driver.create({"svm": {"uuid": svm_uuid}, "initiator": name, "authentication_type": "deny"})
+
+
+def _delete_default(machine: CredentialsMachine, data: st.DataObject) -> None:
+    svm = data.draw(st.sampled_from(machine.changeable_defaults()), label="svm")
+    machine.driver.delete((svm.uuid, DEFAULT_INITIATOR))
+
+
+def _default_addresses(machine: CredentialsMachine, data: st.DataObject) -> None:
+    svm = data.draw(st.sampled_from(machine.changeable_defaults()), label="svm")
+    entries = data.draw(gen.initiator_addresses(min_size=1), label="addresses")
+    machine.driver.update((svm.uuid, DEFAULT_INITIATOR), {"initiator_address": entries})
+
+
+INVALID: dict[str, Callable[[CredentialsMachine, st.DataObject], None]] = {
+    "name": _invalid_name, "svm": _svm_problem, "malformed": _malformed, "settings": _invalid_settings,
+    "addresses": _invalid_addresses, "missing": _missing, "patch": _invalid_patch,
+    "duplicate": _duplicate, "delete-default": _delete_default, "default-addresses": _default_addresses,
+}
+
+
+# ---- helpers --------------------------------------------------------------------------------------
+def _held_part(record: Any, data: st.DataObject) -> dict[str, Any]:
+    """Some of the ranges and masks a record holds (at least one when it holds any)."""
+    ranges = data.draw(st.lists(st.sampled_from(sorted(record.ranges, key=family_first)), unique=True)
+                       if record.ranges else st.just([]), label="ranges")
+    masks = data.draw(st.lists(st.sampled_from(sorted(record.masks, key=family_first)), unique=True,
+                               min_size=0 if ranges else 1)
+                      if record.masks else st.just([]), label="masks")
+    return {"ranges": [r.as_json() for r in ranges], "masks": [m.as_json() for m in masks]}
+
+
+def _accepted(outcome: Outcome | None) -> bool:
+    return outcome is not None and outcome.success
+
+
+def _created_key(outcome: Outcome | None) -> Key | None:
+    if not _accepted(outcome) or outcome is None or not outcome.result:
+        return None
+    return outcome.result[0].key
 
 
 def _svm_ref(svm: Any, ref: str) -> dict[str, str]:
@@ -250,6 +500,8 @@ def _list(driver: Driver, kind: str, data: st.DataObject, namespace: str) -> Non
         if values:
             value = data.draw(st.sampled_from(values), label="value")
             queries.check_filtered(driver, {field: value}, "CRED-LIST-003")
+        else:  # nothing to filter on (no CHAP user, say): the whole collection instead
+            queries.check_filtered(driver, {}, "CRED-LIST-002")
     elif kind == "operator":
         field, query = data.draw(st.sampled_from([
             ("initiator", f"{namespace}*"), ("initiator", "eui.*"), ("authentication_type", "!none"),
@@ -258,7 +510,5 @@ def _list(driver: Driver, kind: str, data: st.DataObject, namespace: str) -> Non
         queries.check_filtered(driver, {field: query}, "CRED-LIST-004")
     elif kind == "order":
         queries.check_ordered(driver, data.draw(st.sampled_from(["asc", "desc"]), label="direction"))
-    elif kind == "page":
-        queries.check_paged(driver, data.draw(st.integers(1, 4), label="max_records"))
     else:
         queries.check_count(driver)
