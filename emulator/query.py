@@ -303,9 +303,11 @@ def collection(records: list[dict[str, Any]], params: dict[str, str], schema: Sc
 
     if "filter-ignored" not in defects:
         literal = "wildcard-literal" in defects
-        records = [r for r in records
+        scanned = records[:10] if filters and "filter-misses-late-records" in defects else records
+        records = [r for r in scanned
                    if all(matches(r, p, q, k, literal) for p, q, k in filters)]
-    if "order-by-ignored" not in defects:
+    if "order-by-ignored" not in defects and not (
+            "order-by-ignored-past-ten" in defects and len(records) > 10):
         for path, field_kind, desc in reversed(order):
             records.sort(key=lambda r, p=path, k=field_kind: _sort_key(r, p, k), reverse=desc)
     self_href = f"{base}?{raw_query}" if raw_query else base
@@ -313,11 +315,13 @@ def collection(records: list[dict[str, Any]], params: dict[str, str], schema: Sc
         return {"num_records": len(records), "_links": {"self": {"href": self_href}}}
     page = records[offset:]
     links: dict[str, Any] = {"self": {"href": self_href}}
+    later = max_records is not None and offset >= 2 * max_records  # the third page on
     if max_records is not None and "max-records-ignored" not in defects:
-        page = page[:max_records]
-        if offset + max_records < len(records):
+        size = max_records + (1 if later and "later-pages-overfull" in defects else 0)
+        page = page[:size]
+        if offset + size < len(records):
             resume = {k: v for k, v in params.items() if k != "offset"}
-            resume["offset"] = str(offset + max_records)
+            resume["offset"] = str(offset + size)
             links["next"] = {"href": f"{base}?{urlencode(resume, quote_via=quote)}"}
     if selection is None:
         selection = Selection(list(IDENTITY[kind]), [])
@@ -325,4 +329,6 @@ def collection(records: list[dict[str, Any]], params: dict[str, str], schema: Sc
         selection = Selection(list(IDENTITY[kind]), [])
     shown = [project(r, selection) for r in page]
     count = len(shown) + (1 if "num-records-off-by-one" in defects else 0)
+    if later and "num-records-remaining-on-later-pages" in defects:
+        count = len(records) - offset
     return {"records": shown, "num_records": count, "_links": links}
