@@ -205,8 +205,10 @@ class Checker:
     def location(self, exchange: Exchange, key: tuple[str, str]) -> None:
         """CRED-POST-002 (observed): a 201 names the new record in ``Location``."""
         header = {k.lower(): v for k, v in exchange.response_headers.items()}.get("location")
-        path = unquote(urlsplit(header).path) if header else ""
-        if not path.endswith(f"/{key[0]}/{key[1]}"):
+        # Compared after the same redaction: the header was redacted when recorded, and an
+        # initiator that contains a password of the run is masked there too.
+        path = exchange.redactor.redact_text(unquote(urlsplit(header).path)) if header else ""
+        if not path.endswith(exchange.redactor.redact_text(f"/{key[0]}/{key[1]}")):
             self.fail(["CRED-POST-002"], f"Location {header!r} does not name {key[0]}/{key[1]}", exchange)
             return
         self.passed(["CRED-POST-002"])
