@@ -18,6 +18,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT_DIR = ROOT / "reports" / "bench"
+RESULTS_DIR = ROOT / "bench" / "results"  # figures that are committed (mutation, exploration)
 USERNAME = "admin"
 PASSWORD = "netapp1!"
 CREDS = "/api/protocols/san/iscsi/credentials"
@@ -79,8 +80,8 @@ def write_json(name: str, document: dict[str, Any], out_dir: Path | None = None)
     return path
 
 
-def list_defects() -> list[dict[str, str]]:
-    """The emulator's named defects: ``[{"name", "rule", "description"}]``."""
+def list_defects() -> list[dict[str, Any]]:
+    """The emulator's named defects: ``[{"name", "rule", "description", "sequence"}]``."""
     out = subprocess.run([sys.executable, "-m", "emulator", "--list-defects", "--json"],
                          cwd=ROOT, capture_output=True, text=True, check=True, timeout=60)
     return json.loads(out.stdout)
