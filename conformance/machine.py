@@ -56,6 +56,8 @@ Key = tuple[str, str]
 FIELD_CHOICES = [frozenset(f) for f in (("authentication_type",), ("chap",), ("initiator_address",),
                                         ("authentication_type", "chap"))]
 LIST_KINDS = ("full", "keys", "fields", "filter", "operator", "order", "count")
+ADDRESS_MODES = ("replace", "add", "remove")
+CHANGE_KINDS = ("authentication", "any", *ADDRESS_MODES)
 QUERY_SPECIALS = set('*|!<>{}",') | {".."}
 OTHER_SVM_RULE = "CRED-SVM-005"  # a write reached the same initiator's record on another SVM
 
@@ -288,15 +290,32 @@ class CredentialsMachine(RuleBasedStateMachine):
     def change_authentication_type(self, key: Key, body: dict[str, Any]) -> None:
         self._update(key, body)
 
-    @rule(key=existing, mode=st.sampled_from(["replace", "add", "remove"]), data=st.data())
+    @rule(key=existing, mode=st.sampled_from(ADDRESS_MODES), data=st.data())
     @step
     def change_addresses(self, key: Key, mode: str, data: st.DataObject) -> None:
         """The address list in one of its three PATCH modes: replace it, add to it, or remove
         some of the addresses it holds (at least one, unless it holds none)."""
-        if mode == "replace":
+        self._change(key, mode, data)
+
+    @rule(key=existing, kinds=st.lists(st.sampled_from(CHANGE_KINDS), min_size=2, max_size=6),
+          data=st.data())
+    @step
+    def change_one_record_repeatedly(self, key: Key, kinds: list[str], data: st.DataObject) -> None:
+        """A history of one record: several accepted PATCHes in a row (bugs of the n-th
+        change of a record, or of a change that undoes an earlier one)."""
+        for kind in kinds:
+            self._change(key, kind, data)
+
+    def _change(self, key: Key, kind: str, data: st.DataObject) -> None:
+        """One accepted PATCH of the given kind (see CHANGE_KINDS)."""
+        if kind == "authentication":
+            self._update(key, data.draw(gen.authentication_changes(), label="change"))
+        elif kind == "any":
+            self._update(key, *data.draw(gen.valid_patch_bodies(), label="change"))
+        elif kind == "replace":
             addresses = data.draw(gen.initiator_addresses(both_lists=True), label="addresses")
             self._update(key, {"initiator_address": addresses})
-        elif mode == "add":
+        elif kind == "add":
             addresses = data.draw(gen.initiator_addresses(min_size=1), label="addresses")
             self._update(key, {"initiator_address": addresses}, {"add_initiator_addresses": "true"})
         else:

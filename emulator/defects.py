@@ -135,7 +135,8 @@ DEFECTS: tuple[Defect, ...] = (
            "order_by is ignored once the collection holds more than 10 records",
            sequence=True),
     Defect("default-denied-when-busy", "CRED-DEF-002",
-           "once an SVM holds 8 credentials besides its default, the default turns to deny",
+           "once an SVM holds 8 credentials besides its default, a default nobody changed turns "
+           "to deny",
            sequence=True),
     # stale or cached reads
     Defect("list-cache-ignores-patch", "CRED-LIST-002",

@@ -93,6 +93,7 @@ class Backend:
             self.stale: dict[tuple[str, str], Credential] = {}  # list-cache-ignores-patch
             self.patches: dict[tuple[str, str], int] = {}  # third-patch-not-applied
             self.removed: dict[tuple[str, str], tuple[list[Range], list[Mask]]] = {}
+            self.defaults_set: set[str] = set()  # default-denied-when-busy: SVMs whose default was PATCHed
             for svm in self.svms.values():
                 if svm.iscsi:
                     self._add_default(svm.uuid)
@@ -240,7 +241,7 @@ class Backend:
 
     def _deny_default(self, svm_uuid: str) -> None:
         default = self.creds.get((svm_uuid, DEFAULT))
-        if default is not None and default.auth_type != "deny":
+        if default is not None and default.auth_type != "deny" and svm_uuid not in self.defaults_set:
             self.creds[(svm_uuid, DEFAULT)] = Credential(svm_uuid, DEFAULT, "deny")
 
     def patch(self, svm_uuid: str, initiator: str, body: Any, add: bool, remove: bool) -> None:
@@ -271,6 +272,8 @@ class Backend:
                     ranges, masks = self._remember_removed(new, ranges, masks, add, remove)
                 self._apply_addresses(new, ranges, masks, add, remove)
             key = (old.svm_uuid, old.initiator)
+            if old.initiator == DEFAULT and "default-denied-when-busy" in self.defects:
+                self.defaults_set.add(old.svm_uuid)
             applied = "patch-not-applied" not in self.defects
             if "third-patch-not-applied" in self.defects and old.initiator != DEFAULT \
                     and body.get("authentication_type") is not None:
