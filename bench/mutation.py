@@ -337,7 +337,8 @@ def render(runs: list[SuiteRun], defects: list[dict[str, Any]], totals: dict[str
                  f"{totals['median_program_length']} steps (state machine kills: "
                  f"{totals['median_state_machine_program_length']})")
     for miss in totals["misses"]:
-        lines.append(f"  MISS {miss['defect']} seed {miss['seed']}: {miss['status']} after "
+        label = "DEVIATED" if miss["status"] == "deviated" else "MISS"
+        lines.append(f"  {label} {miss['defect']} seed {miss['seed']}: {miss['status']} after "
                      f"{miss['seconds']} s; reported {miss['rules_reported'] or 'nothing'}"
                      + (f"; first failure {miss['failing_test']}: {miss['message']}"
                         if miss["failing_test"] else ""))

@@ -186,6 +186,7 @@ def test_summary_and_table():
     assert "| post-200" in text and "1/2 (timeout)" in text and "7.50" in text
     assert "mutation score (killed on every seed, default verdict): 1/3 = 33%" in text
     assert "MISS post-200 seed 2: timeout" in text
+    assert "DEVIATED third-patch-not-applied seed 1: deviated" in text
     rows = {row[0]: row for row in mutation.defect_rows(runs, DEFECTS, None)}
     assert rows["leak-password-in-get"][7] == mutation.EXAMPLE
     assert rows["post-200"][7] == mutation.MACHINE and rows["post-200"][8] == "4"
