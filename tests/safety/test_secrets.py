@@ -14,6 +14,7 @@ undone before the search.
 
 from __future__ import annotations
 
+import ast
 import base64
 import json
 import subprocess
@@ -36,10 +37,24 @@ from tests.safety.helpers import (
 #: Secrets shorter than this cannot be told apart from ordinary text ("0", "fi", "INF" turn
 #: up in UUIDs, numbers and words); they are checked only where they stand as the value of
 #: a password key. The same holds for a longer secret that is a word of the suite's own
-#: fixed text (a rule title, pytest-html's page): Hypothesis draws strings from the
-#: constants of the code, so a generated password can be "location", which every report
-#: shows in the title of CRED-POST-002 without any leak.
+#: fixed text (a rule title, pytest-html's page) or any other string constant of the code:
+#: Hypothesis draws strings from the constants of the code (and lists them in its
+#: ``.hypothesis/constants`` cache), so a generated password can be "location", which every
+#: report shows in the title of CRED-POST-002, or "both", a word of an error message.
 MIN_FREE_TEXT = 4
+
+
+def code_constants(hypothesis_dir: Path) -> set[str]:
+    """The string constants Hypothesis collected from the code (lowercase)."""
+    found: set[str] = set()
+    for path in sorted((hypothesis_dir / "constants").glob("*")):
+        lines = path.read_text(errors="replace").splitlines()
+        try:
+            values = ast.literal_eval("\n".join(ln for ln in lines if not ln.startswith("#")).strip() or "[]")
+        except (ValueError, SyntaxError):
+            continue
+        found |= {v.lower() for v in values if isinstance(v, str)}
+    return found
 
 
 def own_fixed_text() -> str:
@@ -69,8 +84,9 @@ def test_no_password_or_auth_token_in_any_artefact(tmp_path: Path) -> None:
 
     passwords = {json.loads(line)["password"] for line in recorded.read_text().splitlines()}
     assert len(passwords) >= 10, "the run sent too few CHAP passwords to prove anything"
-    fixed = own_fixed_text()
-    free_text = sorted(p for p in passwords if len(p) >= MIN_FREE_TEXT and p.lower() not in fixed)
+    fixed, constants = own_fixed_text(), code_constants(cwd / ".hypothesis")
+    free_text = sorted(p for p in passwords if len(p) >= MIN_FREE_TEXT and p.lower() not in fixed
+                       and p.lower() not in constants)
     keyed_only = sorted(passwords - set(free_text) - {""})
     token = base64.b64encode(f"{USERNAME}:{PASSWORD}".encode()).decode()
     free_text += [PASSWORD, token]
