@@ -59,6 +59,7 @@ LIST_KINDS = ("full", "keys", "fields", "filter", "operator", "order", "count")
 ADDRESS_MODES = ("replace", "add", "remove")
 CHANGE_KINDS = ("authentication", "any", *ADDRESS_MODES)
 QUERY_SPECIALS = set('*|!<>{}",') | {".."}
+INVALID_SHARE = 5  # at most one step in five sends invalid input
 OTHER_SVM_RULE = "CRED-SVM-005"  # a write reached the same initiator's record on another SVM
 
 
@@ -91,11 +92,14 @@ class MachineRun:
         if self.on_program is not None:
             self.on_program()
 
-    def other_iscsi_svm(self, svm_uuid: str, shift: int) -> Any:
-        """An iSCSI SVM other than ``svm_uuid`` (the ``shift``-th after it, cyclically)."""
+    def other_iscsi_svm(self, svm_uuid: str, shift: int, taken: set[str] | frozenset[str] = frozenset()
+                        ) -> Any:
+        """An iSCSI SVM other than ``svm_uuid``, preferably not in ``taken`` (the ``shift``-th
+        such after it, cyclically)."""
         uuids = [s.uuid for s in self.iscsi_svms]
         here = uuids.index(svm_uuid) if svm_uuid in uuids else 0
         others = [self.iscsi_svms[(here + i) % len(uuids)] for i in range(1, len(uuids))]
+        others = [s for s in others if s.uuid not in taken] or others
         return others[(shift - 1) % len(others)]
 
 
@@ -122,6 +126,7 @@ def step(function: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(function)
     def counted(machine: CredentialsMachine, *args: Any, **kwargs: Any) -> Any:
         result = function(machine, *args, **kwargs)
+        machine.steps += 1
         machine.run.exploration.step(machine.own_keys())
         return result
     return counted
@@ -140,6 +145,8 @@ class CredentialsMachine(RuleBasedStateMachine):
         run.target.reset()
         self.client = run.target.client()
         self.model = model_for(run.target, self.client)
+        self.steps = 0
+        self.invalid_requests = 0
         self.driver = Driver(self.client, self.model,
                              Checker(run.ledger, strict_observed=run.target.strict_observed), note=note,
                              fresh_defaults=run.target.kind == "emulator", observer=run.exploration.observe)
@@ -225,8 +232,8 @@ class CredentialsMachine(RuleBasedStateMachine):
     @rule(target=existing, key=existing, shift=SHIFTS, settings=gen.valid_credential_settings())
     @step
     def create_on_another_svm(self, key: Key, shift: int, settings: dict[str, Any]) -> Any:
-        """The same initiator on another SVM (refused only if it is there already)."""
-        svm = self.run.other_iscsi_svm(key[0], shift)
+        """The same initiator on another SVM (one that lacks it, if any: else a duplicate)."""
+        svm = self.run.other_iscsi_svm(key[0], shift, {k[0] for k in self.model.records if k[1] == key[1]})
         return self._create({"svm": {"uuid": svm.uuid}, "initiator": key[1], **settings})
 
     @precondition(lambda self: self.room())
@@ -360,10 +367,13 @@ class CredentialsMachine(RuleBasedStateMachine):
             kinds += ["delete-default", "default-addresses"]
         return kinds
 
+    @precondition(lambda self: self.invalid_requests * INVALID_SHARE <= self.steps)
     @rule(data=st.data())
     @step
     def send_invalid_request(self, data: st.DataObject) -> None:
-        """One request that breaks a documented rule, in the middle of a program."""
+        """One request that breaks a documented rule, in the middle of a program (at most one
+        step in INVALID_SHARE, even in a program that enables few other rules)."""
+        self.invalid_requests += 1
         kind = data.draw(st.sampled_from(self.invalid_kinds()), label="invalid")
         INVALID[kind](self, data)
 
