@@ -193,12 +193,21 @@ class CredentialsMachine(RuleBasedStateMachine):
 
     # ---- create -----------------------------------------------------------------------------
     @initialize(target=existing, name=NAMES, svm=ISCSI_SVMS, chap=gen.chap_bodies(),
-                addresses=gen.initiator_addresses(both_lists=True, min_size=1))
+                addresses=gen.initiator_addresses(both_lists=True, min_size=1),
+                twin=gen.valid_credential_settings())
     @step
-    def seed_credentials(self, name: str, svm: Any, chap: dict[str, Any], addresses: dict[str, Any]) -> Any:
-        """Start every program with one CHAP record that has addresses to change."""
-        return self._create({"svm": {"uuid": svm.uuid}, "initiator": name, "authentication_type": "chap",
-                             "chap": chap, "initiator_address": addresses})
+    def seed_credentials(self, name: str, svm: Any, chap: dict[str, Any], addresses: dict[str, Any],
+                         twin: dict[str, Any]) -> Any:
+        """Start every program with one CHAP record that has addresses to change, and the
+        same initiator on a second iSCSI SVM (when there is one): from the first step on,
+        every write is also a chance to reach another SVM's record."""
+        first = self._create({"svm": {"uuid": svm.uuid}, "initiator": name, "authentication_type": "chap",
+                              "chap": chap, "initiator_address": addresses})
+        if len(self.run.iscsi_svms) < 2:
+            return first
+        other = self.run.other_iscsi_svm(svm.uuid, 1)
+        second = self._create({"svm": {"uuid": other.uuid}, "initiator": name, **twin})
+        return multiple(*[k for k in (first, second) if isinstance(k, tuple)])
 
     @precondition(lambda self: self.room())
     @rule(target=existing, name=NEW_OR_HELD_NAMES, svm=ISCSI_SVMS, ref=REFS,
