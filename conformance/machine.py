@@ -18,8 +18,11 @@ Hypothesis's own stateful docs:
   profile leaves that phase out; see ``conftest.py``);
 - records pile up through a batch rule on the program's "home" SVM, and every program ends
   with an audit that reads its end state every way the collection can be read;
-- valid requests dominate: invalid input comes from one rule among many
-  (:meth:`CredentialsMachine.send_invalid_request`); the example tests own per-code coverage.
+- valid requests dominate: invalid input comes from one rule among many, on at most one step
+  in five (:meth:`CredentialsMachine.send_invalid_request`); the example tests own per-code
+  coverage;
+- every program starts with one initiator on two iSCSI SVMs, and every accepted write reads
+  the same initiator's records on the other SVMs back (a write reaches only what it names).
 """
 
 from __future__ import annotations
