@@ -81,8 +81,8 @@ def write_json(name: str, document: dict[str, Any], out_dir: Path | None = None)
     return path
 
 
-def list_defects() -> list[dict[str, str]]:
-    """The emulator's named defects: ``[{"name", "rule", "description"}]``."""
+def list_defects() -> list[dict[str, Any]]:
+    """The emulator's named defects: ``[{"name", "rule", "description", "sequence"}]``."""
     out = subprocess.run([sys.executable, "-m", "emulator", "--list-defects", "--json"],
                          cwd=ROOT, capture_output=True, text=True, check=True, timeout=60)
     return json.loads(out.stdout)

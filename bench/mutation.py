@@ -1,22 +1,30 @@
 """Mutation score: does the suite kill every named emulator defect, and how fast?
 
-Run ``python -m bench.mutation [--seeds N] [--defect NAME ...] [--peer-spec PATH]
-[--budget SECONDS] [--jobs 2]``. For every defect and seed it runs::
+Run ``python -m bench.mutation [--seeds N] [--defect NAME ...] [--stateful-only]
+[--peer-spec PATH] [--budget SECONDS] [--jobs 2]``. For every defect and seed it runs::
 
-    python -m pytest conformance -q -p no:cacheprovider -x --strict-observed \\
+    python -m pytest conformance -q -p no:cacheprovider -x \\
         --hypothesis-profile dev --hypothesis-seed S --emulator-defect NAME --report-dir TMP
 
-and reads ``TMP/conformance.json`` and ``TMP/junit.xml``. A defect is *killed* by a run
-when the rule it breaks (``--list-defects``) is among the failed rules, the failures or
-the observed deviations of that run. *Seconds to kill* is the wall time of that ``-x``
-run (interpreter and emulator start, the tests before the failing one, and Hypothesis'
+(``--stateful-only``: ``conformance/test_stateful.py`` alone, the state machine without the
+example tests, over the sequence-only defects unless ``--defect`` names others) and reads
+``TMP/conformance.json`` and ``TMP/junit.xml``.
+
+A defect is *killed* by a run only when the run's default verdict (no
+``--strict-observed``) is ``nonconformant`` and the rule the defect breaks
+(``--list-defects``) has the status ``failed``. A defect of an observed rule that the run
+reports as a deviation (``observed_deviations`` or the status ``deviated``) is counted in
+its own column, not as a kill. *Seconds to kill* is the wall time of that ``-x`` run
+(interpreter and emulator start, the tests before the failing one, and Hypothesis'
 shrinking included). A run still going after ``--budget`` seconds is interrupted and
-counts as not killed (status ``timeout``); the rules it had already seen failing are kept.
-*Program length* is the number of ``state.`` steps of the shrunk program (not counting
-``state.teardown()``) when the state machine failed, 1 when an example-based test did.
+counts as not killed (status ``timeout``). *Killed by* names the test whose failure named
+the defect's rule: the state machine or an example test. *Program length* is the number of
+steps of the shrunk program (``state.teardown()`` not counted) when the state machine
+failed, 1 when an example-based test did.
 
 With ``--peer-spec PATH`` the same defects also go through Schemathesis (see
-``bench/peer.py`` for how its verdict is judged). Writes ``reports/bench/mutation.json``.
+``bench/peer.py`` for how its verdict is judged). Writes ``bench/results/mutation.json``
+(``mutation-stateful.json`` with ``--stateful-only``).
 """
 
 from __future__ import annotations
@@ -36,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import (
+    RESULTS_DIR,
     ROOT,
     emulator_env,
     fmt_seconds,
@@ -47,8 +56,10 @@ from bench.common import (
     write_json,
 )
 
-STEP = re.compile(r"^\s*(?:E\s+)?(?:\|\s*)?(?:\w+ = )?state\.(\w+)\(")
-FALSIFYING = re.compile(r"Falsifying (?:explicit )?example")
+STEP = re.compile(r"^\s*(?:E\s+)?(?:\|\s*)?(?:[\w, ]+ = )?state\.(\w+)\(")
+FALSIFYING = re.compile(r"Falsifying (?:explicit )?example|Failing test case")
+STATEFUL_TEST = "conformance/test_stateful.py"
+MACHINE, EXAMPLE = "state machine", "example test"
 
 
 @dataclass
@@ -58,25 +69,28 @@ class SuiteRun:
     defect: str
     rule: str
     seed: int
-    status: str  # killed | survived | missed | timeout | error
+    status: str  # killed | deviated | missed | survived | timeout | error
     seconds: float
     exit_code: int | None
     rules_reported: list[str] = field(default_factory=list)
     failing_test: str = ""
     program_length: int | None = None
     message: str = ""
+    verdict: str = ""
+    killed_by: str = ""  # MACHINE | EXAMPLE (empty unless killed)
 
     @property
     def killed(self) -> bool:
         return self.status == "killed"
 
 
-def suite_command(defect: str, seed: int, report_dir: Path, profile: str = "dev") -> list[str]:
-    """The pytest call for one defect and one seed."""
-    return [sys.executable, "-m", "pytest", "conformance", "-q", "-x", "-p", "no:cacheprovider",
-            "-p", "bench.isolate_hypothesis", "--strict-observed", "--hypothesis-profile", profile,
-            "--hypothesis-seed", str(seed), "--emulator-defect", defect,
-            "--report-dir", str(report_dir)]
+def suite_command(defect: str, seed: int, report_dir: Path, profile: str = "dev",
+                  stateful_only: bool = False) -> list[str]:
+    """The pytest call for one defect and one seed (default verdict: no --strict-observed)."""
+    return [sys.executable, "-m", "pytest", STATEFUL_TEST if stateful_only else "conformance",
+            "-q", "-x", "-p", "no:cacheprovider", "-p", "bench.isolate_hypothesis",
+            "--hypothesis-profile", profile, "--hypothesis-seed", str(seed),
+            "--emulator-defect", defect, "--report-dir", str(report_dir)]
 
 
 def program_lengths(longrepr: str) -> list[int]:
@@ -97,55 +111,96 @@ def program_lengths(longrepr: str) -> list[int]:
     return lengths
 
 
-def failing_test(junit_xml: str) -> tuple[str, str]:
-    """(test name, failure text) of the first failed or errored test case in a JUnit file."""
+def failing_tests(junit_xml: str) -> list[tuple[str, str]]:
+    """(test name, failure text) of every failed or errored test case in a JUnit file."""
     try:
         root = ET.fromstring(junit_xml)
     except ET.ParseError:
-        return "", ""
+        return []
+    found = []
     for case in root.iter("testcase"):
         for child in case:
             if child.tag in ("failure", "error"):
                 name = f"{case.get('classname', '')}::{case.get('name', '')}".strip(":")
-                return name, (child.get("message") or "") + "\n" + (child.text or "")
-    return "", ""
+                found.append((name, (child.get("message") or "") + "\n" + (child.text or "")))
+    return found
+
+
+def failing_test(junit_xml: str) -> tuple[str, str]:
+    """(test name, failure text) of the first failed or errored test case in a JUnit file."""
+    return next(iter(failing_tests(junit_xml)), ("", ""))
+
+
+def _rule_ids(value: Any) -> list[str]:
+    return str(value or "").replace(",", " ").split()
 
 
 def rules_reported(document: dict[str, Any]) -> list[str]:
-    """Rules a conformance.json blames: failed rules, failures and observed deviations."""
-    found = {r["id"] for r in document.get("rules", []) if r.get("status") == "failed"}
-    found |= {f["rule"] for f in document.get("failures", []) if f.get("rule")}
-    found |= {d["rule"] for d in document.get("observed_deviations", []) if d.get("rule")}
-    return sorted(r for rule in found for r in str(rule).replace(",", " ").split())
+    """Rules a conformance.json blames: failed or deviated rules, failures, deviations."""
+    found = {r["id"] for r in document.get("rules", []) if r.get("status") in ("failed", "deviated")}
+    found |= {rid for f in document.get("failures", []) for rid in _rule_ids(f.get("rule"))}
+    found |= {rid for d in document.get("observed_deviations", []) for rid in _rule_ids(d.get("rule"))}
+    return sorted(found)
+
+
+def rule_status(document: dict[str, Any], rule: str) -> str:
+    """What a conformance.json says of one rule: failed, deviated, passed, ... or absent.
+
+    Handles both report forms: the status ``deviated`` and, in the older form, a passed or
+    failed observed rule listed under ``observed_deviations``.
+    """
+    status = next((r.get("status", "") for r in document.get("rules", []) if r.get("id") == rule), "")
+    if status != "failed" and rule in {rid for d in document.get("observed_deviations", [])
+                                       for rid in _rule_ids(d.get("rule"))}:
+        return "deviated"
+    return status
+
+
+def junit_name(nodeid: str) -> str:
+    """A pytest node ID as this module names JUnit cases (``pkg.module::test``)."""
+    path, _, rest = nodeid.partition("::")
+    return f"{path.removesuffix('.py').replace('/', '.')}::{rest}"
+
+
+def killer(document: dict[str, Any], rule: str, junit_xml: str) -> tuple[str, str]:
+    """(test, failure text) of the failure that named ``rule`` (else the first failure)."""
+    tests = failing_tests(junit_xml)
+    named = {junit_name(str(f.get("test", ""))) for f in document.get("failures", [])
+             if rule in _rule_ids(f.get("rule"))}
+    return next((t for t in tests if t[0] in named), tests[0] if tests else ("", ""))
 
 
 def judge(defect: str, rule: str, seed: int, exit_code: int | None, seconds: float,
           document: dict[str, Any] | None, junit_xml: str, timed_out: bool) -> SuiteRun:
     """Turn one run's exit code and reports into a :class:`SuiteRun`."""
-    rules = rules_reported(document or {})
-    test, text = failing_test(junit_xml)
+    document = document or {}
+    rules = rules_reported(document)
+    verdict = str(document.get("verdict", ""))
+    own = rule_status(document, rule)
+    test, text = killer(document, rule, junit_xml)
     lengths = program_lengths(text) if test else []
-    if test and not lengths:
-        length: int | None = 1
-    else:
-        length = min(lengths) if lengths else None
-    failures = (document or {}).get("failures") or []
+    length: int | None = (min(lengths) if lengths else 1) if test else None
+    failures = document.get("failures") or []
     first_line = str(failures[0].get("message", "")).splitlines()[0][:300] if failures else ""
     if timed_out:
         status = "timeout"
-    elif document is None or exit_code not in (0, 1):
+    elif not document or exit_code not in (0, 1):
         status = "error"
-    elif rule in rules:
+    elif verdict == "nonconformant" and own == "failed":
         status = "killed"
+    elif own == "deviated":
+        status = "deviated"
     elif exit_code == 0 and not rules:
         status = "survived"
     else:
-        status = "missed"  # the run failed, but on other rules only
+        status = "missed"  # the run failed or deviated, but on other rules only
+    by = (MACHINE if "test_stateful" in test else EXAMPLE) if status == "killed" and test else ""
     return SuiteRun(defect, rule, seed, status, round(seconds, 2), exit_code, rules, test,
-                    length if test else None, first_line)
+                    length, first_line, verdict, by)
 
 
-def run_suite(defect: str, rule: str, seed: int, budget: float, profile: str = "dev") -> SuiteRun:
+def run_suite(defect: str, rule: str, seed: int, budget: float, profile: str = "dev",
+              stateful_only: bool = False) -> SuiteRun:
     """Run the suite with ``-x`` against one defect and judge it."""
     with tempfile.TemporaryDirectory(prefix="bench-mut-") as tmp:
         report_dir = Path(tmp) / "report"
@@ -154,8 +209,8 @@ def run_suite(defect: str, rule: str, seed: int, budget: float, profile: str = "
         began = time.perf_counter()
         output = Path(tmp) / "output.txt"
         with output.open("wb") as sink:
-            proc = subprocess.Popen(suite_command(defect, seed, report_dir, profile), cwd=ROOT,
-                                    env=env, stdout=sink, stderr=subprocess.STDOUT)
+            proc = subprocess.Popen(suite_command(defect, seed, report_dir, profile, stateful_only),
+                                    cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)
         timed_out = False
         try:
             proc.wait(timeout=budget)
@@ -180,7 +235,7 @@ def run_suite(defect: str, rule: str, seed: int, budget: float, profile: str = "
 
 
 # ---- totals and tables -----------------------------------------------------------------------
-def summarize(runs: list[SuiteRun], defects: list[dict[str, str]]) -> dict[str, Any]:
+def summarize(runs: list[SuiteRun], defects: list[dict[str, Any]]) -> dict[str, Any]:
     """Mutation score (a defect counts only if every seed killed it) and kill times."""
     by_defect: dict[str, list[SuiteRun]] = {}
     for run in runs:
@@ -188,25 +243,44 @@ def summarize(runs: list[SuiteRun], defects: list[dict[str, str]]) -> dict[str, 
     killed_all = [d["name"] for d in defects if by_defect.get(d["name"])
                   and all(r.killed for r in by_defect[d["name"]])]
     killed_any = [d["name"] for d in defects if any(r.killed for r in by_defect.get(d["name"], []))]
+    deviated = [d["name"] for d in defects if by_defect.get(d["name"])
+                and all(r.status == "deviated" for r in by_defect[d["name"]])]
     times = [r.seconds for r in runs if r.killed]
     lengths = [r.program_length for r in runs if r.killed and r.program_length is not None]
+    machine_lengths = [r.program_length for r in runs
+                       if r.killed and r.killed_by == MACHINE and r.program_length is not None]
     return {
         "defects": len(defects),
         "runs": len(runs),
         "runs_killed": sum(r.killed for r in runs),
         "killed_every_seed": len(killed_all),
         "killed_some_seed": len(killed_any),
+        "deviated_every_seed": len(deviated),
         "mutation_score": round(len(killed_all) / len(defects), 4) if defects else None,
+        "runs_killed_by_state_machine": sum(r.killed_by == MACHINE for r in runs),
+        "runs_killed_by_example_tests": sum(r.killed_by == EXAMPLE for r in runs),
         "median_seconds_to_kill": median(times),
         "worst_seconds_to_kill": max(times) if times else None,
         "median_program_length": median(lengths),
+        "median_state_machine_program_length": median(machine_lengths),
         "misses": [asdict(r) for r in runs if not r.killed],
     }
 
 
-def defect_rows(runs: list[SuiteRun], defects: list[dict[str, str]],
+def _killed_by(runs: list[SuiteRun]) -> str:
+    """``state machine`` / ``example test`` / both (with counts) for one defect's kills."""
+    kinds = [r.killed_by for r in runs if r.killed]
+    if not kinds:
+        return "-"
+    names = sorted(set(kinds))
+    if len(names) == 1:
+        return names[0]
+    return ", ".join(f"{name} {kinds.count(name)}" for name in names)
+
+
+def defect_rows(runs: list[SuiteRun], defects: list[dict[str, Any]],
                 peer: dict[str, dict[str, Any]] | None) -> list[list[Any]]:
-    """One row per defect: kills/seeds, median and worst seconds, rules, program length, peer."""
+    """One row per defect: kills/seeds, deviations, seconds, who killed it, steps, rules, peer."""
     rows = []
     for d in defects:
         mine = [r for r in runs if r.defect == d["name"]]
@@ -214,11 +288,13 @@ def defect_rows(runs: list[SuiteRun], defects: list[dict[str, str]],
         times = [r.seconds for r in killed]
         rules = sorted({x for r in mine for x in r.rules_reported})
         lengths = sorted({r.program_length for r in killed if r.program_length is not None})
-        others = sorted({r.status for r in mine if not r.killed})
-        row = [d["name"], d["rule"], f"{len(killed)}/{len(mine)}" + (f" ({','.join(others)})"
-                                                                      if others else ""),
+        others = sorted({r.status for r in mine if not r.killed and r.status != "deviated"})
+        deviated = sum(r.status == "deviated" for r in mine)
+        row = [d["name"], d["rule"], "sequence" if d.get("sequence") else "request",
+               f"{len(killed)}/{len(mine)}" + (f" ({','.join(others)})" if others else ""),
+               f"{deviated}/{len(mine)}" if deviated else "-",
                fmt_seconds(median(times)), fmt_seconds(max(times) if times else None),
-               ",".join(rules) or "-", ",".join(map(str, lengths)) or "-"]
+               _killed_by(mine), ",".join(map(str, lengths)) or "-", ",".join(rules) or "-"]
         if peer is not None:
             p = peer.get(d["name"])
             row += ["-" if p is None else ("yes" if p["killed"] else "no"),
@@ -237,26 +313,32 @@ def defect_rows(runs: list[SuiteRun], defects: list[dict[str, str]],
 # response to an undeclared method (TRACE).
 KNOWN_NOISE_CODES = frozenset({"ST201", "ST202", "ST204"})
 
-HEADERS = ["defect", "rule", "killed", "median s", "worst s", "rules reported", "steps"]
+HEADERS = ["defect", "rule", "kind", "killed", "deviated", "median s", "worst s", "killed by",
+           "steps", "rules reported"]
 PEER_HEADERS = ["st: new pair", "st: new code", "st s"]
 
 
-def render(runs: list[SuiteRun], defects: list[dict[str, str]], totals: dict[str, Any],
+def render(runs: list[SuiteRun], defects: list[dict[str, Any]], totals: dict[str, Any],
            peer: dict[str, Any] | None, peer_note: str) -> str:
     """The human-readable report."""
     lines = [table(HEADERS + (PEER_HEADERS if peer else []),
                    defect_rows(runs, defects, peer["defects"] if peer else None)), ""]
     score = totals["mutation_score"]
-    lines.append(f"mutation score (killed on every seed): {totals['killed_every_seed']}/"
+    lines.append(f"mutation score (killed on every seed, default verdict): {totals['killed_every_seed']}/"
                  f"{totals['defects']} = {'-' if score is None else f'{score:.0%}'}; "
                  f"killed on some seed: {totals['killed_some_seed']}/{totals['defects']}; "
-                 f"runs killed {totals['runs_killed']}/{totals['runs']}")
+                 f"runs killed {totals['runs_killed']}/{totals['runs']} "
+                 f"({totals['runs_killed_by_state_machine']} by the state machine, "
+                 f"{totals['runs_killed_by_example_tests']} by example tests); "
+                 f"deviated (observed rules) on every seed: {totals['deviated_every_seed']}")
     lines.append(f"time to kill (wall time of the -x run): median "
                  f"{fmt_seconds(totals['median_seconds_to_kill'])} s, worst "
                  f"{fmt_seconds(totals['worst_seconds_to_kill'])} s; median shrunk program "
-                 f"{totals['median_program_length']} steps")
+                 f"{totals['median_program_length']} steps (state machine kills: "
+                 f"{totals['median_state_machine_program_length']})")
     for miss in totals["misses"]:
-        lines.append(f"  MISS {miss['defect']} seed {miss['seed']}: {miss['status']} after "
+        label = "DEVIATED" if miss["status"] == "deviated" else "MISS"
+        lines.append(f"  {label} {miss['defect']} seed {miss['seed']}: {miss['status']} after "
                      f"{miss['seconds']} s; reported {miss['rules_reported'] or 'nothing'}"
                      + (f"; first failure {miss['failing_test']}: {miss['message']}"
                         if miss["failing_test"] else ""))
@@ -278,13 +360,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--seeds", type=int, default=3, help="Hypothesis seeds per defect (1..N)")
     p.add_argument("--defect", action="append", default=[], metavar="NAME",
                    help="only this defect (repeatable; default: every shipped defect)")
+    p.add_argument("--stateful-only", action="store_true",
+                   help=f"run {STATEFUL_TEST} alone (the state machine, no example tests), over "
+                        "the sequence-only defects unless --defect names others")
     p.add_argument("--peer-spec", type=Path, metavar="PATH",
                    help="NetApp's OpenAPI file: also run Schemathesis on each defect")
     p.add_argument("--budget", type=float, default=60.0, metavar="SECONDS",
                    help="time budget per run, the suite's and Schemathesis' (default 60)")
     p.add_argument("--jobs", type=int, default=2, help="runs in parallel (default 2)")
     p.add_argument("--profile", default="dev", help="Hypothesis profile (default dev)")
-    p.add_argument("--out", type=Path, default=None, help="folder for mutation.json")
+    p.add_argument("--out", type=Path, default=RESULTS_DIR,
+                   help="folder for the JSON (default bench/results)")
     args = p.parse_args(argv)
     if args.seeds < 1 or args.jobs < 1 or args.budget <= 0:
         p.error("--seeds, --jobs and --budget must be positive")
@@ -293,10 +379,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def select_defects(all_defects: list[dict[str, str]], wanted: list[str]) -> list[dict[str, str]]:
-    """The defects named on the command line (all when none), in catalogue order."""
+def select_defects(all_defects: list[dict[str, Any]], wanted: list[str],
+                   sequence_only: bool = False) -> list[dict[str, Any]]:
+    """The defects named on the command line (when none: all, or the sequence-only ones),
+    in catalogue order."""
     if not wanted:
-        return all_defects
+        return [d for d in all_defects if d.get("sequence")] if sequence_only else all_defects
     known = {d["name"] for d in all_defects}
     unknown = [w for w in wanted if w not in known]
     if unknown:
@@ -308,7 +396,7 @@ def select_defects(all_defects: list[dict[str, str]], wanted: list[str]) -> list
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     info = machine()  # at the start: the commit and load the runs actually used
-    defects = select_defects(list_defects(), args.defect)
+    defects = select_defects(list_defects(), args.defect, sequence_only=args.stateful_only)
     from bench import peer as peer_module
 
     with tempfile.TemporaryDirectory(prefix="bench-spec-") as spec_dir, \
@@ -319,7 +407,7 @@ def main(argv: list[str] | None = None) -> int:
         # The pool runs in submission order: every suite run first, then Schemathesis, so
         # the suite's kill times are measured next to each other, not next to the peer.
         suite_futures = [pool.submit(run_suite, d["name"], d["rule"], seed, args.budget,
-                                     args.profile)
+                                     args.profile, args.stateful_only)
                          for d in defects for seed in range(1, args.seeds + 1)]
         baseline_future = None
         peer_futures = {}
@@ -332,7 +420,8 @@ def main(argv: list[str] | None = None) -> int:
         for future in suite_futures:
             run = future.result()
             runs.append(run)
-            print(f"  {run.defect:<32} seed {run.seed}: {run.status:<8} {run.seconds:6.2f} s "
+            print(f"  {run.defect:<36} seed {run.seed}: {run.status:<8} {run.seconds:6.2f} s "
+                  f"{run.killed_by or '-':<13} {run.program_length or '-':>3} steps "
                   f"{','.join(run.rules_reported)}", flush=True)
         peer = None
         if baseline_future is not None:
@@ -347,11 +436,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: {machine_label(info)}; {args.jobs} runs in parallel; wall {wall:.0f} s")
     document = {
         "benchmark": "mutation", "machine": info, "profile": args.profile,
+        "stateful_only": args.stateful_only, "kill_rule": "default verdict nonconformant and "
+        "the defect's own rule failed (observed-rule deviations counted apart)",
         "seeds": args.seeds, "budget_seconds": args.budget, "jobs": args.jobs,
         "wall_seconds": round(wall, 1), "totals": totals,
         "runs": [asdict(r) for r in runs], "schemathesis": peer, "schemathesis_note": note,
     }
-    path = write_json("mutation.json", document, args.out)
+    path = write_json("mutation-stateful.json" if args.stateful_only else "mutation.json", document,
+                      args.out)
     print(f"wrote {path}")
     return 0
 

@@ -84,12 +84,14 @@ class Driver:
         fresh_defaults: the target was just reset, so its ``default`` credentials are in
             the documented starting state (CRED-DEF-002) until a write changes them.
         scope: which records are the run's to judge exactly (see :class:`Scope`).
+        observer: told of every judged write and followed page chain (the exploration report).
     """
 
     def __init__(self, client: Client, model: CredentialsModel, judge: Judge,
                  note: Callable[[str], None] | None = None, *, fresh_defaults: bool = False,
-                 scope: Scope = EVERYTHING) -> None:
+                 scope: Scope = EVERYTHING, observer: Callable[..., None] | None = None) -> None:
         self.client = client
+        self.observer = observer
         self.model = model
         self.judge = judge
         self.scope = scope
@@ -168,7 +170,7 @@ class Driver:
         exchange, decided = self._write_until_answered(
             "POST", CREDENTIALS_PATH, params, body, expectation, _created_key(expectation.success), True)
         if exchange is None:
-            return decided
+            return self.observed("create", _created_key(decided), decided)
         outcome = self._judge_answer(exchange, expectation, secret_exercised=bool(passwords_in(body)))
         key = _created_key(outcome)
         if outcome is not None and outcome.success and key is not None:
@@ -180,7 +182,7 @@ class Driver:
             self.read_back(key, credit=outcome.rules, blame=_create_blame(outcome))
         elif outcome is not None and not outcome.success:
             self._unchanged_after_refusal(body, outcome)
-        return outcome
+        return self.observed("create", key, outcome)
 
     @recorded("update", "key", "body", "params")
     def update(self, key: Key, body: Any, params: dict[str, str] | None = None) -> Outcome | None:
@@ -189,10 +191,10 @@ class Driver:
         exchange, decided = self._write_until_answered(
             "PATCH", record_path(*key), params or None, body, expectation, key, True)
         if exchange is None:
-            return decided
-        return self._settle(exchange, expectation, key,
-                            _patch_blame(key, body, params or {}, self.model.release),
-                            secret_exercised=bool(passwords_in(body)))
+            return self.observed("update", key, decided)
+        return self.observed("update", key, self._settle(
+            exchange, expectation, key, _patch_blame(key, body, params or {}, self.model.release),
+            secret_exercised=bool(passwords_in(body))))
 
     @recorded("delete", "key")
     def delete(self, key: Key) -> Outcome | None:
@@ -201,8 +203,16 @@ class Driver:
         exchange, decided = self._write_until_answered(
             "DELETE", record_path(*key), None, None, expectation, key, False)
         if exchange is None:
-            return decided
-        return self._settle(exchange, expectation, key, {ALL: "CRED-DEL-001"}, secret_exercised=False)
+            return self.observed("delete", key, decided)
+        return self.observed("delete", key, self._settle(exchange, expectation, key, {ALL: "CRED-DEL-001"},
+                                                         secret_exercised=False))
+
+    def observed(self, operation: str, key: Key | None, outcome: Outcome | None,
+                 **details: Any) -> Outcome | None:
+        """Tell the observer (if any) what a judged call did; returns ``outcome``."""
+        if self.observer is not None:
+            self.observer(operation, key, outcome, **details)
+        return outcome
 
     @recorded("update_collection", "filters", "body", "params")
     def update_collection(self, filters: dict[str, str], body: Any,
@@ -435,10 +445,11 @@ class Driver:
         self.judge.apply([*verdicts, *passed(exchange, *credit)])
 
     @recorded("list", "params", "count_only")
-    def list(self, params: dict[str, Any] | None = None, *, count_only: bool = False
-             ) -> tuple[Exchange, list[Any]]:
-        """GET the collection; check its form and return the exchange and its records."""
-        exchange = self.send("GET", CREDENTIALS_PATH, params=params)
+    def list(self, params: dict[str, Any] | None = None, *, count_only: bool = False,
+             href: str | None = None) -> tuple[Exchange, list[Any]]:
+        """GET the collection (or a link it gave, path and query exactly as given); check its
+        form and return the exchange and its records."""
+        exchange = self.send("GET", href or CREDENTIALS_PATH, params=None if href else params)
         records_sent = (exchange.response_json or {}).get("records") if isinstance(
             exchange.response_json, dict) else None
         held = any(self._holds_secret(_key(r)) for r in records_sent or [] if isinstance(r, dict))
@@ -480,7 +491,8 @@ class Driver:
         missing = expected.required - set(got)
         extra = set(got) - expected.required - expected.optional - {_key(r) for r in foreign}
         if missing or extra or len(got) != len(set(got)):
-            rules = (self._membership_blame(membership, missing, extra, filtered, filters)
+            shown = {_key(r): r for r in records if isinstance(r, dict)}
+            rules = (self._membership_blame(membership, missing, extra, filtered, filters, shown)
                      if missing or extra else [membership])
             self.judge.apply([broken(exchange, rules, f"collection keys differ: missing {sorted(missing)}, "
                                      f"unexpected {sorted(map(str, extra))}"
@@ -552,8 +564,9 @@ class Driver:
             rule = LIST_RULE
         exchange = self._peek(record_path(*key), {"fields": ALL}, key)
         if exchange.status == 200 and _agrees(exchange.response_json, versions):
-            return [_reblame(verdict, [rule], "the collection disagrees with the model while the "
-                             "record's GET agrees")]
+            # After a collection write, the write did its job: the listing is what is wrong.
+            return [_reblame(verdict, [LIST_RULE if rule == self._reading_back else rule],
+                             "the collection disagrees with the model while the record's GET agrees")]
         if exchange.status == 200 and _same(exchange.response_json, record) and not self._reading_back:
             return [_state_blame(verdict, rule, "the record's GET shows the same")]
         return verdicts
@@ -568,7 +581,7 @@ class Driver:
         return verdicts
 
     def _membership_blame(self, rule: str, missing: set[Key], extra: set[Key], filtered: bool,
-                          filters: dict[str, str]) -> list[str]:
+                          filters: dict[str, str], shown: dict[Key, Any]) -> list[str]:
         """Whom a collection's missing or unexpected keys blame.
 
         For a query that selects (a filter, or pages), the whole collection is the second
@@ -596,11 +609,16 @@ class Driver:
                 blamed.append(self._state_rule(key) if matches else rule)
                 continue
             if filtered and key not in whole:
-                blamed.append(rule)  # a record only the query shows
+                # A record only the query shows: the filter's fault if it does not even match
+                # the filter; otherwise the collection listed a record that is not there.
+                matches = key in shown and self._matches(shown[key], filters) is not False
+                blamed.append(LIST_RULE if filters and matches else rule)
                 continue
             exchange = self._peek(record_path(*key), None, key)
+            # A record the GET says is not there: listed though gone (after a collection
+            # write too: the listing, not the write, is wrong).
             blamed.append((self._reading_back or STATE_RULE) if exchange.status == 200
-                          else (LIST_RULE if filtered else rule))
+                          else (LIST_RULE if filtered or rule == self._reading_back else rule))
         return list(dict.fromkeys(blamed))
 
     def _matches(self, record: Any, filters: dict[str, str]) -> bool | None:

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
+from conformance import exploration, profiles, reports, upgrade
 from conformance import ledger as ledger_module
-from conformance import profiles, reports, upgrade
 from conformance.applicability import not_applicable
 from conformance.client import Client, TargetUnreachable
 from conformance.config import TargetConfig, load_config
@@ -209,6 +209,7 @@ def pytest_configure(config: pytest.Config) -> None:
     global _STATE
     _STATE = _Session()
     ledger_module.install(_STATE.ledger)
+    exploration.install(exploration.Exploration())
     install_log_redaction()
     _STATE.config = for_worker(load_config(config), config)
     _STATE.postrun = PostRun(_STATE.config)
@@ -520,6 +521,7 @@ def _worker_output() -> dict[str, Any]:
     target = _STATE.target_snapshot
     return {
         "ledger": _STATE.ledger.to_wire(),
+        "exploration": exploration.current().to_dict(),
         "collected_suite": _STATE.collected_suite,
         "target": None if target is None else {
             "url": target.base_url, "kind": target.kind, "ontap_version": target.ontap_version},
@@ -538,6 +540,7 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
         _STATE.worker_died = True
         return
     _STATE.ledger.merge(output["ledger"])
+    exploration.current().absorb(output.get("exploration") or {})
     _STATE.collected_suite = _STATE.collected_suite or output["collected_suite"]
     if output["target"] and _STATE.worker_target is None:
         _STATE.worker_target = output["target"]

@@ -6,7 +6,8 @@ model and names the rule of the query feature it exercises.
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl
+from typing import Any
+from urllib.parse import urlsplit
 
 from conformance import checks
 from conformance.client import CREDENTIALS_PATH
@@ -45,25 +46,45 @@ def check_ordered(driver: Driver, direction: str) -> None:
 
 
 @recorded("check_paged", "size")
-def check_paged(driver: Driver, size: int) -> None:
-    """CRED-LIST-005 and -008: pages hold at most ``size`` records; the next links cover the rest."""
+def check_paged(driver: Driver, size: int) -> int:
+    """CRED-LIST-005 and -008: every page holds at most ``size`` records; the next links,
+    followed exactly as given (path and query), cover the rest. Returns the pages read."""
     exchange, page = driver.list({"max_records": str(size), "fields": ALL})
-    if len(page) > size:
-        driver.judge.apply([broken(exchange, ["CRED-LIST-005"], f"max_records={size} returned {len(page)} records")])
     total = len(driver.model.list().required)
-    driver.judge.apply(passed(exchange, "CRED-LIST-005") if total > size else [])
-    collected = list(page)
+    collected: list[Any] = []
+    seen: set[str] = set()
     pages = 1
-    for _ in range(MAX_PAGES):
-        links = (exchange.response_json or {}).get("_links") or {}
-        href = links.get("next", {}).get("href") if isinstance(links.get("next"), dict) else None
-        if not href:
-            break
-        exchange, page = driver.list(dict(parse_qsl(href.partition("?")[2], keep_blank_values=True)) or None)
+    while True:
+        if len(page) > size:
+            driver.judge.apply([broken(exchange, ["CRED-LIST-005"],
+                                       f"max_records={size} returned {len(page)} records on page {pages}")])
+        elif pages == 1 and total > size:
+            driver.judge.apply(passed(exchange, "CRED-LIST-005"))
         collected += page
+        href = next_href(exchange.response_json)
+        if not href or pages >= MAX_PAGES:
+            break
+        if href in seen:
+            driver.judge.apply([broken(exchange, ["CRED-LIST-008"], f"the next link {href} came back again")])
+            break
+        seen.add(href)
+        exchange, page = driver.list(href=href)
         pages += 1
+    driver.observed("list", None, None, pages=pages)
     rule = "CRED-LIST-008" if pages > 1 else "CRED-LIST-002"
     driver.compare_collection(collected, driver.model.list(), exchange, rule, filtered=pages > 1)
+    return pages
+
+
+def next_href(body: Any) -> str | None:
+    """The path and query of a collection's ``_links.next`` (a full URL loses its origin)."""
+    links = body.get("_links") if isinstance(body, dict) else None
+    link = links.get("next") if isinstance(links, dict) else None
+    href = link.get("href") if isinstance(link, dict) else None
+    if not isinstance(href, str) or not href:
+        return None
+    parts = urlsplit(href)
+    return parts.path + (f"?{parts.query}" if parts.query else "") if parts.netloc else href
 
 
 @recorded("check_count")

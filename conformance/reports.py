@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from conformance import exploration
 from conformance.ledger import CONFORMANT, KNOWN, STATUSES, Ledger
 from conformance.redaction import REDACTOR
 from conformance.upgrade_report import replay_blocks
@@ -77,6 +78,7 @@ def build_report(ledger: Ledger, run: RunInfo, known: Collection[str] = ()) -> d
         "safety": [_redacted(f) for f in body["safety"]],
         "foreign": REDACTOR.redact_json(body["foreign"]),
         "flaky": [_redacted(f) for f in body["flaky"]],
+        "exploration": exploration.current().to_dict(),  # counts only: nothing to redact
     }
     for key in ("target", "run"):
         document[key] = REDACTOR.redact_json(document[key])
@@ -178,6 +180,7 @@ def html_summary(document: dict[str, Any]) -> list[str]:
     blocks.append("<h2>Documented error codes</h2><p>Counted only from responses the model allowed."
                   "</p><table class=\"cf\"><tr><th>Code</th><th>Rule</th><th>Produced</th><th></th></tr>"
                   f"{codes}</table>")
+    blocks += [b for b in [exploration.html_fragment(document.get("exploration"))] if b]
     if document["observed_deviations"]:
         items = "".join(f"<li>{c(d['rule'])}: {e(d['message'])}</li>"
                         for d in document["observed_deviations"][:50])
@@ -243,7 +246,7 @@ def known_deviations_html(document: dict[str, Any]) -> list[str]:
 
 # pytest prefixes an exception's lines with "E" and seven spaces; grouped exceptions with "|".
 _PREFIX = re.compile(r"^(?:E {7}|E {1,3}|\s*\| ?)")
-_PROGRAM_END = re.compile(r"^(?:\+-|Traceback|\S+\.py:\d+: |During handling|The above exception)")
+_PROGRAM_END = re.compile(r"^\s*(?:\+-|Traceback|Explanation:|\S+\.py:\d+: |During handling|The above exception)")
 
 
 def step_program(longrepr_text: str) -> str:
@@ -252,7 +255,7 @@ def step_program(longrepr_text: str) -> str:
     current: list[str] | None = None
     for raw in longrepr_text.splitlines():
         line = _PREFIX.sub("", raw, count=1)
-        if line.startswith(("Falsifying example", "Falsifying explicit example")):
+        if line.startswith(("Falsifying example", "Falsifying explicit example", "Failing test case")):
             current = [line]
             blocks.append(current)
         elif current is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import warnings
 
-SHRINK_SECONDS = {"dev": 20, "ci": 60, "nightly": 300}
+SHRINK_SECONDS = {"dev": 10, "ci": 60, "nightly": 300}
 
 
 def cap_shrinking(seconds: float) -> bool:

@@ -6,11 +6,16 @@ touches what it created. ``invalid_`` strategies break one documented rule on pu
 
 from __future__ import annotations
 
+import ast
+import functools
 import ipaddress
 import string
+from pathlib import Path
 from typing import Any
 
 from hypothesis import strategies as st
+
+from conformance.redaction import MIN_FREE_TEXT_LENGTH
 
 LABEL_CHARS = string.ascii_lowercase + string.digits
 IQN_STRING_CHARS = LABEL_CHARS + ".:-"
@@ -54,6 +59,20 @@ def invalid_initiator_names(prefix: str) -> st.SearchStrategy[str]:
     ])
 
 
+def free_variant(name: str, taken: set[str] | frozenset[str]) -> str:
+    """``name``, or its first variant not in ``taken``: an IQN gets ``-2``, ``-3``...; an EUI
+    the next numbers in its last four digits (the run's prefix stays)."""
+    candidate = name
+    for attempt in range(2, 0x10000):
+        if candidate not in taken:
+            return candidate
+        if name.startswith("eui."):
+            candidate = name[:-4] + f"{(int(name[-4:], 16) + attempt - 1) % 0x10000:04x}"
+        else:
+            candidate = f"{name}-{attempt}"
+    raise ValueError(f"no free variant of {name!r}")
+
+
 # ---- CHAP ------------------------------------------------------------------------------------
 # Built once: a characters() strategy recomputes its code-point intervals whenever it is
 # constructed, which cost a third of a run when chap_bodies() built it on every draw.
@@ -63,11 +82,36 @@ _CHAP_USERS = st.one_of(
     st.sampled_from(["u", "U" * 128]),
     st.text(_UNICODE, min_size=1, max_size=20).filter(lambda s: len(s.encode()) <= 128),
 )
+@functools.cache
+def _own_text() -> str:
+    """Every string literal of the suite and its model, lowercased, one per line.
+
+    Hypothesis draws strings from the constants of the code under test, so a generated
+    password may be "conformant" or a rule ID. The redactor masks a password wherever it
+    shows, and would then mask the report's own words: such passwords are not drawn.
+    """
+    root = Path(__file__).resolve().parent.parent
+    found: list[str] = []
+    for package in ("conformance", "models"):
+        for path in sorted((root / package).glob("*.py")):
+            try:
+                tree = ast.parse(path.read_text(encoding="utf-8"))
+            except (OSError, SyntaxError, UnicodeDecodeError):
+                continue
+            found += [node.value.lower() for node in ast.walk(tree)
+                      if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+    return "\n".join(found)
+
+
+def _not_own_text(secret: str) -> bool:
+    return len(secret) < MIN_FREE_TEXT_LENGTH or secret.lower() not in _own_text()
+
+
 _PLAIN_SECRETS = st.one_of(
     st.text(string.ascii_letters + string.digits + " !#$%&*+,-./:;=?@_~", min_size=1, max_size=40),
     st.text(_UNICODE, min_size=1, max_size=24).filter(lambda s: len(s.encode()) <= 512),
     st.sampled_from(["p", "P" * 512]),
-).filter(lambda s: s[:2] not in ("0x", "0X"))
+).filter(lambda s: s[:2] not in ("0x", "0X") and _not_own_text(s))
 
 
 def chap_users() -> st.SearchStrategy[str]:
@@ -209,19 +253,38 @@ def auth_types(draw: st.DrawFn, kind: str | None = None) -> tuple[str, str]:
     return kind, draw(st.sampled_from(AUTH_SPELLINGS[kind]))
 
 
+MISTAKES = ["chap-on-none", "no-inbound", "outbound-no-password", "same-passwords", "odd-hex",
+            "bad-address", "bad-type"]
+PATCH_MISTAKES = ["chap-on-none", "no-inbound", "odd-hex", "bad-address"]
+
+
 @st.composite
-def credential_settings(draw: st.DrawFn) -> dict[str, Any]:
-    """Authentication and address settings for a POST body, valid or invalid on purpose."""
+def credential_settings(draw: st.DrawFn, *, mistakes: bool | None = None) -> dict[str, Any]:
+    """Authentication and address settings for a POST body.
+
+    ``mistakes``: True always breaks one documented rule, False never does, None (the
+    default) breaks one about half of the time.
+    """
     kind, spelling = draw(auth_types())
     body: dict[str, Any] = {"authentication_type": spelling}
     if kind == "chap":
         body["chap"] = draw(chap_bodies())
     if draw(st.integers(0, 2)) == 0:
         body["initiator_address"] = draw(initiator_addresses())
-    mistake = draw(st.sampled_from([None] * 6 + ["chap-on-none", "no-inbound", "outbound-no-password",
-                                                "same-passwords", "odd-hex", "bad-address",
-                                                "bad-type"]))
-    return _break(draw, body, mistake)
+    if mistakes is False:
+        return body
+    choices = MISTAKES if mistakes else [None] * 6 + MISTAKES
+    return _break(draw, body, draw(st.sampled_from(choices)))
+
+
+def valid_credential_settings() -> st.SearchStrategy[dict[str, Any]]:
+    """Settings a POST accepts: any type, CHAP pairs, sometimes addresses."""
+    return credential_settings(mistakes=False)
+
+
+def invalid_credential_settings() -> st.SearchStrategy[dict[str, Any]]:
+    """Settings that break exactly one documented rule."""
+    return credential_settings(mistakes=True)
 
 
 def _break(draw: st.DrawFn, body: dict[str, Any], mistake: str | None) -> dict[str, Any]:
@@ -251,8 +314,13 @@ def _break(draw: st.DrawFn, body: dict[str, Any], mistake: str | None) -> dict[s
 
 
 @st.composite
-def patch_bodies(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, str]]:
-    """A PATCH body and its query flags: type, CHAP and address changes, valid or not."""
+def patch_bodies(draw: st.DrawFn, *, mistakes: bool | None = None
+                 ) -> tuple[dict[str, Any], dict[str, str]]:
+    """A PATCH body and its query flags: type, CHAP and address changes.
+
+    ``mistakes``: True always breaks one documented rule, False never does, None (the
+    default) breaks one about a third of the time.
+    """
     kind = draw(st.sampled_from(["type", "chap", "addresses", "addresses", "mixed"]))
     params: dict[str, str] = {}
     body: dict[str, Any] = {}
@@ -269,10 +337,32 @@ def patch_bodies(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, str]]:
         body["initiator_address"] = draw(initiator_addresses(both_lists=mode == "replace"))
         if mode != "replace":
             params[f"{mode}_initiator_addresses"] = draw(st.sampled_from(["true", "True"]))
-    mistake = draw(st.sampled_from([None] * 5 + ["chap-on-none", "no-inbound", "odd-hex", "bad-address"]))
+    if mistakes is False:
+        return body, params
+    mistake = draw(st.sampled_from(PATCH_MISTAKES if mistakes else [None] * 5 + PATCH_MISTAKES))
     if mistake is not None:
         body = _break(draw, body, mistake)
     return body, params
+
+
+@st.composite
+def authentication_changes(draw: st.DrawFn) -> dict[str, Any]:
+    """A PATCH body that sets the authentication type (with a CHAP pair for chap), any spelling."""
+    canonical, spelling = draw(auth_types())
+    body: dict[str, Any] = {"authentication_type": spelling}
+    if canonical == "chap":
+        body["chap"] = draw(chap_bodies())
+    return body
+
+
+def valid_patch_bodies() -> st.SearchStrategy[tuple[dict[str, Any], dict[str, str]]]:
+    """PATCH bodies (and flags) a credential accepts."""
+    return patch_bodies(mistakes=False)
+
+
+def invalid_patch_bodies() -> st.SearchStrategy[tuple[dict[str, Any], dict[str, str]]]:
+    """PATCH bodies that break exactly one documented rule."""
+    return patch_bodies(mistakes=True)
 
 
 @st.composite

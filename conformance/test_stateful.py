@@ -8,8 +8,9 @@ import pytest
 from hypothesis import settings
 from hypothesis.stateful import run_state_machine_as_test
 
+from conformance import exploration
 from conformance.ledger import Ledger
-from conformance.machine import build_machine
+from conformance.machine import CredentialsMachine, MachineRun
 from conformance.progress import Progress
 
 
@@ -18,5 +19,5 @@ def test_credentials_state_machine(target: Any, ledger: Ledger, pytestconfig: py
     current = settings()
     progress = Progress(pytestconfig.pluginmanager.get_plugin("terminalreporter"), ledger,
                         current.max_examples)
-    run_state_machine_as_test(build_machine(target, ledger, on_program=progress.program_started),
-                              settings=current)
+    run = MachineRun(target, ledger, exploration.current(), on_program=progress.program_started)
+    run_state_machine_as_test(lambda: CredentialsMachine(run), settings=current)

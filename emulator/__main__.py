@@ -132,8 +132,8 @@ def parser() -> argparse.ArgumentParser:
 
 def _print_defects(as_json: bool) -> None:
     if as_json:
-        print(json.dumps([{"name": d.name, "rule": d.rule, "description": d.description}
-                          for d in DEFECTS], indent=2))
+        print(json.dumps([{"name": d.name, "rule": d.rule, "description": d.description,
+                           "sequence": d.sequence} for d in DEFECTS], indent=2))
         return
     width = max(len(d.name) for d in DEFECTS)
     print(f"{'NAME':<{width}}  {'RULE':<14}  DESCRIPTION")

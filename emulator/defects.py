@@ -14,6 +14,7 @@ class Defect:
     name: str
     rule: str
     description: str
+    sequence: bool = False  # shows only after a sequence of requests (state machine territory)
 
 
 DEFECTS: tuple[Defect, ...] = (
@@ -162,6 +163,51 @@ DEFECTS: tuple[Defect, ...] = (
            "error.code is a JSON integer instead of a string"),
     Defect("self-link-string", "CRED-SCHEMA-001",
            "every record's _links.self is a plain string instead of {\"href\": ...}"),
+    # --- sequence-only: each needs several requests before it shows ---------------------
+    # state that outlives a delete
+    Defect("recreate-restores-addresses", "CRED-POST-001",
+           "a deleted credential created again without addresses gets the old address list back",
+           sequence=True),
+    Defect("deleted-still-listed", "CRED-LIST-002",
+           "the first collection read after a DELETE still lists the deleted credential",
+           sequence=True),
+    # behaviour that changes once an SVM holds many records
+    Defect("svm-credential-limit", "CRED-POST-001",
+           "an SVM takes at most 10 credentials besides its default; the 11th POST is refused",
+           sequence=True),
+    Defect("filter-misses-late-records", "CRED-LIST-003",
+           "collection filters look only at the first 10 records of the collection",
+           sequence=True),
+    Defect("order-by-ignored-past-ten", "CRED-LIST-007",
+           "order_by is ignored once the collection holds more than 10 records",
+           sequence=True),
+    Defect("default-denied-when-busy", "CRED-DEF-002",
+           "once an SVM holds 8 credentials besides its default, a default nobody changed turns "
+           "to deny",
+           sequence=True),
+    # stale or cached reads
+    Defect("list-cache-ignores-patch", "CRED-LIST-002",
+           "the collection shows a PATCHed credential as it was before its first PATCH "
+           "(GET of the record is right)", sequence=True),
+    # paging over many records
+    Defect("later-pages-overfull", "CRED-LIST-005",
+           "from the third page on, a page holds max_records + 1 records", sequence=True),
+    Defect("num-records-remaining-on-later-pages", "CRED-LIST-001",
+           "from the third page on, num_records counts every record left from the offset, "
+           "not the page's", sequence=True),
+    # the n-th change of one record
+    Defect("third-patch-not-applied", "CRED-PATCH-001",
+           "the third and later PATCHes that set a credential's authentication_type answer 200 "
+           "but change nothing (the default credential excepted)",
+           sequence=True),
+    Defect("remove-then-add-restores", "CRED-ADDR-008",
+           "add_initiator_addresses=true also brings back the addresses removed before",
+           sequence=True),
+    # side effects on another SVM or on the default credential
+    Defect("patch-reaches-twin", "CRED-STATE-001",
+           "a PATCH to none or deny also changes the same initiator's record on the other SVMs "
+           "(the default credential excepted)",
+           sequence=True),
 )
 
 BY_NAME: dict[str, Defect] = {d.name: d for d in DEFECTS}

@@ -502,7 +502,8 @@ def collection(records: list[dict[str, Any]], params: dict[str, str], schema: Sc
               if "offset" in params else 0)
     selection = parse_fields(params.get("fields"), schema, kind)
     order = parse_order(params["order_by"], schema) if "order_by" in params else []
-    fields = position_fields([] if "order-by-ignored" in defects else order, schema, kind)
+    ignored = "order-by-ignored" in defects or ("order-by-ignored-past-ten" in defects and len(records) > 10)
+    fields = position_fields([] if ignored else order, schema, kind)
     start = parse_start(params, fields, kind)
 
     if not filters and "list-hides-deny" in defects:  # breaks CRED-LIST-002
@@ -511,21 +512,26 @@ def collection(records: list[dict[str, Any]], params: dict[str, str], schema: Sc
         literal = "wildcard-literal" in defects
         compiled = [Filter(p, q, k, literal) for p, q, k in filters]
         budget = Budget()
-        records = [r for r in records if all(f.matches(r, budget) for f in compiled)]
+        scanned = records[:10] if "filter-misses-late-records" in defects else records
+        records = [r for r in scanned if all(f.matches(r, budget) for f in compiled)]
     # Stable passes, last field first: the order is total (the record key ends it).
     for path, field_kind, desc in reversed(fields):
         records.sort(key=lambda r, p=path, k=field_kind: _sort_key(r, p, k), reverse=desc)
+    selected = len(records)
     if start is not None:
         records = [r for r in records
                    if _after([_sort_key(r, p, k) for p, k, _ in fields], start, fields)]
+    position = selected - len(records) + offset  # where this page starts in the whole answer
+    later = max_records is not None and position >= 2 * max_records  # the third page on
     self_href = f"{base}?{raw_query}" if raw_query else base
     if not return_records and "return-records-ignored" not in defects:
         return {"num_records": len(records), "_links": {"self": {"href": self_href}}}
     page = records[offset:]
     links: dict[str, Any] = {"self": {"href": self_href}}
     if max_records is not None and "max-records-ignored" not in defects:
-        more = len(page) > max_records
-        page = page[:max_records]
+        size = max_records + (1 if later and "later-pages-overfull" in defects else 0)
+        more = len(page) > size
+        page = page[:size]
         if more:  # resume after the page's last record, by key: immune to others' writes
             resume = {k: v for k, v in params.items()
                       if k != "offset" and not k.startswith(START)}
@@ -537,4 +543,6 @@ def collection(records: list[dict[str, Any]], params: dict[str, str], schema: Sc
         selection = Selection(list(IDENTITY[kind]), [])
     shown = [project(r, selection) for r in page]
     count = len(shown) + (1 if "num-records-off-by-one" in defects else 0)
+    if later and "num-records-remaining-on-later-pages" in defects:
+        count = len(records) - offset
     return {"records": shown, "num_records": count, "_links": links}

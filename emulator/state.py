@@ -97,6 +97,13 @@ class Backend:
         with self.lock:
             self.svms = {s.uuid: Svm(s.uuid, s.name, s.iscsi) for s in self.seed}
             self.creds = {}
+            # What the sequence-only defects remember (stays empty without them).
+            self.graveyard: dict[tuple[str, str], Credential] = {}  # recreate-restores-addresses
+            self.lingering: dict[tuple[str, str], Credential] = {}  # deleted-still-listed
+            self.stale: dict[tuple[str, str], Credential] = {}  # list-cache-ignores-patch
+            self.patches: dict[tuple[str, str], int] = {}  # third-patch-not-applied
+            self.removed: dict[tuple[str, str], tuple[list[Range], list[Mask]]] = {}
+            self.defaults_set: set[str] = set()  # default-denied-when-busy: SVMs whose default was PATCHed
             for svm in self.svms.values():
                 if svm.iscsi:
                     self._add_default(svm.uuid)
@@ -112,6 +119,13 @@ class Backend:
         with self.lock:
             return (copy.deepcopy(list(self.svms.values())),
                     copy.deepcopy(list(self.creds.values())))
+
+    def listing(self) -> tuple[list[Svm], list[Credential]]:
+        """What a collection GET shows: the snapshot, as the sequence-only defects distort it."""
+        with self.lock:
+            creds = [self.stale.get(k, c) for k, c in self.creds.items()] + list(self.lingering.values())
+            self.lingering = {}  # deleted-still-listed: shown by one collection read only
+            return copy.deepcopy(list(self.svms.values())), copy.deepcopy(creds)
 
     def svm(self, svm_uuid: str) -> Svm | None:
         with self.lock:
@@ -236,13 +250,37 @@ class Backend:
                     raise OntapError(409, "1", "duplicate entry", "initiator")
                 raise OntapError(409, "5374142", "An iSCSI security credential already exists "
                                  "for the specified initiator.", "initiator")
+            if "svm-credential-limit" in self.defects and self._held(svm.uuid) >= 10:
+                raise OntapError(400, "5374157", "The maximum number of iSCSI security "
+                                 "credentials for the SVM has been reached.", "initiator")
             cred = Credential(svm.uuid, initiator,
                               parse_auth_type(body["authentication_type"], self.defects))
             self._apply_chap(cred, body.get("chap"), None)
             if body.get("initiator_address") is not None:
                 cred.ranges, cred.masks = parse_addresses(body["initiator_address"], self.defects)
-            self.creds[(svm.uuid, initiator)] = cred
+            key = (svm.uuid, initiator)
+            buried = self.graveyard.pop(key, None)
+            if buried is not None and body.get("initiator_address") is None:
+                cred.ranges, cred.masks = list(buried.ranges), list(buried.masks)
+            self.lingering.pop(key, None)
+            self._forget(key)
+            self.creds[key] = cred
+            if "default-denied-when-busy" in self.defects and self._held(svm.uuid) >= 8:
+                self._deny_default(svm.uuid)
             return copy.deepcopy(cred)
+
+    def _held(self, svm_uuid: str) -> int:
+        """Credentials of an SVM besides its default."""
+        return sum(1 for k in self.creds if k[0] == svm_uuid and k[1] != DEFAULT)
+
+    def _forget(self, key: tuple[str, str]) -> None:
+        for memo in (self.stale, self.patches, self.removed):
+            memo.pop(key, None)
+
+    def _deny_default(self, svm_uuid: str) -> None:
+        default = self.creds.get((svm_uuid, DEFAULT))
+        if default is not None and default.auth_type != "deny" and svm_uuid not in self.defaults_set:
+            self.creds[(svm_uuid, DEFAULT)] = Credential(svm_uuid, DEFAULT, "deny")
 
     def check_patch(self, body: Any, add: bool, remove: bool) -> None:
         """The checks of a PATCH that do not depend on the record it changes."""
@@ -277,9 +315,45 @@ class Backend:
                     raise OntapError(400, "5374155", "The functionality is not supported for "
                                      "the default security credential.", "initiator_address")
                 ranges, masks = parse_addresses(body["initiator_address"], self.defects)
+                if "remove-then-add-restores" in self.defects:
+                    ranges, masks = self._remember_removed(new, ranges, masks, add, remove)
                 self._apply_addresses(new, ranges, masks, add, remove)
-            if "patch-not-applied" not in self.defects:
-                self.creds[(old.svm_uuid, old.initiator)] = new
+            self._store_patched(old, new, body)
+
+    def _store_patched(self, old: Credential, new: Credential, body: Any) -> None:
+        """Keep the PATCHed record (the sequence-only defects of a PATCH live here)."""
+        key = (old.svm_uuid, old.initiator)
+        if old.initiator == DEFAULT and "default-denied-when-busy" in self.defects:
+            self.defaults_set.add(old.svm_uuid)
+        applied = "patch-not-applied" not in self.defects
+        if "third-patch-not-applied" in self.defects and old.initiator != DEFAULT \
+                and body.get("authentication_type") is not None:
+            self.patches[key] = self.patches.get(key, 0) + 1
+            applied = applied and self.patches[key] < 3
+        if not applied:
+            return
+        if "list-cache-ignores-patch" in self.defects:
+            self.stale.setdefault(key, old)
+        self.creds[key] = new
+        if "patch-reaches-twin" in self.defects and body.get("authentication_type") is not None \
+                and new.auth_type in ("none", "deny") and old.initiator != DEFAULT:
+            for twin in [k for k in self.creds if k[1] == key[1] and k[0] != key[0]]:
+                self.creds[twin] = Credential(twin[0], twin[1], new.auth_type,
+                                              ranges=list(self.creds[twin].ranges),
+                                              masks=list(self.creds[twin].masks))
+
+    def _remember_removed(self, cred: Credential, ranges: list[Range], masks: list[Mask],
+                          add: bool, remove: bool) -> tuple[list[Range], list[Mask]]:
+        """remove-then-add-restores: removed addresses are kept aside; an add brings them back."""
+        key = (cred.svm_uuid, cred.initiator)
+        gone_ranges, gone_masks = self.removed.get(key, ([], []))
+        if remove:
+            self.removed[key] = (gone_ranges + [r for r in cred.ranges if r in ranges],
+                                 gone_masks + [m for m in cred.masks if m in masks])
+        elif add:
+            self.removed.pop(key, None)
+            return ranges + gone_ranges, masks + gone_masks
+        return ranges, masks
 
     def delete(self, svm_uuid: str, initiator: str) -> None:
         with self.lock:
@@ -289,7 +363,13 @@ class Backend:
                 raise OntapError(400, "5374148", "The default security credential cannot be "
                                  "deleted for an SVM.", "initiator")
             if "delete-not-applied" not in self.defects:
-                del self.creds[(old.svm_uuid, old.initiator)]
+                key = (old.svm_uuid, old.initiator)
+                del self.creds[key]
+                self._forget(key)
+                if "recreate-restores-addresses" in self.defects:
+                    self.graveyard[key] = old
+                if "deleted-still-listed" in self.defects:
+                    self.lingering[key] = old
             if "delete-across-svms" in self.defects:  # the key's SVM part is ignored
                 for key in [k for k in self.creds if k[1] == old.initiator]:
                     del self.creds[key]

@@ -5,16 +5,19 @@ No benchmark is run here and nothing is timed.
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
 import pytest
 
-from bench import common, mutation, overhead, peer
+from bench import common, exploration, mutation, overhead, peer
 from bench.tally_requests import kind_of
 
-DEFECTS = [{"name": "leak-password-in-get", "rule": "CRED-CHAP-008", "description": "x"},
-           {"name": "post-200", "rule": "CRED-POST-001", "description": "y"}]
+DEFECTS = [{"name": "leak-password-in-get", "rule": "CRED-CHAP-008", "description": "x", "sequence": False},
+           {"name": "post-200", "rule": "CRED-POST-001", "description": "y", "sequence": False},
+           {"name": "third-patch-not-applied", "rule": "CRED-PATCH-001", "description": "z",
+            "sequence": True}]
 
 STATEFUL_FAILURE = """\
 E   | Falsifying example:
@@ -30,19 +33,37 @@ E   | state.retrieve_default_credentials(svm=Svm(uuid='u', name='svm3', iscsi=Fa
 E   | state.teardown()
 """
 
+# Hypothesis 6.1xx heads the program "Failing test case"; a rule returning several keys
+# assigns them all on one line.
+FAILING_TEST_CASE = """\
+CRED-PATCH-001 PATCH applies the change and answers 200: authentication_type 'deny' != 'none'
+Failing test case: <state machine>
+state = CredentialsMachine()
+POST /api/protocols/san/iscsi/credentials -> 201
+existing_0 = state.seed_credentials(name='iqn.2000-01.org.example.conformance:0')
+existing_1, existing_2 = state.create_several_credentials(names=['a', 'b'])
+Draw 1 (record): ('u', 'iqn.2000-01.org.example.conformance:0')
+state.change_authentication_type(key=existing_0, body={'authentication_type': 'deny'})
+state.teardown()
+"""
+
 
 def junit(name: str, text: str) -> str:
     return (f'<testsuites><testsuite><testcase classname="conformance.test_stateful" '
             f'name="ok"/><testcase classname="conformance.test_stateful" name="{name}">'
-            f'<failure message="">{text}</failure></testcase></testsuite></testsuites>')
+            f'<failure message="">{html.escape(text)}</failure></testcase></testsuite></testsuites>')
 
 
-def report(failed: list[str], observed: list[str] = ()) -> dict:
-    return {"verdict": "nonconformant" if failed or observed else "conformant",
+def report(failed: list[str], observed: list[str] = (), *, test: str = "conformance/test_stateful.py::"
+           "test_machine", deviated: list[str] = (), verdict: str | None = None) -> dict:
+    """A conformance.json; ``deviated`` uses the newer status form, ``observed`` the older list."""
+    return {"verdict": verdict or ("nonconformant" if failed else "conformant"),
             "rules": [{"id": r, "status": "failed"} for r in failed]
-            + [{"id": "CRED-GET-001", "status": "passed"}],
+            + [{"id": r, "status": "deviated"} for r in deviated]
+            + [{"id": "CRED-GET-001", "status": "passed"},
+               {"id": "CRED-DEF-001", "status": "not_applicable"}],
             "observed_deviations": [{"rule": r, "message": "m"} for r in observed],
-            "failures": [{"rule": r, "test": "t", "message": "broke\nmore", "curl": ""}
+            "failures": [{"rule": r, "test": test, "message": "broke\nmore", "curl": ""}
                          for r in failed],
             "run": {"started": "s", "finished": "f", "requests": 10}}
 
@@ -53,7 +74,10 @@ def test_mutation_arguments():
                                 "--budget", "12.5"])
     assert (args.seeds, args.defect, args.budget, args.jobs, args.peer_spec) == \
         (2, ["a", "b"], 12.5, 2, None)
-    assert mutation.parse_args([]).seeds == 3
+    defaults = mutation.parse_args([])
+    assert defaults.seeds == 3 and not defaults.stateful_only
+    assert defaults.out == common.RESULTS_DIR and common.RESULTS_DIR.parts[-2:] == ("bench", "results")
+    assert mutation.parse_args(["--stateful-only"]).stateful_only
 
 
 @pytest.mark.parametrize("argv", [["--seeds", "0"], ["--budget", "0"],
@@ -65,22 +89,28 @@ def test_mutation_rejects_bad_arguments(argv):
 
 def test_select_defects():
     assert mutation.select_defects(DEFECTS, []) == DEFECTS
-    assert mutation.select_defects(DEFECTS, ["post-200"]) == DEFECTS[1:]
+    assert mutation.select_defects(DEFECTS, ["post-200"]) == DEFECTS[1:2]
+    assert mutation.select_defects(DEFECTS, [], sequence_only=True) == DEFECTS[2:]
+    assert mutation.select_defects(DEFECTS, ["post-200"], sequence_only=True) == DEFECTS[1:2]
     with pytest.raises(SystemExit, match="unknown defect"):
         mutation.select_defects(DEFECTS, ["nope"])
 
 
-def test_suite_command_stops_at_first_failure():
+def test_suite_command_stops_at_first_failure_with_the_default_verdict():
     cmd = mutation.suite_command("post-200", 3, Path("/tmp/r"))
     assert cmd[1:4] == ["-m", "pytest", "conformance"]
-    for flag in ("-x", "--strict-observed", "no:cacheprovider", "bench.isolate_hypothesis"):
+    for flag in ("-x", "no:cacheprovider", "bench.isolate_hypothesis"):
         assert flag in cmd
+    assert "--strict-observed" not in cmd
     assert cmd[cmd.index("--hypothesis-seed") + 1] == "3"
     assert cmd[cmd.index("--emulator-defect") + 1] == "post-200"
+    stateful = mutation.suite_command("post-200", 3, Path("/tmp/r"), stateful_only=True)
+    assert stateful[3] == "conformance/test_stateful.py"
 
 
 def test_program_lengths_count_steps_without_teardown():
     assert mutation.program_lengths(STATEFUL_FAILURE) == [3, 1]
+    assert mutation.program_lengths(FAILING_TEST_CASE) == [3]
     assert mutation.program_lengths("AssertionError: no program") == []
 
 
@@ -89,40 +119,78 @@ def test_judge_stateful_kill():
                          report(["CRED-CHAP-008"]), junit("test_machine", STATEFUL_FAILURE), False)
     assert run.killed and run.program_length == 1 and run.message == "broke"
     assert run.failing_test == "conformance.test_stateful::test_machine"
+    assert run.killed_by == mutation.MACHINE and run.verdict == "nonconformant"
 
 
-def test_judge_example_kill_observed_and_misses():
+def test_judge_names_the_test_whose_failure_named_the_rule():
+    xml = ('<testsuites><testsuite><testcase classname="conformance.test_error_codes" name="test_a">'
+           '<failure message="">AssertionError</failure></testcase>'
+           '<testcase classname="conformance.test_stateful" name="test_machine">'
+           f'<failure message="">{html.escape(FAILING_TEST_CASE)}</failure></testcase></testsuite></testsuites>')
+    document = report(["CRED-PATCH-001"])
+    document["failures"].insert(0, {"rule": "CRED-GET-001", "test": "conformance/test_error_codes.py::test_a",
+                                    "message": "other", "curl": ""})
+    run = mutation.judge("third-patch-not-applied", "CRED-PATCH-001", 1, 1, 9.0, document, xml, False)
+    assert run.killed and run.killed_by == mutation.MACHINE and run.program_length == 3
+    example = mutation.judge("post-200", "CRED-POST-001", 1, 1, 2.0,
+                             report(["CRED-POST-001"], test="conformance/test_error_codes.py::test_a"),
+                             xml, False)
+    assert example.killed and example.killed_by == mutation.EXAMPLE and example.program_length == 1
+
+
+def test_judge_counts_only_the_default_verdict_on_the_own_rule():
     example = junit("test_example", "AssertionError: x")
-    killed = mutation.judge("d", "CRED-DEF-002", 1, 1, 1.0, report([], ["CRED-DEF-002"]),
-                            example, False)
-    assert killed.status == "killed" and killed.program_length == 1
-    other = mutation.judge("d", "CRED-DEF-002", 1, 1, 1.0, report(["CRED-GET-001"]), example,
-                           False)
+    old_form = mutation.judge("d", "CRED-DEF-002", 1, 0, 1.0, report([], ["CRED-DEF-002"]), example, False)
+    assert old_form.status == "deviated" and not old_form.killed
+    new_form = mutation.judge("d", "CRED-POST-002", 1, 0, 1.0,
+                              report([], deviated=["CRED-POST-002"], verdict="inconclusive"), "", False)
+    assert new_form.status == "deviated" and new_form.killed_by == ""
+    other = mutation.judge("d", "CRED-DEF-002", 1, 1, 1.0, report(["CRED-GET-001"]), example, False)
     assert other.status == "missed" and other.rules_reported == ["CRED-GET-001"]
+    inconclusive = mutation.judge("d", "CRED-DEF-002", 1, 0, 1.0, report([], verdict="inconclusive"), "", False)
+    assert inconclusive.status == "survived"
     survived = mutation.judge("d", "CRED-DEF-002", 1, 0, 9.0, report([]), "", False)
     assert survived.status == "survived" and survived.program_length is None
     assert mutation.judge("d", "R", 1, None, 30.0, None, "", True).status == "timeout"
     assert mutation.judge("d", "R", 1, 4, 1.0, None, "", False).status == "error"
 
 
+def test_rule_status_reads_both_report_forms():
+    assert mutation.rule_status(report(["CRED-GET-002"]), "CRED-GET-002") == "failed"
+    assert mutation.rule_status(report([], ["CRED-POST-002"]), "CRED-POST-002") == "deviated"
+    assert mutation.rule_status(report([], deviated=["CRED-POST-002"]), "CRED-POST-002") == "deviated"
+    assert mutation.rule_status(report([]), "CRED-DEF-001") == "not_applicable"
+    assert mutation.rule_status(report([]), "CRED-XYZ-001") == ""
+
+
 def test_summary_and_table():
     runs = [mutation.SuiteRun("leak-password-in-get", "CRED-CHAP-008", s, "killed", float(s),
-                              1, ["CRED-CHAP-008"], "t", 1) for s in (1, 2, 3)]
+                              1, ["CRED-CHAP-008"], "t", 1, killed_by=mutation.EXAMPLE)
+            for s in (1, 2, 3)]
     runs += [mutation.SuiteRun("post-200", "CRED-POST-001", 1, "killed", 2.0, 1,
-                               ["CRED-POST-001"], "t", 4),
-             mutation.SuiteRun("post-200", "CRED-POST-001", 2, "timeout", 30.0, -2, [], "")]
+                               ["CRED-POST-001"], "t", 4, killed_by=mutation.MACHINE),
+             mutation.SuiteRun("post-200", "CRED-POST-001", 2, "timeout", 30.0, -2, [], ""),
+             mutation.SuiteRun("third-patch-not-applied", "CRED-PATCH-001", 1, "deviated", 5.0, 0,
+                               ["CRED-PATCH-001"], "")]
     totals = mutation.summarize(runs, DEFECTS)
     assert totals["killed_every_seed"] == 1 and totals["killed_some_seed"] == 2
-    assert totals["mutation_score"] == 0.5
+    assert totals["mutation_score"] == round(1 / 3, 4) and totals["deviated_every_seed"] == 1
+    assert (totals["runs_killed_by_state_machine"], totals["runs_killed_by_example_tests"]) == (1, 3)
     assert totals["median_seconds_to_kill"] == 2.0 and totals["worst_seconds_to_kill"] == 3.0
-    assert [m["seed"] for m in totals["misses"]] == [2]
+    assert totals["median_state_machine_program_length"] == 4
+    assert [m["seed"] for m in totals["misses"]] == [2, 1]
     peer_part = {"defects": {"post-200": {"killed": True, "seconds_to_kill": 7.5,
                                           "killed_beyond_known_noise": False}},
                  "killed": 1, "defects_run": 2, "median_seconds": 7.5}
     text = mutation.render(runs, DEFECTS, totals, peer_part, "note")
     assert "| post-200" in text and "1/2 (timeout)" in text and "7.50" in text
-    assert "mutation score (killed on every seed): 1/2 = 50%" in text
+    assert "mutation score (killed on every seed, default verdict): 1/3 = 33%" in text
     assert "MISS post-200 seed 2: timeout" in text
+    assert "DEVIATED third-patch-not-applied seed 1: deviated" in text
+    rows = {row[0]: row for row in mutation.defect_rows(runs, DEFECTS, None)}
+    assert rows["leak-password-in-get"][7] == mutation.EXAMPLE
+    assert rows["post-200"][7] == mutation.MACHINE and rows["post-200"][8] == "4"
+    assert rows["third-patch-not-applied"][2:5] == ["sequence", "0/1", "1/1"]
     plain = mutation.render(runs, DEFECTS, totals, None, "schemathesis: not run")
     assert "schemathesis" not in plain.splitlines()[0]
 
@@ -230,6 +298,38 @@ def test_overhead_summary_and_profile_tables():
     assert "| HTTP client | 1.0" in overhead.render_profile(prof)
     assert overhead.bucket_of("/x/site-packages/hypothesis/core.py") == "Hypothesis"
     assert overhead.bucket_of("/repo/conformance/checks.py") == "conformance"
+
+
+# ---- exploration -------------------------------------------------------------------------------
+def seed_run(seed: int, **figures) -> exploration.SeedRun:
+    base = {"programs": 30, "steps": 1200, "most_records_alive_on_one_svm": 20,
+            "writes": {"accepted_share": 0.9}, "delete_recreate": 9, "initiators_on_two_svms": 9,
+            "records_patched_twice": 40, "paged_reads_of_3_or_more_pages": 50}
+    return exploration.SeedRun(seed, 10.0, 0, "conformant", {**base, **figures})
+
+
+def test_exploration_arguments_and_command():
+    args = exploration.parse_args([])
+    assert (args.seeds, args.profile, args.jobs, args.out) == (5, "dev", 2, common.RESULTS_DIR)
+    with pytest.raises(SystemExit):
+        exploration.parse_args(["--seeds", "0"])
+    cmd = exploration.suite_command(4, Path("/tmp/r"))
+    assert cmd[3] == "conformance" and "-x" not in cmd and "--emulator-defect" not in cmd
+    assert cmd[cmd.index("--hypothesis-seed") + 1] == "4" and "bench.isolate_hypothesis" in cmd
+
+
+def test_exploration_floors_per_seed():
+    good, short = seed_run(1), seed_run(2, initiators_on_two_svms=4, writes={"accepted_share": 0.5})
+    assert good.missed() == []
+    assert short.missed() == ["accepted_share", "initiators_on_two_svms"]
+    assert exploration.SeedRun(3, 1.0, 4, "", {}).missed() == list(exploration.FLOORS)
+    totals = exploration.summarize([good, short])
+    assert not totals["all_floors_met"]
+    assert totals["initiators_on_two_svms"] == {"label": "initiator on two SVMs", "floor": 5, "worst": 4,
+                                                "median": 6.5, "missed_on_seeds": [2]}
+    assert exploration.summarize([good])["all_floors_met"]
+    text = exploration.render([good, short])
+    assert "| 4 !" in text and "50% !" in text and text.splitlines()[-1].startswith("| floor")
 
 
 # ---- common --------------------------------------------------------------------------------------

@@ -21,7 +21,8 @@ def test_list_defects_table_and_json():
     assert table.returncode == 0 and "CRED-CHAP-008" in table.stdout
     listed = json.loads(run_cli("--list-defects", "--json").stdout)
     assert len(listed) >= 20
-    assert all(set(d) == {"name", "rule", "description"} for d in listed)
+    assert all(set(d) == {"name", "rule", "description", "sequence"} for d in listed)
+    assert any(d["sequence"] for d in listed) and not all(d["sequence"] for d in listed)
     assert len({d["name"] for d in listed}) == len(listed)
     assert len({d["rule"] for d in listed}) >= 20
 

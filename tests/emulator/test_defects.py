@@ -449,6 +449,106 @@ SHOWS.update({
 NEWEST = "9.16.1"
 
 
+# ---- sequence-only defects: each proof needs several requests -----------------------------------
+def many(api: Api, count: int, svm: str = "svm1") -> None:
+    """``count`` credentials besides the default on one SVM."""
+    for i in range(count):
+        created(post(api, svm=svm, initiator=f"{IQN}{i:02d}"))
+
+
+def single_range(address: str) -> dict:
+    return {"start": address, "end": address}
+
+
+def show_recreate_restores(api):
+    created(post(api, initiator_address={"ranges": [single_range("10.0.0.1")]}))
+    assert api.delete(url(api)).status_code == 200
+    created(post(api))
+    assert "initiator_address" in api.get(url(api)).json()
+
+
+def show_deleted_listed(api):
+    created(post(api))
+    assert api.delete(url(api)).status_code == 200
+    assert IQN in [r["initiator"] for r in api.get(CREDS).json()["records"]]
+
+
+def show_credential_limit(api):
+    many(api, 10)
+    assert post(api, initiator=f"{IQN}x").status_code == 400
+
+
+def show_filter_late(api):
+    many(api, 10)  # svm2's default is the 12th record of the collection
+    assert api.get(CREDS, params={"svm.name": "svm2"}).json()["num_records"] == 0
+
+
+def show_order_past_ten(api):
+    many(api, 9)  # 11 records with the two defaults
+    names = [r["initiator"] for r in api.get(CREDS, params={"order_by": "initiator desc"}).json()["records"]]
+    assert names != sorted(names, reverse=True)
+
+
+def show_default_denied(api):
+    many(api, 8)
+    assert api.get(url(api, "default")).json()["authentication_type"] == "deny"
+
+
+def show_list_cache(api):
+    created(post(api))
+    assert api.patch(url(api), json={"authentication_type": "deny"}).status_code == 200
+    assert api.get(url(api)).json()["authentication_type"] == "deny"
+    listed = api.get(CREDS, params={"initiator": IQN, "fields": "authentication_type"}).json()
+    assert listed["records"][0]["authentication_type"] == "none"
+
+
+def show_pages_overfull(api):
+    many(api, 6)  # 8 records: the third page of two starts at offset 4
+    first = api.get(CREDS, params={"max_records": "2"}).json()
+    assert len(first["records"]) == 2
+    assert len(api.get(CREDS, params={"max_records": "2", "offset": "4"}).json()["records"]) == 3
+
+
+def show_num_records_remaining(api):
+    many(api, 6)
+    body = api.get(CREDS, params={"max_records": "2", "offset": "4"}).json()
+    assert len(body["records"]) == 2 and body["num_records"] == 4
+
+
+def show_third_patch(api):
+    created(post(api))
+    for auth in ("deny", "none", "deny"):
+        assert api.patch(url(api), json={"authentication_type": auth}).status_code == 200
+    assert api.get(url(api)).json()["authentication_type"] == "none"
+
+
+def show_remove_then_add(api):
+    created(post(api, initiator_address={"ranges": [single_range("10.0.0.1"), single_range("10.0.0.2")]}))
+    assert api.patch(url(api) + "?remove_initiator_addresses=true",
+                     json={"initiator_address": {"ranges": [single_range("10.0.0.1")]}}).status_code == 200
+    assert api.patch(url(api) + "?add_initiator_addresses=true",
+                     json={"initiator_address": {"ranges": [single_range("10.0.0.3")]}}).status_code == 200
+    starts = {r["start"] for r in api.get(url(api)).json()["initiator_address"]["ranges"]}
+    assert starts == {"10.0.0.1", "10.0.0.2", "10.0.0.3"}
+
+
+def show_patch_reaches_twin(api):
+    created(post(api))
+    created(post(api, svm="svm2", auth="chap", chap=inbound()))
+    assert api.patch(url(api), json={"authentication_type": "deny"}).status_code == 200
+    assert api.get(url(api, svm="svm2")).json()["authentication_type"] == "deny"
+
+
+SHOWS.update({
+    "recreate-restores-addresses": show_recreate_restores, "deleted-still-listed": show_deleted_listed,
+    "svm-credential-limit": show_credential_limit, "filter-misses-late-records": show_filter_late,
+    "order-by-ignored-past-ten": show_order_past_ten, "default-denied-when-busy": show_default_denied,
+    "list-cache-ignores-patch": show_list_cache, "later-pages-overfull": show_pages_overfull,
+    "num-records-remaining-on-later-pages": show_num_records_remaining,
+    "third-patch-not-applied": show_third_patch, "remove-then-add-restores": show_remove_then_add,
+    "patch-reaches-twin": show_patch_reaches_twin,
+})
+
 def serve(*names: str) -> Iterator[Api]:
     with EmulatorServer(defects=Defects(names), settings=Settings(ontap_version=NEWEST)) as server:
         api = Api(server.base_url)
@@ -464,6 +564,7 @@ def clean() -> Iterator[Api]:
 def test_every_defect_has_a_demonstration():
     assert set(SHOWS) == {d.name for d in DEFECTS}
     assert len(DEFECTS) >= 20
+    assert len([d for d in DEFECTS if d.sequence]) >= 10
 
 
 @pytest.mark.parametrize("name", [d.name for d in DEFECTS])

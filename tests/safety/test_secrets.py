@@ -36,9 +36,10 @@ from tests.safety.helpers import (
 #: Secrets shorter than this cannot be told apart from ordinary text ("0", "fi", "INF" turn
 #: up in UUIDs, numbers and words); they are checked only where they stand as the value of
 #: a password key. The same holds for a longer secret that is a word of the suite's own
-#: fixed text (a rule title, pytest-html's page): Hypothesis draws strings from the
-#: constants of the code, so a generated password can be "location", which every report
-#: shows in the title of CRED-POST-002 without any leak.
+#: fixed text (a rule title, pytest-html's page) or any other string constant of the code:
+#: Hypothesis draws strings from the constants of the code (and lists them in its
+#: ``.hypothesis/constants`` cache), so a generated password can be "location", which every
+#: report shows in the title of CRED-POST-002, or "both", a word of an error message.
 MIN_FREE_TEXT = 4
 
 
