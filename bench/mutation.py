@@ -55,6 +55,7 @@ from bench.common import (
     table,
     write_json,
 )
+from models.rules import documented_release
 
 STEP = re.compile(r"^\s*(?:E\s+)?(?:\|\s*)?(?:[\w, ]+ = )?state\.(\w+)\(")
 FALSIFYING = re.compile(r"Falsifying (?:explicit )?example|Failing test case")
@@ -85,12 +86,13 @@ class SuiteRun:
 
 
 def suite_command(defect: str, seed: int, report_dir: Path, profile: str = "dev",
-                  stateful_only: bool = False) -> list[str]:
-    """The pytest call for one defect and one seed (default verdict: no --strict-observed)."""
+                  stateful_only: bool = False, release: str = "9.10.1") -> list[str]:
+    """The pytest call for one defect and one seed (default verdict: no --strict-observed),
+    the emulator playing ``release`` (where the defect's rule is documented)."""
     return [sys.executable, "-m", "pytest", STATEFUL_TEST if stateful_only else "conformance",
             "-q", "-x", "-p", "no:cacheprovider", "-p", "bench.isolate_hypothesis",
             "--hypothesis-profile", profile, "--hypothesis-seed", str(seed),
-            "--emulator-defect", defect, "--report-dir", str(report_dir)]
+            "--emulator-defect", defect, "--emulator-ontap-version", release, "--report-dir", str(report_dir)]
 
 
 def program_lengths(longrepr: str) -> list[int]:
@@ -209,7 +211,8 @@ def run_suite(defect: str, rule: str, seed: int, budget: float, profile: str = "
         began = time.perf_counter()
         output = Path(tmp) / "output.txt"
         with output.open("wb") as sink:
-            proc = subprocess.Popen(suite_command(defect, seed, report_dir, profile, stateful_only),
+            proc = subprocess.Popen(suite_command(defect, seed, report_dir, profile, stateful_only,
+                                                  documented_release(rule)),
                                     cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)
         timed_out = False
         try:

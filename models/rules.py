@@ -268,6 +268,14 @@ def basis_of(rule_id: str, release: Release) -> str:
     return BY_ID[rule_id].basis_in(release)
 
 
+def documented_release(rule_id: str) -> str:
+    """The oldest release at which a rule is documented (and applies): where a defect that
+    breaks it is judged, so that the break counts as a failure, not a deviation."""
+    found = BY_ID[rule_id]
+    later = [r for r in (found.since, found.documented_since) if r and parse_release(r) > parse_release("9.10.1")]
+    return max(later, key=parse_release) if later else "9.10.1"
+
+
 def rule(rule_id: str) -> Rule:
     """Return the rule with this ID, or raise ``KeyError`` naming the unknown ID."""
     try:

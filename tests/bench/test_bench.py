@@ -104,8 +104,11 @@ def test_suite_command_stops_at_first_failure_with_the_default_verdict():
     assert "--strict-observed" not in cmd
     assert cmd[cmd.index("--hypothesis-seed") + 1] == "3"
     assert cmd[cmd.index("--emulator-defect") + 1] == "post-200"
+    assert cmd[cmd.index("--emulator-ontap-version") + 1] == "9.10.1"
     stateful = mutation.suite_command("post-200", 3, Path("/tmp/r"), stateful_only=True)
     assert stateful[3] == "conformance/test_stateful.py"
+    later = mutation.suite_command("svm-in-patch-ignored", 3, Path("/tmp/r"), release="9.15.1")
+    assert later[later.index("--emulator-ontap-version") + 1] == "9.15.1"
 
 
 def test_program_lengths_count_steps_without_teardown():

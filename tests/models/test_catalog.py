@@ -7,7 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from models.rules import BY_ID, ENDPOINT_ERROR_CODES, RULE_FOR_CODE, RULES
+from models.releases import parse_release
+from models.rules import BY_ID, DOCUMENTED, ENDPOINT_ERROR_CODES, RULE_FOR_CODE, RULES, documented_release
 
 MODELS = Path(__file__).resolve().parents[2] / "models"
 ROOT = MODELS.parent
@@ -101,3 +102,14 @@ def test_models_cli_table_names_every_rule() -> None:
     done = subprocess.run([sys.executable, "-m", "models"], cwd=ROOT,
                           capture_output=True, text=True, check=True, timeout=60)
     assert all(r.id in done.stdout for r in RULES)
+
+
+def test_a_rule_is_judged_at_the_release_that_documents_it() -> None:
+    assert documented_release("CRED-POST-001") == "9.10.1"  # documented from the start
+    assert documented_release("CRED-PATCH-002") == "9.15.1"  # svm not patchable (facts §11)
+    assert documented_release("CRED-DEL-002") == "9.16.1"  # query-based DELETE, generic before
+    for rule in RULES:
+        release = parse_release(documented_release(rule.id))
+        assert rule.applies_to(release), rule.id
+        if rule.documented_since or rule.basis == DOCUMENTED:
+            assert rule.basis_in(release) == DOCUMENTED, rule.id

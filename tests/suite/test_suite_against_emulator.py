@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from models.releases import parse_release
-from models.rules import BY_ID, DOCUMENTED, ENDPOINT_ERROR_CODES, RULES
+from models.rules import BY_ID, DOCUMENTED, ENDPOINT_ERROR_CODES, RULES, documented_release
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFECTS: list[dict[str, Any]] = json.loads(subprocess.run(
@@ -101,17 +101,10 @@ def test_a_subset_of_the_suite_is_inconclusive(tmp_path: Path) -> None:
     assert "not exercised" in report["verdict_reason"]
 
 
-def release_for(rule_id: str) -> str:
-    """The release a defect of this rule is judged on: where the rule is documented."""
-    rule = BY_ID[rule_id]
-    later = [r for r in (rule.since, rule.documented_since) if r and parse_release(r) > parse_release("9.10.1")]
-    return max(later, key=parse_release) if later else "9.10.1"
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("defect", DEFECTS, ids=lambda d: d["name"])
 def test_suite_fails_on_the_rule_each_defect_breaks(defect: dict[str, str], tmp_path: Path) -> None:
-    release = release_for(defect["rule"])
+    release = documented_release(defect["rule"])
     # A sequence-only defect needs the default run's programs (and its shrinking, which may
     # move the blame to the rule the defect breaks); seed 1 keeps the run reproducible.
     default_run = ("--hypothesis-profile", "dev", "--hypothesis-seed", "1") if defect.get("sequence") else ()
