@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import parse_qsl, quote, urlencode
 
 import requests
 
@@ -307,6 +307,9 @@ class Client:
             body = response.json() if response.content else None
         except ValueError:
             body = None
+        if params is None and "?" in path:  # a link followed as given: its query is its params
+            path, _, query = path.partition("?")
+            params = dict(parse_qsl(query, keep_blank_values=True)) or None
         exchange = Exchange(
             method=method,
             url=self.redactor.redact_text(url),

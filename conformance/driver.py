@@ -13,10 +13,8 @@ with no write to explain it, CRED-STATE-001).
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from conformance import checks
 from conformance.client import (
@@ -24,56 +22,36 @@ from conformance.client import (
     Client,
     Exchange,
     NoAnswer,
-    OutcomeUnknown,
     passwords_in,
     record_path,
 )
 from conformance.judge import Judge
+from conformance.readings import ALL, credential_from_json, record_key
 from conformance.recording import attach, recorded
+from conformance.scope import EVERYTHING, Scope
+from conformance.undecided import WRITE_ATTEMPTS, UndecidedWrites
 from conformance.verdicts import Verdict, broken, failing, passed
+from conformance.witnesses import (
+    DEFAULT_RULE,
+    GET_RULE,
+    ORDINARY_PATCH,
+    STATE_RULE,
+    SecondWitnesses,
+    reblame,
+)
 from models.bodies import CLEAR_OUTBOUND_SINCE
 from models.outcomes import Expectation, Outcome
-from models.query import FILTER_FIELDS, record_matches
-from models.records import DEFAULT_INITIATOR, UNKNOWN, Credential, Svm, differences
+from models.query import FILTER_FIELDS
+from models.records import DEFAULT_INITIATOR, Credential, Svm
 from models.state import CredentialsModel, ListExpectation, flag
 
-ALL = "*"
-WRITE_ATTEMPTS = 8  # a write that was shown not to be applied is sent again, at most this often
-GET_RULE = "CRED-GET-001"
-LIST_RULE = "CRED-LIST-002"
-STATE_RULE = "CRED-STATE-001"
-DEFAULT_RULE = "CRED-DEF-001"
-ORDINARY_PATCH = "ordinary PATCH applied"
 MISSING_CODES = frozenset({"5374895", "4"})
 Key = tuple[str, str]
 
-
-def _nothing_foreign(_key: Key) -> bool:
-    return False
+__all__ = ["ALL", "EVERYTHING", "STATE_RULE", "Driver", "Scope", "credential_from_json", "model_for"]
 
 
-@dataclass(frozen=True)
-class Scope:
-    """Which records the run judges exactly.
-
-    On a shared cluster other clients create, change and delete their own credentials while
-    the run goes, and SVMs the run was not told about hold records too. Those records are
-    *foreign*: present or absent at any moment, their content unknown. Collection checks
-    judge the run's own records (and each named SVM's ``default``) exactly, and judge
-    foreign records only where a rule needs no knowledge of their content (they must match
-    a filter, keep the order, never repeat). ``own_filter`` selects the run's own records in
-    a query where a count must be exact.
-    """
-
-    foreign: Callable[[Key], bool] = _nothing_foreign
-    own_filter: Mapping[str, str] = field(default_factory=dict)
-
-
-#: The embedded emulator is reset before each test and program: nothing there is foreign.
-EVERYTHING = Scope()
-
-
-class Driver:
+class Driver(SecondWitnesses, UndecidedWrites):
     """Drives one target and the model side by side.
 
     Args:
@@ -148,18 +126,22 @@ class Driver:
         if not failing(verdicts):
             self.judge.accepted_code(code)
         elif key in self.model.records and code in MISSING_CODES and expectation.operation != "post":
-            verdicts = self._gone(key, failing(verdicts)[0])
+            verdicts = self._gone(key, failing(verdicts)[0], read=expectation.operation == "get")
         self.judge.apply(verdicts)
         return outcome
 
-    def _gone(self, key: Key, verdict: Verdict) -> list[Verdict]:
-        """A write answered "no such record" for a record the model holds: if a GET agrees it
-        is gone, the record's existence is what broke (the default's, or the state's)."""
-        exchange = self._peek(record_path(*key), None, key)
-        if exchange.status != 404:
+    def _gone(self, key: Key, verdict: Verdict, *, read: bool = False) -> list[Verdict]:
+        """A call answered "no such record" for a record the model holds: if a second witness
+        agrees it is gone (a GET after a write; the collection after a GET), the record's
+        existence is what broke (the default's, or the state's)."""
+        if read:
+            if key in self._witness_collection():
+                return [verdict]
+        elif self._peek(record_path(*key), None, key).status != 404:
             return [verdict]
         rule = DEFAULT_RULE if key[1] == DEFAULT_INITIATOR else STATE_RULE
-        return [_reblame(verdict, [rule], "the record is gone: a GET answers 404 too")]
+        witness = "the collection lacks it too" if read else "a GET answers 404 too"
+        return [reblame(verdict, [rule], f"the record is gone: {witness}")]
 
     # ---- writes ------------------------------------------------------------------------------
     @recorded("create", "body", "return_records")
@@ -253,46 +235,6 @@ class Driver:
                 self._reading_back = ""
         return outcome
 
-    def _commit_collection(self, outcome: Outcome) -> None:
-        self.writes_applied += 1
-        self.model.commit(outcome)
-        self.pristine -= {k for k in self.pristine if k not in self.model.records or
-                          k in {v.key for v in outcome.result or ()}}
-
-    def _decide_collection(self, expectation: Expectation, rule: str) -> Outcome | None:
-        """Decide a query-based write whose answer was lost by reading the whole collection.
-
-        The collection shows either the state before the write (it was not applied: send it
-        again), the state its success predicts (applied: commit it, and the read credits its
-        rule), or neither: the write changed something its rule does not allow, and the
-        collection is compared with the predicted state on that rule.
-        """
-        success = expectation.success
-        if success is None:
-            return None  # only refusals predicted: a refusal changes nothing, so it can be sent again
-        exchange, records = self.list({"fields": ALL, "max_records": "10000"})
-        if exchange.status != 200:
-            return None
-        after = dict(success.records or {})
-        shown = {_key(r): r for r in records if isinstance(r, dict) and not (
-            self.scope.foreign(_key(r)) and _key(r) not in self.model.records and _key(r) not in after)}
-
-        def holds(state: dict[Key, tuple[Credential, ...]]) -> bool:
-            return set(shown) == set(state) and all(_agrees(shown[k], state[k]) for k in state)
-
-        if holds(self.model.records) and not holds(after):
-            return None
-        self._commit_collection(success)
-        if holds(after):
-            self.judge.apply(passed(exchange, *success.rules))
-            return success
-        self._reading_back = rule
-        try:
-            self.compare_collection(records, self.model.list(), exchange, rule)
-        finally:
-            self._reading_back = ""
-        return success
-
     def _settle(self, exchange: Exchange, expectation: Expectation, key: Key,
                 blame: dict[str, str], *, secret_exercised: bool) -> Outcome | None:
         """Judge the answer to a PATCH or DELETE, commit it, and read the record back."""
@@ -314,70 +256,6 @@ class Driver:
         return outcome
 
     # ---- writes whose outcome is unknown --------------------------------------------------
-    def _write(self, method: str, path: str, *, params: dict[str, Any] | None = None,
-               json: Any = None) -> Exchange | None:
-        """Send a write; None when its outcome is unknown (dropped, timed out, 429/5xx)."""
-        try:
-            return self.send(method, path, params=params, json=json)
-        except OutcomeUnknown as exc:
-            self.judge.ledger.indeterminate += 1
-            self.note(f"{method} {path}: outcome unknown ({exc}); a read decides")
-            return None
-
-    def _decide(self, expectation: Expectation, key: Key | None,
-                *, applied_if_present: bool) -> Outcome | None:
-        """Decide an indeterminate write by reading its record, then commit what happened.
-
-        Both possible states are kept until this read: the write was applied (its success
-        outcome) or not (the model unchanged). A record that matches neither is blamed on
-        the write's rules.
-        """
-        success = expectation.success
-        if key is None or success is None:
-            return None
-        before = self.model.records.get(key)
-        exchange = self.send("GET", record_path(*key), params={"fields": ALL})
-        code = self._screen(exchange, secret_exercised=self._holds_secret(key))
-        present = exchange.status == 200
-        if not present:
-            verdicts, _ = checks.status_matches_model(exchange, self.model.absent(*key), code)
-            self.judge.apply(verdicts)
-        applied = present == applied_if_present
-        if applied and present:
-            self.judge.apply(checks.record_form(exchange.response_json, exchange))
-            candidates = success.result + (before or ())
-            self.judge.apply(checks.record_matches_model(
-                exchange.response_json, candidates, exchange, credit=(), blame={ALL: success.rules[0]}))
-            applied = any(not differences(v, exchange.response_json) for v in success.result)
-        if applied:
-            # The write's own answer was lost, but this read shows it applied as its rules say.
-            self.judge.apply(passed(exchange, *success.rules))
-            self.writes_applied += 1
-            self.model.commit(success)
-            self.pristine.discard(key)
-            if present:
-                self.model.observe(exchange.response_json)
-            return success
-        return None
-
-    def _write_until_answered(self, method: str, path: str, params: dict[str, Any] | None, body: Any,
-                              expectation: Expectation, key: Key | None, applied_if_present: bool
-                              ) -> tuple[Exchange | None, Outcome | None]:
-        """Send a write; when its outcome is unknown, read to decide, and send it again only
-        once the read shows it was not applied (so the change is never made twice).
-
-        Returns the answered exchange, or ``(None, outcome)`` when a read showed the write
-        was applied (the outcome committed) or when it stayed unanswered every time.
-        """
-        for _ in range(WRITE_ATTEMPTS):
-            exchange = self._write(method, path, params=params, json=body)
-            if exchange is not None:
-                return exchange, None
-            decided = self._decide(expectation, key, applied_if_present=applied_if_present)
-            if decided is not None:
-                return None, decided
-        return None, None
-
     # ---- reads -------------------------------------------------------------------------------
     @recorded("get", "key", "fields")
     def get(self, key: Key, blame: dict[str, str] | None = None, fields: str | None = ALL,
@@ -394,7 +272,7 @@ class Driver:
         expectation = self.model.get(*key)
         params = {"fields": fields} if fields else None
         exchange = self.send("GET", record_path(*key), params=params)
-        outcome = self._judge_answer(exchange, expectation, secret_exercised=self._holds_secret(key))
+        outcome = self._judge_answer(exchange, expectation, secret_exercised=self._holds_secret(key), key=key)
         if outcome is None or not outcome.success:
             return outcome
         record = exchange.response_json
@@ -412,21 +290,6 @@ class Driver:
             self.model.observe(record)
         return outcome
 
-    def _unchanged(self, key: Key, verdict: Verdict, blame: dict[str, str]) -> Verdict:
-        """A PATCH that answered 200 left the record as it was.
-
-        Until this run has seen an ordinary PATCH apply, nothing tells "PATCH is not applied
-        at all" from "this field's rule is broken": the PATCH rule itself is blamed. Once
-        PATCH is known to work, the rules of the fields that should have changed keep the
-        blame (e.g. CRED-DEF-003 for a default's type, CRED-ADDR-007 for a merge that left
-        the list as it was).
-        """
-        if self.judge.ledger.seen[ORDINARY_PATCH] and key[1] != DEFAULT_INITIATOR:
-            return verdict
-        if self.judge.ledger.seen[ORDINARY_PATCH] and blame.get("authentication_type") == "CRED-DEF-003":
-            return _reblame(verdict, ["CRED-DEF-003"], "PATCHes of other records apply")
-        return _reblame(verdict, [blame[ALL]], "the write answered 200 but changed nothing")
-
     def read_back(self, key: Key, *, credit: Iterable[str], blame: dict[str, str],
                   before: tuple[Credential, ...] | None = None) -> None:
         """GET a record right after a write; a difference is blamed on the write's rule."""
@@ -436,7 +299,7 @@ class Driver:
             return
         exchange = self.send("GET", record_path(*key))
         code = self._screen(exchange, secret_exercised=False)
-        if exchange.status == 200 and _key(exchange.response_json) == key:
+        if exchange.status == 200 and record_key(exchange.response_json) == key:
             self.judge.apply([broken(exchange, [blame[ALL]], "the record is there, though the write "
                                      "should have left none", "a refusal: the record does not exist")])
         verdicts, _ = checks.status_matches_model(exchange, self.model.absent(*key), code)
@@ -452,7 +315,7 @@ class Driver:
         exchange = self.send("GET", href or CREDENTIALS_PATH, params=None if href else params)
         records_sent = (exchange.response_json or {}).get("records") if isinstance(
             exchange.response_json, dict) else None
-        held = any(self._holds_secret(_key(r)) for r in records_sent or [] if isinstance(r, dict))
+        held = any(self._holds_secret(record_key(r)) for r in records_sent or [] if isinstance(r, dict))
         self._screen(exchange, secret_exercised=held)
         if exchange.status != 200:
             self.judge.apply([broken(exchange, ["CRED-LIST-001"], "collection GET did not answer 200",
@@ -464,7 +327,7 @@ class Driver:
 
     def _note_foreign(self, records: list[Any]) -> None:
         """Tell the ledger which foreign records a collection showed (for the report)."""
-        keys = [_key(r) for r in records if isinstance(r, dict)]
+        keys = [record_key(r) for r in records if isinstance(r, dict)]
         foreign = [k for k in keys if self.scope.foreign(k)]
         if foreign:
             self.judge.ledger.saw_foreign(foreign, named=set(self.model.svms))
@@ -484,14 +347,14 @@ class Driver:
                 (a ``fields=`` query selects properties, not records).
         """
         membership = membership_rule or rule
-        got = [_key(r) for r in records]
+        got = [record_key(r) for r in records]
         filters = {k: v for k, v in (exchange.params or {}).items() if k in FILTER_FIELDS}
-        foreign = [r for r in records if self.scope.foreign(_key(r)) and _key(r) not in expected.records]
+        foreign = [r for r in records if self.scope.foreign(record_key(r)) and record_key(r) not in expected.records]
         self._foreign_match(foreign, filters, exchange, rule)
         missing = expected.required - set(got)
-        extra = set(got) - expected.required - expected.optional - {_key(r) for r in foreign}
+        extra = set(got) - expected.required - expected.optional - {record_key(r) for r in foreign}
         if missing or extra or len(got) != len(set(got)):
-            shown = {_key(r): r for r in records if isinstance(r, dict)}
+            shown = {record_key(r): r for r in records if isinstance(r, dict)}
             rules = (self._membership_blame(membership, missing, extra, filtered, filters, shown)
                      if missing or extra else [membership])
             self.judge.apply([broken(exchange, rules, f"collection keys differ: missing {sorted(missing)}, "
@@ -502,12 +365,15 @@ class Driver:
             return
         whole_state = not filtered and fields is None and self.writes_applied > 0
         for record in records:
-            key = _key(record)
+            key = record_key(record)
             versions = expected.records.get(key)
             if versions is None:
                 continue
             if _asked_fields(exchange) is not None:
-                self.judge.apply(checks.fields_returned(record, fields, exchange))
+                returned = checks.fields_returned(record, fields, exchange)
+                self.judge.apply(returned)
+                if failing(returned):
+                    continue  # a requested property is missing (CRED-GET-002): not a content difference
             verdicts = checks.record_matches_model(
                 record, versions, exchange, credit=(rule, *self._pristine(key)),
                 blame=self._blame(key, {ALL: rule}), fields=fields)
@@ -525,128 +391,12 @@ class Driver:
         """A foreign record's content is unknown, but one a filter returned must match it."""
         if not filters:
             return
-        wrong = [_key(r) for r in foreign if self._matches(r, filters) is False]
+        wrong = [record_key(r) for r in foreign if self._matches(r, filters) is False]
         if wrong:
             self.judge.apply([broken(exchange, [rule], f"records that do not match {filters}: "
                                      f"{sorted(map(str, wrong))[:5]}", "only records matching the filters")])
 
     # ---- second witnesses ------------------------------------------------------------------------
-    def _ask_the_collection(self, key: Key, verdicts: list[Verdict], blame: dict[str, str],
-                            before: tuple[Credential, ...] | None) -> list[Verdict]:
-        """An instance GET disagreed: does the collection show the same record?
-
-        If the collection agrees with the model, the GET is wrong (CRED-GET-001). Else, on a
-        read-back, a record still as it was before the PATCH was not changed at all; on a
-        plain read, a collection showing the same difference means the state changed.
-        """
-        witness = self._witness_collection().get(key)
-        versions = self.model.records.get(key) or ()
-        [verdict] = failing(verdicts)
-        record = verdict.exchange.response_json
-        if witness is not None and _agrees(witness, versions):
-            return [_reblame(verdict, [GET_RULE], "the record's GET disagrees with the model while the "
-                             "collection agrees with it")]
-        if before and _agrees(record, before):
-            return [self._unchanged(key, verdict, blame)]
-        if witness is not None and blame[ALL] == GET_RULE and _same(witness, record):
-            return [_state_blame(verdict, GET_RULE, "the collection shows the same")]
-        return verdicts
-
-    def _ask_the_record(self, key: Key, record: Any, verdicts: list[Verdict], rule: str,
-                        filtered: bool) -> list[Verdict]:
-        """A collection's record disagreed: does the whole collection, then GET, agree?"""
-        [verdict] = failing(verdicts)
-        versions = self.model.records.get(key) or ()
-        if filtered:
-            whole = self._witness_collection().get(key)
-            if whole is not None and _agrees(whole, versions):
-                return verdicts  # the query feature is wrong, the collection is right
-            rule = LIST_RULE
-        exchange = self._peek(record_path(*key), {"fields": ALL}, key)
-        if exchange.status == 200 and _agrees(exchange.response_json, versions):
-            # After a collection write, the write did its job: the listing is what is wrong.
-            return [_reblame(verdict, [LIST_RULE if rule == self._reading_back else rule],
-                             "the collection disagrees with the model while the record's GET agrees")]
-        if exchange.status == 200 and _same(exchange.response_json, record) and not self._reading_back:
-            return [_state_blame(verdict, rule, "the record's GET shows the same")]
-        return verdicts
-
-    def _ask_for_all_fields(self, key: Key, verdicts: list[Verdict]) -> list[Verdict]:
-        """A ``fields=`` subset disagreed: if the record with every field agrees, the selection
-        of fields is what is wrong (CRED-GET-002)."""
-        exchange = self._peek(record_path(*key), {"fields": ALL}, key)
-        if exchange.status == 200 and _agrees(exchange.response_json, self.model.records.get(key) or ()):
-            return [_reblame(failing(verdicts)[0], ["CRED-GET-002"], "with every field the record agrees",
-                             moves_users=True)]
-        return verdicts
-
-    def _membership_blame(self, rule: str, missing: set[Key], extra: set[Key], filtered: bool,
-                          filters: dict[str, str], shown: dict[Key, Any]) -> list[str]:
-        """Whom a collection's missing or unexpected keys blame.
-
-        For a query that selects (a filter, or pages), the whole collection is the second
-        witness: a key it has, whose actual record matches the filter, was wrongly dropped
-        (the query's rule); a key whose actual record does not match what the model holds
-        shows a state that differs from the model (the default's starting state, or
-        CRED-STATE-001) while the query worked.
-        """
-        whole = self._witness_collection() if filtered else {}
-        blamed: list[str] = []
-        for key in sorted(missing):
-            actual = whole.get(key)
-            if filtered and actual is not None:
-                blamed.append(rule if self._matches(actual, filters) is not False else self._state_rule(key))
-                continue
-            exchange = self._peek(record_path(*key), None, key)
-            if exchange.status == 200:
-                blamed.append(LIST_RULE if filtered else rule)
-            else:
-                blamed.append(self._reading_back or (DEFAULT_RULE if key[1] == DEFAULT_INITIATOR else STATE_RULE))
-        for key in sorted(extra):
-            if key in self.model.records:
-                actual = whole.get(key)
-                matches = self._matches(actual, filters) if actual is not None else False
-                blamed.append(self._state_rule(key) if matches else rule)
-                continue
-            if filtered and key not in whole:
-                # A record only the query shows: the filter's fault if it does not even match
-                # the filter; otherwise the collection listed a record that is not there.
-                matches = key in shown and self._matches(shown[key], filters) is not False
-                blamed.append(LIST_RULE if filters and matches else rule)
-                continue
-            exchange = self._peek(record_path(*key), None, key)
-            # A record the GET says is not there: listed though gone (after a collection
-            # write too: the listing, not the write, is wrong).
-            blamed.append((self._reading_back or STATE_RULE) if exchange.status == 200
-                          else (LIST_RULE if filtered or rule == self._reading_back else rule))
-        return list(dict.fromkeys(blamed))
-
-    def _matches(self, record: Any, filters: dict[str, str]) -> bool | None:
-        """Whether a returned record (its actual state) passes the query's filters."""
-        names = {s.uuid: s.name for s in self.model.svms.values()}
-        return record_matches(credential_from_json(record, names), filters)
-
-    def _state_rule(self, key: Key) -> str:
-        """The rule a record whose state differs from the model breaks (right after a
-        collection write: that write's rule)."""
-        if self._reading_back:
-            return self._reading_back
-        return "CRED-DEF-002" if key in self.pristine else STATE_RULE
-
-    def _witness_collection(self) -> dict[Key, Any]:
-        """The whole collection, read once to settle a disagreement (its form is judged)."""
-        exchange = self.send("GET", CREDENTIALS_PATH, params={"fields": ALL, "max_records": 10000})
-        self._screen(exchange, secret_exercised=False)
-        body = exchange.response_json if isinstance(exchange.response_json, dict) else {}
-        records = body.get("records") if isinstance(body.get("records"), list) else []
-        return {_key(r): r for r in records if isinstance(r, dict)}
-
-    def _peek(self, path: str, params: dict[str, Any] | None, key: Key) -> Exchange:
-        """A GET that only witnesses (secrets and envelope judged, nothing credited)."""
-        exchange = self.send("GET", path, params=params)
-        self._screen(exchange, secret_exercised=self._holds_secret(key))
-        return exchange
-
     def _blame(self, key: Any, blame: dict[str, str]) -> dict[str, str]:
         """Blame a pristine default's differences on its documented starting state."""
         if key in self.pristine:
@@ -690,67 +440,9 @@ class Driver:
             self.read_back(key, credit=outcome.rules, blame={ALL: rule})
 
 
-Step = TypeVar("Step", bound=Callable[..., Any])
-
-
-def unanswered_is_unjudged(step: Step) -> Step:
-    """Wrap a state-machine rule: a request that never got a usable answer makes the step
-    unjudged (and the program's further steps no-ops) instead of failing the program.
-
-    Apply it under ``@rule`` so Hypothesis sees the wrapped function. The machine must hold
-    its driver as ``self.driver``.
-    """
-    @functools.wraps(step)
-    def guarded(self: Any, *args: Any, **kwargs: Any) -> Any:
-        if self.driver.lost:
-            return None
-        try:
-            return step(self, *args, **kwargs)
-        except NoAnswer as exc:
-            self.driver.lose_track(exc, f"state machine step {step.__name__}")
-            return None
-    return guarded  # type: ignore[return-value]
-
-
 def _visible(versions: tuple[Credential, ...] | None) -> list[str]:
     """What a read can show of a record's possible versions (passwords are write-only)."""
     return sorted(str(v.as_json()) for v in versions or ())
-
-
-def _agrees(record: Any, versions: tuple[Credential, ...]) -> bool:
-    return any(not differences(v, record) for v in versions)
-
-
-def _same(first: Any, second: Any) -> bool:
-    """Two readers show the same record (links aside)."""
-    def strip(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {k: strip(v) for k, v in value.items() if k != "_links"}
-        if isinstance(value, list):
-            return [strip(v) for v in value]
-        return value
-    return strip(first) == strip(second)
-
-
-def _reblame(verdict: Verdict, rules: list[str], why: str, *, moves_users: bool = False) -> Verdict:
-    """Blame other rules for a disagreement a second witness explained.
-
-    Users missing from a reader's record stay CRED-CHAP-009 whichever reader it was, unless
-    the same reader shows them once asked for every field (``moves_users``).
-    """
-    if verdict.rules == (checks.USERS_RULE,) and not moves_users:
-        return verdict
-    return broken(verdict.exchange, rules, f"{verdict.message} ({why})", verdict.documented)
-
-
-def _state_blame(verdict: Verdict, reader_rule: str, why: str) -> Verdict:
-    """Both readers show the same difference: the state is wrong. The reader's own rule gives
-    way to CRED-STATE-001 (a record changed with no write naming it); specific rules stay."""
-    rules = [STATE_RULE if r == reader_rule else r for r in verdict.rules]
-    if rules == list(verdict.rules):
-        return verdict
-    return broken(verdict.exchange, rules, f"{verdict.message} ({why}: the record changed though no "
-                  "write of this run named it)", verdict.documented)
 
 
 def _create_blame(outcome: Outcome) -> dict[str, str]:
@@ -794,13 +486,6 @@ def _created_key(outcome: Outcome | None) -> Key | None:
     return outcome.result[0].key
 
 
-def _key(record: Any) -> tuple[Any, Any]:
-    if not isinstance(record, dict):
-        return (None, None)
-    svm = record.get("svm")
-    return (svm.get("uuid") if isinstance(svm, dict) else None, record.get("initiator"))
-
-
 def _public_strings(obj: Any) -> list[str]:
     """Every string of a body except password values (keys included)."""
     if isinstance(obj, str):
@@ -811,25 +496,6 @@ def _public_strings(obj: Any) -> list[str]:
     if isinstance(obj, list):
         return [p for item in obj for p in _public_strings(item)]
     return []
-
-
-def credential_from_json(record: dict[str, Any], svm_names: dict[str, str]) -> Credential:
-    """A model record for a record that existed before the run (its secrets are unknown)."""
-    from models.addresses import parse_returned_mask, parse_returned_range
-
-    svm = record.get("svm") or {}
-    chap = record.get("chap") or {}
-    inbound, outbound = chap.get("inbound") or {}, chap.get("outbound") or {}
-    addresses = record.get("initiator_address") or {}
-    uuid = str(svm.get("uuid"))
-    return Credential(
-        uuid, svm_names.get(uuid, str(svm.get("name"))), str(record.get("initiator")),
-        str(record.get("authentication_type", "none")).lower(),
-        inbound.get("user"), UNKNOWN if inbound.get("user") else None,
-        outbound.get("user"), UNKNOWN if outbound.get("user") else None,
-        frozenset(r for r in map(parse_returned_range, addresses.get("ranges") or []) if r),
-        frozenset(m for m in map(parse_returned_mask, addresses.get("masks") or []) if m),
-    )
 
 
 def model_for(target: Any, client: Client) -> CredentialsModel:

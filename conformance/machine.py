@@ -204,7 +204,9 @@ class CredentialsMachine(RuleBasedStateMachine):
         return st.sampled_from(names) if names else self.run.names
 
     def room(self) -> bool:
-        return len(self.own_keys()) < self.run.target.max_objects
+        """Room for one more record: by the model's count and by the live-safety guard's (which
+        also counts a record the target accepted where the model predicted a refusal)."""
+        return len(self.own_keys()) < self.run.target.max_objects and self.run.target.room_for_create()
 
     def room_for_a_twin(self) -> bool:
         return len(self.run.iscsi_svms) > 1 and self.room()
@@ -294,6 +296,12 @@ class CredentialsMachine(RuleBasedStateMachine):
         """A record (``svm`` None), or its initiator through some SVM: a twin's, or one that
         lacks it (404)."""
         self.driver.get(key if svm is None else (svm.uuid, key[1]))
+
+    @rule(svm=ISCSI_SVMS)
+    @step
+    def retrieve_default_credentials(self, svm: Any) -> None:
+        """An SVM's ``default`` credential (on a live target, as far as the run may know it)."""
+        self.driver.get((svm.uuid, DEFAULT_INITIATOR))
 
     @rule(key=deleted)
     @step

@@ -177,6 +177,10 @@ class LiveGuard:
             if len(parts) == 2:
                 self.alive.discard((unquote(parts[0]), unquote(parts[1])))
 
+    def room_for_create(self) -> bool:
+        """Whether one more create stays within ``--max-objects`` (the guard's own count)."""
+        return len(self.alive) < self.max_objects
+
     def forget_alive(self) -> None:
         """Called after a reset removed everything the run had alive."""
         self.alive.clear()

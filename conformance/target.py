@@ -22,7 +22,7 @@ from conformance.client import (
     record_path,
 )
 from conformance.config import TargetConfig
-from conformance.driver import EVERYTHING, Scope
+from conformance.scope import EVERYTHING, Scope
 from conformance.emulator_process import EmulatorFailed, EmulatorProcess
 from conformance.journal import Journal
 from conformance.ledger import Ledger
@@ -140,6 +140,10 @@ class Target:
     def may_modify(self, svm_uuid: str, initiator: str) -> bool:
         """Whether the run may PATCH/DELETE this key (always on the emulator)."""
         return self.guard is None or self.guard.may_modify(svm_uuid, initiator)
+
+    def room_for_create(self) -> bool:
+        """Whether the live-safety guard allows one more create (always on the emulator)."""
+        return self.guard is None or self.guard.room_for_create()
 
     def default_changeable(self, svm_uuid: str) -> bool:
         """Whether rules that change an SVM's default credential may run."""

@@ -1,0 +1,52 @@
+"""Records as a target returns them: their key, their reading as a model credential, and
+whether a returned record agrees with what the model allows (passwords are write-only, so
+they never take part)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from models.records import UNKNOWN, Credential, differences
+
+ALL = "*"  # fields=* and, in a blame map, every field group not named
+
+
+def record_key(record: Any) -> tuple[Any, Any]:
+    if not isinstance(record, dict):
+        return (None, None)
+    svm = record.get("svm")
+    return (svm.get("uuid") if isinstance(svm, dict) else None, record.get("initiator"))
+
+
+def credential_from_json(record: dict[str, Any], svm_names: dict[str, str]) -> Credential:
+    """A model record for a record that existed before the run (its secrets are unknown)."""
+    from models.addresses import parse_returned_mask, parse_returned_range
+
+    svm = record.get("svm") or {}
+    chap = record.get("chap") or {}
+    inbound, outbound = chap.get("inbound") or {}, chap.get("outbound") or {}
+    addresses = record.get("initiator_address") or {}
+    uuid = str(svm.get("uuid"))
+    return Credential(
+        uuid, svm_names.get(uuid, str(svm.get("name"))), str(record.get("initiator")),
+        str(record.get("authentication_type", "none")).lower(),
+        inbound.get("user"), UNKNOWN if inbound.get("user") else None,
+        outbound.get("user"), UNKNOWN if outbound.get("user") else None,
+        frozenset(r for r in map(parse_returned_range, addresses.get("ranges") or []) if r),
+        frozenset(m for m in map(parse_returned_mask, addresses.get("masks") or []) if m),
+    )
+
+
+def agrees(record: Any, versions: tuple[Credential, ...]) -> bool:
+    return any(not differences(v, record) for v in versions)
+
+
+def same(first: Any, second: Any) -> bool:
+    """Two readers show the same record (links aside)."""
+    def strip(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if k != "_links"}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+    return strip(first) == strip(second)

@@ -1,0 +1,183 @@
+"""Second witnesses: when a read disagrees with the model, another read decides whom to blame.
+
+An instance GET that disagrees is checked against the collection, a collection that
+disagrees against the record's GET, a ``fields=`` subset against every field, a listing's
+missing or extra keys against the whole collection and the records themselves. A rule is
+blamed only where the second witness points at it: a defect of GET is never blamed on the
+PATCH whose read-back it spoiled, and a record that really changed is blamed on the write
+that changed it (or on CRED-STATE-001 when no write of the run named it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conformance import checks
+from conformance.client import CREDENTIALS_PATH, Exchange, record_path
+from conformance.readings import ALL, agrees, credential_from_json, record_key, same
+from conformance.verdicts import Verdict, broken, failing
+from models.query import record_matches
+from models.records import DEFAULT_INITIATOR, Credential
+
+GET_RULE = "CRED-GET-001"
+LIST_RULE = "CRED-LIST-002"
+STATE_RULE = "CRED-STATE-001"
+DEFAULT_RULE = "CRED-DEF-001"
+ORDINARY_PATCH = "ordinary PATCH applied"
+Key = tuple[str, str]
+
+
+class SecondWitnesses:
+    """Mixed into the driver: the reads that settle a disagreement (see the module doc)."""
+
+    def _unchanged(self, key: Key, verdict: Verdict, blame: dict[str, str]) -> Verdict:
+        """A PATCH that answered 200 left the record as it was.
+
+        Until this run has seen an ordinary PATCH apply, nothing tells "PATCH is not applied
+        at all" from "this field's rule is broken": the PATCH rule itself is blamed. Once
+        PATCH is known to work, the rules of the fields that should have changed keep the
+        blame (e.g. CRED-DEF-003 for a default's type, CRED-ADDR-007 for a merge that left
+        the list as it was).
+        """
+        if self.judge.ledger.seen[ORDINARY_PATCH] and key[1] != DEFAULT_INITIATOR:
+            return verdict
+        if self.judge.ledger.seen[ORDINARY_PATCH] and blame.get("authentication_type") == "CRED-DEF-003":
+            return reblame(verdict, ["CRED-DEF-003"], "PATCHes of other records apply")
+        return reblame(verdict, [blame[ALL]], "the write answered 200 but changed nothing")
+
+    def _ask_the_collection(self, key: Key, verdicts: list[Verdict], blame: dict[str, str],
+                            before: tuple[Credential, ...] | None) -> list[Verdict]:
+        """An instance GET disagreed: does the collection show the same record?
+
+        If the collection agrees with the model, the GET is wrong (CRED-GET-001). Else, on a
+        read-back, a record still as it was before the PATCH was not changed at all; on a
+        plain read, a collection showing the same difference means the state changed.
+        """
+        witness = self._witness_collection().get(key)
+        versions = self.model.records.get(key) or ()
+        [verdict] = failing(verdicts)
+        record = verdict.exchange.response_json
+        if witness is not None and agrees(witness, versions):
+            return [reblame(verdict, [GET_RULE], "the record's GET disagrees with the model while the "
+                             "collection agrees with it")]
+        if before and agrees(record, before):
+            return [self._unchanged(key, verdict, blame)]
+        if witness is not None and blame[ALL] == GET_RULE and same(witness, record):
+            return [state_blame(verdict, GET_RULE, "the collection shows the same")]
+        return verdicts
+
+    def _ask_the_record(self, key: Key, record: Any, verdicts: list[Verdict], rule: str,
+                        filtered: bool) -> list[Verdict]:
+        """A collection's record disagreed: does the whole collection, then GET, agree?"""
+        [verdict] = failing(verdicts)
+        versions = self.model.records.get(key) or ()
+        if filtered:
+            whole = self._witness_collection().get(key)
+            if whole is not None and agrees(whole, versions):
+                return verdicts  # the query feature is wrong, the collection is right
+            rule = LIST_RULE
+        exchange = self._peek(record_path(*key), {"fields": ALL}, key)
+        if exchange.status == 200 and agrees(exchange.response_json, versions):
+            # After a collection write, the write did its job: the listing is what is wrong.
+            return [reblame(verdict, [LIST_RULE if rule == self._reading_back else rule],
+                             "the collection disagrees with the model while the record's GET agrees")]
+        if exchange.status == 200 and same(exchange.response_json, record) and not self._reading_back:
+            return [state_blame(verdict, rule, "the record's GET shows the same")]
+        return verdicts
+
+    def _ask_for_all_fields(self, key: Key, verdicts: list[Verdict]) -> list[Verdict]:
+        """A ``fields=`` subset disagreed: if the record with every field agrees, the selection
+        of fields is what is wrong (CRED-GET-002)."""
+        exchange = self._peek(record_path(*key), {"fields": ALL}, key)
+        if exchange.status == 200 and agrees(exchange.response_json, self.model.records.get(key) or ()):
+            return [reblame(failing(verdicts)[0], ["CRED-GET-002"], "with every field the record agrees",
+                             moves_users=True)]
+        return verdicts
+
+    def _membership_blame(self, rule: str, missing: set[Key], extra: set[Key], filtered: bool,
+                          filters: dict[str, str], shown: dict[Key, Any]) -> list[str]:
+        """Whom a collection's missing or unexpected keys blame.
+
+        For a query that selects (a filter, or pages), the whole collection is the second
+        witness: a key it has, whose actual record matches the filter, was wrongly dropped
+        (the query's rule); a key whose actual record does not match what the model holds
+        shows a state that differs from the model (the default's starting state, or
+        CRED-STATE-001) while the query worked.
+        """
+        whole = self._witness_collection() if filtered else {}
+        blamed: list[str] = []
+        for key in sorted(missing):
+            actual = whole.get(key)
+            if filtered and actual is not None:
+                blamed.append(rule if self._matches(actual, filters) is not False else self._state_rule(key))
+                continue
+            exchange = self._peek(record_path(*key), None, key)
+            if exchange.status == 200:
+                blamed.append(LIST_RULE if filtered else rule)
+            else:
+                blamed.append(self._reading_back or (DEFAULT_RULE if key[1] == DEFAULT_INITIATOR else STATE_RULE))
+        for key in sorted(extra):
+            if key in self.model.records:
+                actual = whole.get(key)
+                matches = self._matches(actual, filters) if actual is not None else False
+                blamed.append(self._state_rule(key) if matches else rule)
+                continue
+            if filtered and key not in whole:
+                # A record only the query shows: the filter's fault if it does not even match
+                # the filter; otherwise the collection listed a record that is not there.
+                matches = key in shown and self._matches(shown[key], filters) is not False
+                blamed.append(LIST_RULE if filters and matches else rule)
+                continue
+            exchange = self._peek(record_path(*key), None, key)
+            # A record the GET says is not there: listed though gone (after a collection
+            # write too: the listing, not the write, is wrong).
+            blamed.append((self._reading_back or STATE_RULE) if exchange.status == 200
+                          else (LIST_RULE if filtered or rule == self._reading_back else rule))
+        return list(dict.fromkeys(blamed))
+
+    def _matches(self, record: Any, filters: dict[str, str]) -> bool | None:
+        """Whether a returned record (its actual state) passes the query's filters."""
+        names = {s.uuid: s.name for s in self.model.svms.values()}
+        return record_matches(credential_from_json(record, names), filters)
+
+    def _state_rule(self, key: Key) -> str:
+        """The rule a record whose state differs from the model breaks (right after a
+        collection write: that write's rule)."""
+        if self._reading_back:
+            return self._reading_back
+        return "CRED-DEF-002" if key in self.pristine else STATE_RULE
+
+    def _witness_collection(self) -> dict[Key, Any]:
+        """The whole collection, read once to settle a disagreement (its form is judged)."""
+        exchange = self.send("GET", CREDENTIALS_PATH, params={"fields": ALL, "max_records": 10000})
+        self._screen(exchange, secret_exercised=False)
+        body = exchange.response_json if isinstance(exchange.response_json, dict) else {}
+        records = body.get("records") if isinstance(body.get("records"), list) else []
+        return {record_key(r): r for r in records if isinstance(r, dict)}
+
+    def _peek(self, path: str, params: dict[str, Any] | None, key: Key) -> Exchange:
+        """A GET that only witnesses (secrets and envelope judged, nothing credited)."""
+        exchange = self.send("GET", path, params=params)
+        self._screen(exchange, secret_exercised=self._holds_secret(key))
+        return exchange
+
+
+def reblame(verdict: Verdict, rules: list[str], why: str, *, moves_users: bool = False) -> Verdict:
+    """Blame other rules for a disagreement a second witness explained.
+
+    Users missing from a reader's record stay CRED-CHAP-009 whichever reader it was, unless
+    the same reader shows them once asked for every field (``moves_users``).
+    """
+    if verdict.rules == (checks.USERS_RULE,) and not moves_users:
+        return verdict
+    return broken(verdict.exchange, rules, f"{verdict.message} ({why})", verdict.documented)
+
+
+def state_blame(verdict: Verdict, reader_rule: str, why: str) -> Verdict:
+    """Both readers show the same difference: the state is wrong. The reader's own rule gives
+    way to CRED-STATE-001 (a record changed with no write naming it); specific rules stay."""
+    rules = [STATE_RULE if r == reader_rule else r for r in verdict.rules]
+    if rules == list(verdict.rules):
+        return verdict
+    return broken(verdict.exchange, rules, f"{verdict.message} ({why}: the record changed though no "
+                  "write of this run named it)", verdict.documented)
