@@ -13,9 +13,9 @@ Hypothesis's own stateful docs:
   is drawn through ``st.runner()`` from the :class:`MachineRun` the factory passes in;
 - Hypothesis enables a random subset of the rules in each program (swarm testing, built
   into ``RuleBasedStateMachine``), so some programs only create, some churn one record;
-- each program reports the most records it held on one SVM to ``hypothesis.target``, so
-  profiles that run Hypothesis's targeting phase climb toward more records at once (the dev
-  profile leaves that phase out; see ``conftest.py``);
+- each program reports the most records it held on one SVM to ``hypothesis.target`` (shown
+  by ``--hypothesis-show-statistics``); no profile runs Hypothesis's targeting phase, whose
+  hill climbing is not bounded by ``max_examples`` (see ``conformance/profiles.py``);
 - records pile up through a batch rule on the program's "home" SVM, and every program ends
   with an audit that reads its end state every way the collection can be read;
 - valid requests dominate: invalid input comes from one rule among many, on at most one step
