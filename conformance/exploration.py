@@ -86,10 +86,6 @@ class Exploration:
         self.initiators_on_two_svms += len(program.twins)
         self.records_patched_twice += len(program.patched_twice)
 
-    def current_most_alive_on_one_svm(self) -> int:
-        """The most records the current program has held on one SVM (for ``hypothesis.target``)."""
-        return self._program().most_alive_on_one_svm
-
     # ---- what the driver tells --------------------------------------------------------------
     def observe(self, operation: str, key: Key | None, outcome: Outcome | None, *, pages: int = 0) -> None:
         """A judged call of the machine's driver: a write and its outcome, or a page chain."""

@@ -13,9 +13,9 @@ Hypothesis's own stateful docs:
   is drawn through ``st.runner()`` from the :class:`MachineRun` the factory passes in;
 - Hypothesis enables a random subset of the rules in each program (swarm testing, built
   into ``RuleBasedStateMachine``), so some programs only create, some churn one record;
-- each program reports the most records it held on one SVM to ``hypothesis.target`` (shown
-  by ``--hypothesis-show-statistics``); no profile runs Hypothesis's targeting phase, whose
-  hill climbing is not bounded by ``max_examples`` (see ``conformance/profiles.py``);
+- no ``hypothesis.target`` score and no targeting phase: its hill climbing is not bounded by
+  ``max_examples`` (``conformance/profiles.py``), and each score makes Hypothesis keep the
+  scored program's choices (CHAP passwords included) in its example database;
 - records pile up through a batch rule on the program's "home" SVM, and every program ends
   with an audit that reads its end state every way the collection can be read;
 - valid requests dominate: invalid input comes from one rule among many, on at most one step
@@ -32,7 +32,7 @@ import uuid as uuidlib
 from collections.abc import Callable
 from typing import Any
 
-from hypothesis import currently_in_test_context, note, target
+from hypothesis import note
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
@@ -178,9 +178,6 @@ class CredentialsMachine(RuleBasedStateMachine):
                     self.driver.lose_track(exc, "state machine audit at the end of a program")
         finally:
             self.client.close()
-            if currently_in_test_context():  # steer generation toward more records at once
-                target(float(self.run.exploration.current_most_alive_on_one_svm()),
-                       label="records alive on one SVM")
             self.run.exploration.program_finished()
 
     def audit_collection(self) -> None:

@@ -22,7 +22,6 @@ from conformance.client import (
     record_path,
 )
 from conformance.config import TargetConfig
-from conformance.scope import EVERYTHING, Scope
 from conformance.emulator_process import EmulatorFailed, EmulatorProcess
 from conformance.journal import Journal
 from conformance.ledger import Ledger
@@ -34,6 +33,7 @@ from conformance.safety import (
     changed_foreign_records,
     list_credentials,
 )
+from conformance.scope import EVERYTHING, Scope
 from models.releases import DEFAULT_RELEASE, Release, from_cluster, parse_release
 
 EMULATOR_NAMESPACE = "iqn.2000-01.org.example.conformance"

@@ -356,7 +356,7 @@ def build_starlette(backend: Backend, settings: Settings,
             params = {k: v for k, v in params.items() if k != "return_timeout"}
         if "secret-in-url-accepted" in defects:  # CRED-GET-003: answered as if not asked
             params = _without_secrets(params)
-        svms, creds = backend.listing()
+        svms, creds = backend.listing(with_records=params.get("return_records", "true").lower() != "false")
 
         def answer() -> Response:  # works on the snapshot only: safe in any thread
             by_uuid = {s.uuid: s for s in svms}

@@ -169,7 +169,8 @@ DEFECTS: tuple[Defect, ...] = (
            "a deleted credential created again without addresses gets the old address list back",
            sequence=True),
     Defect("deleted-still-listed", "CRED-LIST-002",
-           "the first collection read after a DELETE still lists the deleted credential",
+           "the first collection read that returns records after a DELETE still lists the deleted "
+           "credential",
            sequence=True),
     # behaviour that changes once an SVM holds many records
     Defect("svm-credential-limit", "CRED-POST-001",

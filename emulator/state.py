@@ -120,11 +120,14 @@ class Backend:
             return (copy.deepcopy(list(self.svms.values())),
                     copy.deepcopy(list(self.creds.values())))
 
-    def listing(self) -> tuple[list[Svm], list[Credential]]:
-        """What a collection GET shows: the snapshot, as the sequence-only defects distort it."""
+    def listing(self, *, with_records: bool = True) -> tuple[list[Svm], list[Credential]]:
+        """What a collection GET shows: the snapshot, as the sequence-only defects distort it
+        (a deleted credential lingers in the first GET that returns records, not in a count)."""
         with self.lock:
-            creds = [self.stale.get(k, c) for k, c in self.creds.items()] + list(self.lingering.values())
-            self.lingering = {}  # deleted-still-listed: shown by one collection read only
+            creds = [self.stale.get(k, c) for k, c in self.creds.items()]
+            if with_records:
+                creds += list(self.lingering.values())
+                self.lingering = {}  # deleted-still-listed: shown by one collection read only
             return copy.deepcopy(list(self.svms.values())), copy.deepcopy(creds)
 
     def svm(self, svm_uuid: str) -> Svm | None:

@@ -77,11 +77,10 @@ def test_default_changes_and_page_chains():
     assert (figures["paged_reads"], figures["paged_reads_of_3_or_more_pages"], figures["most_pages"]) == (3, 2, 7)
 
 
-def test_the_program_running_counts_in_the_figures_and_in_its_target_score():
+def test_the_program_running_counts_in_the_figures():
     exploration = Exploration()
     exploration.program_started()
     exploration.step([(A, "x"), (A, "y")])
-    assert exploration.current_most_alive_on_one_svm() == 2
     assert exploration.to_dict()["records_alive_on_one_svm_per_program"] == [2]
     exploration.program_started()  # the previous program is folded in once
     assert exploration.to_dict()["records_alive_on_one_svm_per_program"] == [2, 0]

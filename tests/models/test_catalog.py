@@ -8,7 +8,14 @@ import sys
 from pathlib import Path
 
 from models.releases import parse_release
-from models.rules import BY_ID, DOCUMENTED, ENDPOINT_ERROR_CODES, RULE_FOR_CODE, RULES, documented_release
+from models.rules import (
+    BY_ID,
+    DOCUMENTED,
+    ENDPOINT_ERROR_CODES,
+    RULE_FOR_CODE,
+    RULES,
+    documented_release,
+)
 
 MODELS = Path(__file__).resolve().parents[2] / "models"
 ROOT = MODELS.parent
