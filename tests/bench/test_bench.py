@@ -264,6 +264,9 @@ def test_overhead_arguments():
     assert (args.rounds, args.seed, args.profile) == (2, 1, True)
     with pytest.raises(SystemExit):
         overhead.parse_args(["--rounds", "0"])
+    assert overhead.parse_args(["--label", "before"]).label == "before"
+    with pytest.raises(SystemExit):
+        overhead.parse_args(["--label", "../x"])
 
 
 def test_tally_kinds():
