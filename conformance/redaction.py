@@ -134,12 +134,9 @@ class Redactor:
             index = self._by_prefix
             if not index:
                 return set()
-            found: set[str] = set()
-            for start in range(len(lowered) - _PREFIX + 1):
-                bucket = index.get(lowered[start:start + _PREFIX])
-                if bucket:
-                    found.update(s for s in bucket if s.lower() in lowered)
-            return found
+            # Every window of the text that starts some secret, found by one set intersection.
+            windows = {lowered[start:start + _PREFIX] for start in range(len(lowered) - _PREFIX + 1)}
+            return {s for prefix in windows & index.keys() for s in index[prefix] if s.lower() in lowered}
 
 
 _PLACEHOLDER = re.compile(r"""^["']?<[\w-]+>["']?$""")
