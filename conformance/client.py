@@ -307,6 +307,10 @@ class Client:
             body = response.json() if response.content else None
         except ValueError:
             body = None
+        if response.encoding is None:
+            # JSON is UTF-8 (RFC 8259): without a declared charset, requests would guess
+            # one from the bytes (charset detection) for every answer.
+            response.encoding = "utf-8"
         exchange = Exchange(
             method=method,
             url=self.redactor.redact_text(url),
