@@ -1,6 +1,6 @@
 """Suite overhead: requests per second of the suite next to a bare HTTP loop (the floor).
 
-Run ``python -m bench.overhead [--rounds 5] [--seed 1] [--profile]``. Each round:
+Run ``python -m bench.overhead [--rounds 5] [--seed 1] [--profile] [--label NAME]``. Each round:
 
 1. **suite**: ``python -m pytest conformance/test_stateful.py`` (the state machine, dev
    profile, fixed ``--hypothesis-seed``) against its embedded emulator. Its rate is the
@@ -15,7 +15,8 @@ Run ``python -m bench.overhead [--rounds 5] [--seed 1] [--profile]``. Each round
 
 The ratio suite-time-per-request / floor-time-per-request is taken per round; the report
 gives medians. ``--profile`` also runs the suite once in-process under pyinstrument and
-lists where its own time goes. Writes ``reports/bench/overhead.json``.
+lists where its own time goes. Writes ``bench/results/overhead.json`` (``overhead-NAME.json`` with ``--label``; ``--out DIR``
+writes elsewhere).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ import requests
 from bench.common import (
     CREDS,
     PASSWORD,
+    RESULTS_DIR,
     ROOT,
     USERNAME,
     emulator,
@@ -275,8 +277,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=1, help="Hypothesis seed of the fixed run")
     p.add_argument("--profile", action="store_true",
                    help="also profile one suite run with pyinstrument")
-    p.add_argument("--out", type=Path, default=None, help="folder for overhead.json")
+    p.add_argument("--label", default="", help="write overhead-LABEL.json (e.g. before, after)")
+    p.add_argument("--out", type=Path, default=None, help="folder for overhead.json (default bench/results)")
     args = p.parse_args(argv)
+    if args.label and not args.label.replace("-", "").isalnum():
+        p.error("--label: letters, digits and '-' only")
     if args.rounds < 1:
         p.error("--rounds must be positive")
     return args
@@ -299,7 +304,8 @@ def main(argv: list[str] | None = None) -> int:
         document["profile"] = profile_suite(args.seed)
         print(render_profile(document["profile"]))
     print(f"machine: {machine_label(info)}")
-    path = write_json("overhead.json", document, args.out)
+    name = f"overhead-{args.label}.json" if args.label else "overhead.json"
+    path = write_json(name, document, args.out or RESULTS_DIR)
     print(f"wrote {path}")
     return 0
 

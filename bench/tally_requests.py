@@ -4,7 +4,9 @@ When ``BENCH_TALLY_FILE`` is set, every ``requests.Session.request`` made during
 *call* phase of a test is counted as ``post`` / ``patch`` / ``delete`` / ``get`` (one
 record) / ``collection`` (GET of the collection) / ``other`` (control endpoints, probes),
 and the call phases are timed with ``perf_counter``. At session end the counts and
-seconds go to that file as JSON. The cost is one dict increment per request.
+seconds go to that file as JSON. Under pytest-xdist each worker writes its own file, the
+name suffixed with its id (``tally-gw0.json``); the controller, which runs no test, writes
+none. The cost is one dict increment per request.
 """
 
 from __future__ import annotations
@@ -57,4 +59,20 @@ if _FILE:
             _STATE["in_call"] = False
 
     def pytest_sessionfinish(session, exitstatus):  # type: ignore[no-untyped-def]
-        Path(_FILE).write_text(json.dumps({"counts": _TALLY, "call_seconds": _STATE["seconds"]}))
+        path = tally_path(_FILE, os.environ.get("PYTEST_XDIST_WORKER"), controller=_is_controller(session.config))
+        if path is not None:
+            path.write_text(json.dumps({"counts": _TALLY, "call_seconds": _STATE["seconds"]}))
+
+
+def _is_controller(config: pytest.Config) -> bool:
+    """Whether this process is an xdist controller (it hands out tests and runs none)."""
+    return bool(getattr(config.option, "numprocesses", None)) and not hasattr(config, "workerinput")
+
+
+def tally_path(name: str, worker: str | None, *, controller: bool = False) -> Path | None:
+    """Where a process writes its tally: ``name`` alone; ``<stem>-<worker><suffix>`` on an
+    xdist worker; nowhere on an xdist controller."""
+    if controller:
+        return None
+    path = Path(name)
+    return path.with_name(f"{path.stem}-{worker}{path.suffix}") if worker else path

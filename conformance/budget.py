@@ -36,8 +36,8 @@ class Budget:
     programs: int = 0  # programs started (every stateful test; shrinking replays apart)
     replays: int = 0  # programs replayed to shrink a failure
     reached: bool = False  # generation was stopped at the budget
-    _failures_at_start: dict[int, int] = field(default_factory=dict)
-    _programs_of: dict[int, int] = field(default_factory=dict)  # per stateful test
+    _failures_at_start: dict[tuple[int, int], int] = field(default_factory=dict)
+    _programs_of: dict[tuple[int, int], int] = field(default_factory=dict)  # per stateful test
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
@@ -48,6 +48,17 @@ class Budget:
 
     def spent(self) -> bool:
         return self.seconds is not None and self.elapsed() >= self.seconds
+
+    def to_wire(self) -> dict[str, Any]:
+        """What an xdist worker hands the controller (see :meth:`absorb`)."""
+        return {"programs": self.programs, "replays": self.replays, "reached": self.reached}
+
+    def absorb(self, other: dict[str, Any]) -> None:
+        """Add a worker's figures (its :meth:`to_wire`) on the xdist controller: the programs of
+        every stream count, and the budget was reached if it stopped any stream."""
+        self.programs += int(other.get("programs", 0))
+        self.replays += int(other.get("replays", 0))
+        self.reached = self.reached or bool(other.get("reached"))
 
     def as_dict(self) -> dict[str, Any]:
         """What the reports say about the budget."""
@@ -74,12 +85,13 @@ def before_program(machine: Any, ledger: Any) -> None:
     """Called by the state machine as a program starts: stop generating once the budget is spent.
 
     Args:
-        machine: the program's state machine (its class tells one stateful test from another).
+        machine: the program's state machine (its class, and the stream of its run, tell one
+            stateful test from another: a worker may run several streams one after another).
         ledger: the run's ledger: a failure recorded since the test's first program means
             Hypothesis is about to shrink it, which the budget never cuts short.
     """
     budget = _CURRENT
-    key = id(type(machine))
+    key = (id(type(machine)), getattr(getattr(machine, "run", None), "stream", 0))
     failures = sum(ledger.fails.values())
     budget._failures_at_start.setdefault(key, failures)
     shrinking = failures > budget._failures_at_start[key]

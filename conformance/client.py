@@ -310,6 +310,10 @@ class Client:
         if params is None and "?" in path:  # a link followed as given: its query is its params
             path, _, query = path.partition("?")
             params = dict(parse_qsl(query, keep_blank_values=True)) or None
+        if response.encoding is None:
+            # JSON is UTF-8 (RFC 8259): without a declared charset, requests would guess
+            # one from the bytes (charset detection) for every answer.
+            response.encoding = "utf-8"
         exchange = Exchange(
             method=method,
             url=self.redactor.redact_text(url),

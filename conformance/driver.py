@@ -51,6 +51,25 @@ Key = tuple[str, str]
 __all__ = ["ALL", "EVERYTHING", "STATE_RULE", "Driver", "Scope", "credential_from_json", "model_for"]
 
 
+class _StepLine:
+    """One request's line of the step program: its summary and curl command.
+
+    Hypothesis keeps a note only when it prints the failing program (or runs verbose); it
+    turns a note that is not a string into text with its repr, so the line (a redaction of
+    the summary and of the curl command) is built then, not for every request.
+    """
+
+    __slots__ = ("exchange",)
+
+    def __init__(self, exchange: Exchange) -> None:
+        self.exchange = exchange
+
+    def __str__(self) -> str:
+        return f"{self.exchange.summary()}\n    {self.exchange.as_curl()}"
+
+    __repr__ = __str__
+
+
 class Driver(SecondWitnesses, UndecidedWrites):
     """Drives one target and the model side by side.
 
@@ -88,7 +107,7 @@ class Driver(SecondWitnesses, UndecidedWrites):
         exchange = self.client.request(method, path, params=params, json=json)
         if self.recorder is not None:
             self.recorder.exchange(exchange)
-        self.note(f"{exchange.summary()}\n    {exchange.as_curl()}")
+        self.note(_StepLine(exchange))  # built only if Hypothesis prints it (a failure's replay)
         return exchange
 
     def lose_track(self, why: NoAnswer, step: str) -> None:

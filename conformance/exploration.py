@@ -43,6 +43,7 @@ class Exploration:
 
     def __init__(self) -> None:
         self.programs = 0
+        self.programs_per_stream: Counter[str] = Counter()  # by state-machine stream (xdist worker)
         self.steps = 0
         self.alive_per_program: list[int] = []
         self.alive_on_one_svm_per_program: list[int] = []
@@ -57,10 +58,11 @@ class Exploration:
         self._current: _Program | None = None
 
     # ---- what the machine tells -------------------------------------------------------------
-    def program_started(self) -> None:
-        """A new program (the target was just reset)."""
+    def program_started(self, stream: int = 0) -> None:
+        """A new program (the target was just reset) of the run's ``stream``-th state machine."""
         self.program_finished()
         self.programs += 1
+        self.programs_per_stream[str(stream)] += 1
         self._current = _Program()
 
     def step(self, alive: list[Key] | set[Key]) -> None:
@@ -118,6 +120,7 @@ class Exploration:
         if not other.get("programs"):
             return
         self.programs += other["programs"]
+        self.programs_per_stream.update(other.get("programs_per_stream") or {"0": other["programs"]})
         self.steps += other["steps"]
         self.alive_per_program += other["records_alive_per_program"]
         self.alive_on_one_svm_per_program += other["records_alive_on_one_svm_per_program"]
@@ -131,6 +134,7 @@ class Exploration:
     def _program(self) -> _Program:
         if self._current is None:  # a step outside a program (a test driving it by hand)
             self.programs += 1
+            self.programs_per_stream["0"] += 1
             self._current = _Program()
         return self._current
 
@@ -143,6 +147,7 @@ class Exploration:
         decided = self.writes["accepted"] + self.writes["refused"]
         return {
             "programs": self.programs,
+            "programs_per_stream": dict(sorted(self.programs_per_stream.items(), key=lambda kv: int(kv[0]))),
             "steps": self.steps,
             "most_records_alive": max(alive, default=0),
             "most_records_alive_on_one_svm": max(one_svm, default=0),
@@ -186,6 +191,10 @@ def html_fragment(exploration: dict[str, Any] | None) -> str:
     share = writes.get("accepted_share")
     values = {**exploration, "writes_accepted": f"{writes['accepted']} / {writes['refused']}"
               + (f" ({share:.0%} accepted)" if share is not None else "")}
+    per_stream = exploration.get("programs_per_stream") or {}
+    if len(per_stream) > 1:  # several xdist workers, one stream each
+        values["programs"] = f"{exploration['programs']} (" + ", ".join(
+            f"stream {k}: {n}" for k, n in per_stream.items()) + ")"
     values["paged_reads_of_3_or_more_pages"] = (f"{exploration['paged_reads_of_3_or_more_pages']} of "
                                                 f"{exploration['paged_reads']} (at most "
                                                 f"{exploration['most_pages']} pages)")

@@ -73,8 +73,9 @@ class MachineRun:
     """
 
     def __init__(self, target: Any, ledger: Ledger, exploration: Exploration,
-                 on_program: Callable[[], None] | None = None) -> None:
+                 on_program: Callable[[], None] | None = None, stream: int = 0) -> None:
         self.target = target
+        self.stream = stream  # which of the run's state-machine streams (one per xdist worker)
         self.ledger = ledger
         self.exploration = exploration
         self.on_program = on_program
@@ -91,7 +92,7 @@ class MachineRun:
         self.home_svm = st.shared(self.iscsi_svm, key="home svm")
 
     def program_started(self) -> None:
-        self.exploration.program_started()
+        self.exploration.program_started(self.stream)
         if self.on_program is not None:
             self.on_program()
 
@@ -157,8 +158,8 @@ class CredentialsMachine(RuleBasedStateMachine):
 
     def __init__(self, run: MachineRun) -> None:
         super().__init__()
-        budget.before_program(self, run.ledger)  # --time-budget: no new program once spent
         self.run = run
+        budget.before_program(self, run.ledger)  # --time-budget: no new program once spent
         run.program_started()
         run.target.reset()
         self.client = run.target.client()

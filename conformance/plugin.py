@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from conformance import exploration, profiles, reports, upgrade
+from conformance import budget, exploration, profiles, reports, upgrade
 from conformance import ledger as ledger_module
 from conformance.applicability import not_applicable
 from conformance.client import Client, TargetUnreachable
@@ -290,13 +290,36 @@ def _aims_at_suite(config: pytest.Config) -> bool:
     return False
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     _STATE.collected_suite = any(_in_suite(item) for item in items)
+    if hasattr(config, "workerinput"):
+        # The state machine's streams first: the controller's scheduler hands out the first
+        # work units one per worker, so each worker starts its own stream at once (and the
+        # longest tests run first). Every worker sorts alike: the collections stay equal.
+        items.sort(key=lambda item: not (_in_suite(item) and item.get_closest_marker("stateful")))
     for item in items:
         unknown = [rid for rid in _marked_rules(item) if rid not in ledger_module.BY_ID]
         if unknown:
             raise pytest.UsageError(f"{item.nodeid}: unknown rule ID(s) {', '.join(unknown)} "
                                     "in @pytest.mark.rule; see python -m models")
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """On the xdist controller: give each worker one state-machine stream.
+
+    xdist's default ``load`` scheduling sends each worker a chunk of consecutive tests first,
+    so two streams could queue on one worker (and under ``--time-budget`` the second would get
+    a single program). For a run of the suite, ``load`` is replaced by xdist's ``loadgroup``
+    scheduler: every test is its own unit (the suite marks no ``xdist_group``), the first units
+    go one per worker in collection order, and the workers sort the streams first. Other
+    ``--dist`` modes are left as chosen.
+    """
+    if config.getvalue("dist") != "load" or not _aims_at_suite(config):
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    return LoadGroupScheduling(config, log)
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
@@ -522,6 +545,7 @@ def _worker_output() -> dict[str, Any]:
     return {
         "ledger": _STATE.ledger.to_wire(),
         "exploration": exploration.current().to_dict(),
+        "budget": budget.current().to_wire(),
         "collected_suite": _STATE.collected_suite,
         "target": None if target is None else {
             "url": target.base_url, "kind": target.kind, "ontap_version": target.ontap_version},
@@ -541,6 +565,7 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
         return
     _STATE.ledger.merge(output["ledger"])
     exploration.current().absorb(output.get("exploration") or {})
+    budget.current().absorb(output.get("budget") or {})
     _STATE.collected_suite = _STATE.collected_suite or output["collected_suite"]
     if output["target"] and _STATE.worker_target is None:
         _STATE.worker_target = output["target"]

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from conformance import budget as budget_module
-from conformance import certificate, deviations, history, reports
+from conformance import certificate, deviations, exploration, history, reports
 from conformance.config import TargetConfig
 from conformance.ledger import NONCONFORMANT, Ledger
 
@@ -175,8 +175,12 @@ def _seeds(pytest_config: pytest.Config | None) -> dict[str, Any]:
         derandomize = bool(settings().derandomize)
     except ImportError:  # pragma: no cover
         derandomize = False
-    return {"hypothesis_seed": None if seed is None else str(seed), "derandomize": derandomize,
-            "reproducible": seed is not None or derandomize}
+    seeds: dict[str, Any] = {"hypothesis_seed": None if seed is None else str(seed), "derandomize": derandomize,
+                             "reproducible": seed is not None or derandomize}
+    streams = len(exploration.current().programs_per_stream)
+    if streams > 1:  # under xdist: stream k's seed derives from this one and k (conformance.streams)
+        seeds["state_machine_streams"] = streams
+    return seeds
 
 
 __all__ = ["PostRun"]

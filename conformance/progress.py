@@ -1,13 +1,15 @@
 """Progress lines for long state-machine runs (the nightly profile runs for many minutes).
 
 Lines go through pytest's terminal reporter with output capture suspended, so they show
-without ``-s``. Once a program has failed, Hypothesis replays programs to shrink the
+without ``-s``. An xdist worker's terminal reporter shows nothing, so a worker writes its lines
+(each naming its stream) to its standard error, which xdist passes through to the terminal. Once a program has failed, Hypothesis replays programs to shrink the
 failure: those replays are counted apart, not as programs.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 import time
 from typing import Any
 
@@ -21,14 +23,17 @@ class Progress:
     """Writes one line to the terminal at most every ``interval`` seconds.
 
     Args:
-        reporter: pytest's terminal reporter (None: stay silent, e.g. under xdist).
+        reporter: pytest's terminal reporter (None: stay silent).
         ledger: where the request count and the failures are read from.
         total: the number of programs the profile asks for.
         interval: seconds between two lines.
+        label: which stream the lines are about (under xdist: ``stream K``).
     """
 
-    def __init__(self, reporter: Any, ledger: Any, total: int, interval: float = INTERVAL) -> None:
+    def __init__(self, reporter: Any, ledger: Any, total: int, interval: float = INTERVAL,
+                 label: str = "") -> None:
         self.reporter = reporter
+        self.label = label
         self.ledger = ledger
         self.total = total
         self.interval = interval
@@ -52,7 +57,8 @@ class Progress:
     def line(self, now: float) -> str:
         """One progress line: programs done, elapsed time and an estimate of the rest."""
         elapsed = now - self.started
-        done = f"  stateful: {self.programs}/{self.total} programs, {self.ledger.request_count} requests, "
+        who = f"stateful ({self.label})" if self.label else "stateful"
+        done = f"  {who}: {self.programs}/{self.total} programs, {self.ledger.request_count} requests, "
         if self.replays:
             return done + f"{elapsed:.0f} s elapsed; shrinking a failure ({self.replays} replays)"
         left = elapsed / self.programs * max(self.total - self.programs, 0) if self.programs else 0.0
@@ -64,8 +70,16 @@ class Progress:
     def _write(self, text: str) -> None:
         config = getattr(self.reporter, "config", None)
         capture = config.pluginmanager.get_plugin("capturemanager") if config is not None else None
+        worker = hasattr(config, "workerinput")
         if capture is None:
-            self.reporter.write_line(text)
+            self._emit(text, worker)
             return
         with capture.global_and_fixture_disabled():
+            self._emit(text, worker)
+
+    def _emit(self, text: str, worker: bool) -> None:
+        if not worker:
             self.reporter.write_line(text)
+            return
+        sys.stderr.write(text.strip() + "\n")
+        sys.stderr.flush()

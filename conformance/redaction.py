@@ -38,6 +38,10 @@ _AUTH_HEADER = re.compile(
     re.IGNORECASE,
 )
 _BARE_AUTH = re.compile(r"\b(?P<scheme>Basic|Bearer)\s+[A-Za-z0-9+/=._~-]{8,}")
+# What each pattern cannot match without (searched the same way, case-insensitively where it
+# is): most texts hold none, and these literal searches cost far less than the patterns.
+_AUTH_WORD = re.compile("authorization", re.IGNORECASE)
+_PASSWORD_WORD = re.compile("password", re.IGNORECASE)
 # "password": "x", 'inbound_password': 'x', password='x', password=x (repr, JSON, query).
 _PASSWORD_VALUE = re.compile(
     r"""(?P<head>\b\w*password\w*["']?\s*[:=]\s*)"""
@@ -103,9 +107,12 @@ class Redactor:
             text = str(text)
         if not text:
             return text
-        text = _AUTH_HEADER.sub(lambda m: f"{m['head']}{m['scheme']} {MASK}", text)
-        text = _BARE_AUTH.sub(lambda m: f"{m['scheme']} {MASK}", text)
-        text = _PASSWORD_VALUE.sub(_mask_password_value, text)
+        if _AUTH_WORD.search(text):
+            text = _AUTH_HEADER.sub(lambda m: f"{m['head']}{m['scheme']} {MASK}", text)
+        if "Basic" in text or "Bearer" in text:
+            text = _BARE_AUTH.sub(lambda m: f"{m['scheme']} {MASK}", text)
+        if _PASSWORD_WORD.search(text):
+            text = _PASSWORD_VALUE.sub(_mask_password_value, text)
         found = self._candidates(text)
         for secret in sorted(found, key=len, reverse=True):
             text = re.sub(re.escape(secret), MASK, text, flags=re.IGNORECASE)
@@ -134,12 +141,9 @@ class Redactor:
             index = self._by_prefix
             if not index:
                 return set()
-            found: set[str] = set()
-            for start in range(len(lowered) - _PREFIX + 1):
-                bucket = index.get(lowered[start:start + _PREFIX])
-                if bucket:
-                    found.update(s for s in bucket if s.lower() in lowered)
-            return found
+            # Every window of the text that starts some secret, found by one set intersection.
+            windows = {lowered[start:start + _PREFIX] for start in range(len(lowered) - _PREFIX + 1)}
+            return {s for prefix in windows & index.keys() for s in index[prefix] if s.lower() in lowered}
 
 
 _PLACEHOLDER = re.compile(r"""^["']?<[\w-]+>["']?$""")

@@ -267,6 +267,9 @@ def test_overhead_arguments():
     assert (args.rounds, args.seed, args.profile) == (2, 1, True)
     with pytest.raises(SystemExit):
         overhead.parse_args(["--rounds", "0"])
+    assert overhead.parse_args(["--label", "before"]).label == "before"
+    with pytest.raises(SystemExit):
+        overhead.parse_args(["--label", "../x"])
 
 
 def test_tally_kinds():
@@ -346,3 +349,23 @@ def test_table_and_json(tmp_path):
     info = {"cpus": 2, "python": "3.11", "date": "2026-01-01", "loadavg_1min": 1.0,
             "commit": "abc"}
     assert common.machine_label(info).startswith("2 cores")
+
+
+def test_isolation_keeps_hypothesis_caches_but_not_its_examples(tmp_path):
+    from hypothesis import configuration
+
+    from bench import isolate_hypothesis
+
+    usual = tmp_path / "usual"
+    for name in ("unicode_data", "constants", "examples"):
+        (usual / name).mkdir(parents=True)
+        (usual / name / "f").write_text(name)
+    before = isolate_hypothesis._where("examples").parent
+    configuration.set_hypothesis_home_dir(usual)
+    try:
+        isolate_hypothesis.isolate(str(tmp_path / "fresh"))
+        assert (tmp_path / "fresh" / "unicode_data" / "f").read_text() == "unicode_data"
+        assert (tmp_path / "fresh" / "constants" / "f").read_text() == "constants"
+        assert not (tmp_path / "fresh" / "examples" / "f").exists()
+    finally:
+        configuration.set_hypothesis_home_dir(before)

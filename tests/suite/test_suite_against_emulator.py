@@ -33,6 +33,7 @@ DEFECTS: list[dict[str, Any]] = json.loads(subprocess.run(
 # The passwords the suite's deterministic cases send ("password": "...") in its own source.
 KNOWN_SECRETS = sorted({m for path in (ROOT / "conformance").glob("test_*.py")
                         for m in re.findall(r'"password": "([^"]{6,})"', path.read_text())})
+QUICK_PROGRAMS = 20  # max_examples of the quick profile: a stream that is not stopped runs them all
 PASSWORD_VALUE = re.compile(r"""password\w*["']?\s*[:=]\s*["'](?!<)[^"']""", re.IGNORECASE)
 
 
@@ -144,6 +145,25 @@ def test_two_workers_give_the_verdict_one_process_gives(tmp_path: Path) -> None:
     assert {r["id"]: r["status"] for r in merged["rules"]} == {r["id"]: r["status"] for r in single["rules"]}
     assert {c["code"]: bool(c["produced"]) for c in merged["error_codes"]} == \
         {c["code"]: bool(c["produced"]) for c in single["error_codes"]}
+    # Each worker ran the state machine with its own stream; the controller counts both.
+    assert set(single["exploration"]["programs_per_stream"]) == {"0"}
+    per_stream = merged["exploration"]["programs_per_stream"]
+    assert set(per_stream) == {"0", "1"} and merged["exploration"]["programs"] == sum(per_stream.values())
+    assert min(per_stream.values()) >= QUICK_PROGRAMS, per_stream
+    assert merged["exploration"]["programs"] >= 2 * QUICK_PROGRAMS
     status, broken, output = run_suite(tmp_path / "defect", "-n", "2", "--emulator-defect", "odd-hex-password")
     assert (status, broken["verdict"]) == (1, "nonconformant"), output
     assert [r["id"] for r in broken["rules"] if r["status"] == "failed"] == ["CRED-CHAP-004"]
+
+
+@pytest.mark.slow
+def test_each_worker_runs_its_own_stream_at_once_under_a_time_budget(tmp_path: Path) -> None:
+    """With the whole suite on two workers, both streams start at once: were they queued on one
+    worker, the second would start after the budget was spent and run a single program."""
+    status, report, output = run_suite(tmp_path, "-n", "2", "--hypothesis-profile", "nightly",
+                                       "--time-budget", "8", "--hypothesis-seed", "3")
+    assert (status, report["verdict"]) == (0, "conformant"), output
+    per_stream = report["exploration"]["programs_per_stream"]
+    assert set(per_stream) == {"0", "1"} and min(per_stream.values()) >= 2, per_stream
+    assert report["run"]["time_budget"]["reached"] is True
+    assert report["run"]["time_budget"]["programs"] == report["exploration"]["programs"]

@@ -1,0 +1,24 @@
+"""Passwords that are words of the suite's own text are not drawn; the quick refusal agrees
+with searching the text."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conformance import strategies as gen
+from conformance.redaction import MIN_FREE_TEXT_LENGTH
+
+
+def test_literals_of_the_suite_are_refused_and_short_or_foreign_strings_pass():
+    assert not gen._not_own_text("conformant")
+    assert not gen._not_own_text("NonConformant")  # case does not matter
+    assert gen._not_own_text("zq" * 2 + "x9") and gen._not_own_text("abc"[:MIN_FREE_TEXT_LENGTH - 1])
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(st.one_of(st.text(min_size=4, max_size=12),
+                 st.integers(0, 10**6).map(lambda i: gen._own_text()[i % len(gen._own_text()):][:6])))
+def test_the_window_check_agrees_with_searching_the_literals(secret):
+    expected = len(secret) < MIN_FREE_TEXT_LENGTH or secret.lower() not in gen._own_text()
+    assert gen._not_own_text(secret) == expected
