@@ -202,8 +202,9 @@ class CredentialsMachine(RuleBasedStateMachine):
         return st.sampled_from(names) if names else self.run.names
 
     def room(self) -> bool:
-        """Room for one more record: by the model's count and by the live-safety guard's (which
-        also counts a record the target accepted where the model predicted a refusal)."""
+        """Room for one more record: by the model's count and by the live-safety guard's, which
+        counts the creates the target answered 201 (the two have been seen to differ on a live
+        target; a create the guard would refuse is never attempted)."""
         return len(self.own_keys()) < self.run.target.max_objects and self.run.target.room_for_create()
 
     def room_for_a_twin(self) -> bool:

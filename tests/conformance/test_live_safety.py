@@ -106,3 +106,25 @@ def test_query_based_collection_writes_need_opt_in_and_the_runs_namespace():
             guard(True)(collection, {"initiator": query})
     with pytest.raises(UnsafeOperation):
         guard(True)(collection, {"authentication_type": "none"})
+
+
+def test_room_for_a_create_follows_the_guards_own_count_of_records_alive():
+    from conformance.client import CREDENTIALS_PATH, Exchange, record_path
+    from conformance.safety import LiveGuard, UnsafeOperation
+
+    guard = LiveGuard({}, svm_uuids={"svm1": "u1"}, namespace="iqn.2000-01.org.conformance.r1", eui_prefix="AB",
+                      allow_default_changes=False, max_objects=2, allow_collection_writes=False)
+
+    def answered(method: str, path: str, status: int, body: object = None) -> Exchange:
+        return Exchange(method, "http://127.0.0.1" + path, path, None, body, status, {}, "", None, 0.0)
+
+    names = [f"iqn.2000-01.org.conformance.r1:n{i}" for i in range(2)]
+    for name in names:
+        assert guard.room_for_create()
+        guard.before_create({"uuid": "u1"}, name)
+        guard.observe(answered("POST", CREDENTIALS_PATH, 201, {"svm": {"uuid": "u1"}, "initiator": name}))
+    assert not guard.room_for_create()
+    with pytest.raises(UnsafeOperation, match="--max-objects 2"):
+        guard.before_create({"uuid": "u1"}, "iqn.2000-01.org.conformance.r1:n2")
+    guard.observe(answered("DELETE", record_path("u1", names[0]), 200))
+    assert guard.room_for_create()
