@@ -398,9 +398,14 @@ class CredentialsMachine(RuleBasedStateMachine):
 
     # ---- invalid input (rare: one rule among many) ----------------------------------------
     def invalid_kinds(self) -> list[str]:
-        kinds = ["name", "svm", "malformed", "settings", "addresses", "missing"]
+        """The invalid requests this state allows. Those that POST need room for one more
+        record: the live-safety guard refuses any create past ``--max-objects`` before it is
+        sent, a refused one included."""
+        room = self.room()
+        kinds = ["name", "svm", "malformed", "settings"] if room else []
+        kinds += ["addresses", "missing"] if room or self.own_keys() else ["missing"]
         if self.own_keys():
-            kinds += ["patch", "duplicate"]
+            kinds += ["patch", "duplicate"] if room else ["patch"]
         if self.changeable_defaults():
             kinds += ["delete-default", "default-addresses"]
         return kinds
@@ -459,7 +464,8 @@ def _invalid_settings(machine: CredentialsMachine, data: st.DataObject) -> None:
 def _invalid_addresses(machine: CredentialsMachine, data: st.DataObject) -> None:
     entries = data.draw(gen.invalid_address_entries(), label="addresses")
     keys = machine.own_keys()
-    mode = data.draw(st.sampled_from(["create", "replace", "add"] if keys else ["create"]), label="mode")
+    modes = (["create"] if machine.room() else []) + (["replace", "add"] if keys else [])
+    mode = data.draw(st.sampled_from(modes), label="mode")
     if mode == "create":
         svm = data.draw(ISCSI_SVMS, label="svm")
         machine.driver.create({"svm": {"uuid": svm.uuid}, "initiator": data.draw(NAMES, label="name"),

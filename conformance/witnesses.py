@@ -86,13 +86,19 @@ class SecondWitnesses:
         return verdicts
 
     def _ask_for_all_fields(self, key: Key, verdicts: list[Verdict]) -> list[Verdict]:
-        """A ``fields=`` subset disagreed: if the record with every field agrees, the selection
-        of fields is what is wrong (CRED-GET-002)."""
+        """A ``fields=`` subset disagreed. If the whole collection with every field agrees, the
+        selection of fields is what is wrong (CRED-GET-002); if only the record's GET agrees,
+        the collection itself is (CRED-LIST-002: it shows the record wrong with any fields)."""
+        versions = self.model.records.get(key) or ()
         exchange = self._peek(record_path(*key), {"fields": ALL}, key)
-        if exchange.status == 200 and agrees(exchange.response_json, self.model.records.get(key) or ()):
-            return [reblame(failing(verdicts)[0], ["CRED-GET-002"], "with every field the record agrees",
-                             moves_users=True)]
-        return verdicts
+        if exchange.status != 200 or not agrees(exchange.response_json, versions):
+            return verdicts
+        whole = self._witness_collection().get(key)
+        if whole is not None and not agrees(whole, versions):
+            return [reblame(failing(verdicts)[0], [LIST_RULE], "with every field the collection still "
+                            "disagrees while the record's GET agrees")]
+        return [reblame(failing(verdicts)[0], ["CRED-GET-002"], "with every field the record agrees",
+                        moves_users=True)]
 
     def _membership_blame(self, rule: str, missing: set[Key], extra: set[Key], filtered: bool,
                           filters: dict[str, str], shown: dict[Key, Any]) -> list[str]:

@@ -105,6 +105,24 @@ def test_a_patch_that_changed_nothing_breaks_patch_not_its_fields() -> None:
     assert caught.value.rule_ids == ("CRED-PATCH-001",)
 
 
+@pytest.mark.parametrize("defect, rule", [("list-cache-ignores-patch", "CRED-LIST-002"),
+                                           ("fields-ignored", "CRED-GET-002")])
+def test_a_fields_subset_that_disagrees_is_blamed_by_the_whole_collection(defect: str, rule: str) -> None:
+    """A ``fields=`` listing that disagrees: the fields selection is to blame only when the
+    whole collection with every field agrees; a stale collection is CRED-LIST-002."""
+    from conformance.queries import check_fields
+
+    ledger = Ledger()
+    with EmulatorServer(defects=Defects([defect])) as server:
+        driver = driver_for(server, ledger)
+        key = (svm1(driver), NAME)
+        assert driver.create({"svm": {"uuid": key[0]}, "initiator": NAME, "authentication_type": "none"}).success
+        driver.update(key, {"authentication_type": "deny"})
+        with pytest.raises(AssertionError) as caught:
+            check_fields(driver, frozenset({"authentication_type"}))
+    assert caught.value.rule_ids == (rule,)
+
+
 def checks_exchange(body: object):
     from conformance.client import Exchange
     return Exchange(method="GET", url="http://127.0.0.1:1/x", path="/x", params=None, request_json=None,

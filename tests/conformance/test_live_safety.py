@@ -1,3 +1,4 @@
+import json
 import os
 import subprocess
 import sys
@@ -128,3 +129,19 @@ def test_room_for_a_create_follows_the_guards_own_count_of_records_alive():
         guard.before_create({"uuid": "u1"}, "iqn.2000-01.org.conformance.r1:n2")
     guard.observe(answered("DELETE", record_path("u1", names[0]), 200))
     assert guard.room_for_create()
+
+
+def test_at_the_cap_on_records_alive_the_machine_sends_no_create(emulator, tmp_path):
+    """With ``--max-objects 3`` the machine is at the cap most of the time: no create (an
+    invalid one included) may reach the guard's refusal, which would stop the run."""
+    before = records(emulator)
+    out = tmp_path / "out"
+    result = run(REPO, emulator, "conformance/test_stateful.py", "--target", emulator.url, "--svm", "svm1",
+                 "--svm", "svm2", "--max-objects", "3", "--report-dir", str(out),
+                 "--hypothesis-profile", "dev", "--hypothesis-seed", "1", "-q")
+    report = json.loads((out / "conformance.json").read_text())
+    # Only the machine ran, so some rules stay unexercised (inconclusive, exit 6): no failure,
+    # no error of the suite's own.
+    assert (result.returncode, report["failures"], report["errors"]) == (6, [], []), result.stdout[-3000:]
+    assert "UnsafeOperation" not in result.stdout
+    assert records(emulator) == before

@@ -11,6 +11,8 @@ its own rule. A run never touches a foreign record.
 from __future__ import annotations
 
 import json
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,7 @@ from tests.safety.helpers import PASSWORD, REPO, USERNAME, emulator, run_suite
 pytestmark = pytest.mark.slow
 
 SEED = Path(__file__).with_name("seed-three-iscsi.json")
+SUITE_NAMESPACE = "iqn.2000-01.org.conformance."
 
 
 def live_run(tmp_path: Path, url: str, *svms: str, options: tuple[str, ...] = (),
@@ -44,16 +47,31 @@ def foreign_untouched(before: dict, after: dict, churn: Churn) -> list[str]:
             if key[1] not in theirs and before.get(key) != after.get(key)]
 
 
+def start_when_the_run_writes(churn: Churn, target: Any, attempts: int = 1200) -> None:
+    """Start the churn thread once a record of the suite's namespace exists (bounded wait;
+    started anyway at the end, so the churn's counts are still checked)."""
+    for _ in range(attempts):
+        if any(initiator.startswith(SUITE_NAMESPACE) for _, initiator in target.records()):
+            break
+        time.sleep(0.05)
+    churn.start()
+
+
 @pytest.mark.parametrize("defect", [None, "odd-hex-password", "patch-not-applied"])
 def test_other_clients_writing_during_the_run_are_observed_not_blamed(tmp_path: Path, defect: str | None) -> None:
     args = ("--seed", str(SEED), *(("--defect", defect) if defect else ()))
     with emulator(tmp_path / "emulator", *args) as target:
         before = target.records()
         with Churn(target.url, ["svm1", "svm4"], USERNAME, PASSWORD, seed=7, rate=20, max_alive=6,
-                   hold=4, hold_patch=2, hold_delete=1) as churn:
+                   hold=4, hold_patch=2, hold_delete=1, autostart=False) as churn:
+            # The other client starts once the run has taken its snapshot (its first write is
+            # later), so its changes to the held records happen during the run, not before.
+            starter = threading.Thread(target=start_when_the_run_writes, args=(churn, target), daemon=True)
+            starter.start()
             # With a defect, only *that* the run fails on the rule matters: no shrinking (quick).
             status, document, context = live_run(tmp_path, target.url, "svm1", "svm2",
                                                  profile="ci" if defect is None else "quick")
+            starter.join(timeout=5)
         after = target.records()
     counts = churn.counts()
     assert counts["created"] > 0 and counts["patched"] > 0 and counts["deleted"] > 0, counts
