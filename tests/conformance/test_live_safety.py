@@ -77,7 +77,7 @@ def test_a_killed_run_is_swept_and_foreign_records_survive(emulator, tmp_path):
 def test_the_suite_on_a_live_target_leaves_foreign_records_alone(emulator, tmp_path):
     before = records(emulator)
     out = tmp_path / "out"
-    result = run(REPO, emulator, "conformance", "--target", emulator.url, "--svm", "svm1",
+    result = run(tmp_path, emulator, str(REPO / "conformance"), "--target", emulator.url, "--svm", "svm1",
                  "--svm", "svm2", "--svm", "svm3", "--report-dir", str(out),
                  "--hypothesis-profile", "ci", "-q")
     assert result.returncode in (0, 1), result.stdout + result.stderr
@@ -136,7 +136,7 @@ def test_at_the_cap_on_records_alive_the_machine_sends_no_create(emulator, tmp_p
     invalid one included) may reach the guard's refusal, which would stop the run."""
     before = records(emulator)
     out = tmp_path / "out"
-    result = run(REPO, emulator, "conformance/test_stateful.py", "--target", emulator.url, "--svm", "svm1",
+    result = run(tmp_path, emulator, str(REPO / "conformance" / "test_stateful.py"), "--target", emulator.url, "--svm", "svm1",
                  "--svm", "svm2", "--max-objects", "3", "--report-dir", str(out),
                  "--hypothesis-profile", "dev", "--hypothesis-seed", "1", "-q")
     report = json.loads((out / "conformance.json").read_text())

@@ -139,7 +139,7 @@ def test_a_corrupt_history_line_is_skipped_with_a_warning(fake_ontap, tmp_path):
 
 def suite_run(cwd: Path, report_dir: Path, *options: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ONTAP_", "HYPOTHESIS_"))}
-    return subprocess.run([sys.executable, "-m", "pytest", "conformance", "-q", "-p", "no:cacheprovider",
+    return subprocess.run([sys.executable, "-m", "pytest", str(REPO / "conformance"), "-q", "-p", "no:cacheprovider",
                            "--hypothesis-profile", "quick", "--report-dir", str(report_dir), *options],
                           cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
 
@@ -150,9 +150,9 @@ def test_three_nightly_runs_show_a_trend_and_the_new_failure_of_a_defect(tmp_pat
     hist = tmp_path / "history"
     common = ("--history", str(hist), "--fail-on", "new")
     for night in ("1", "2"):
-        clean = suite_run(REPO, tmp_path / night, *common)
+        clean = suite_run(tmp_path, tmp_path / night, *common)
         assert clean.returncode == 0, clean.stdout[-3000:] + clean.stderr[-2000:]
-    broken = suite_run(REPO, tmp_path / "3", *common, "--emulator-defect", "odd-hex-password")
+    broken = suite_run(tmp_path, tmp_path / "3", *common, "--emulator-defect", "odd-hex-password")
     assert broken.returncode == 1, broken.stdout[-3000:]
     assert "new failures: CRED-CHAP-004" in broken.stdout
     page = parse((tmp_path / "3" / "conformance.html").read_text())

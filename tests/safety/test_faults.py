@@ -23,7 +23,7 @@ FAULTS = ("--emulator-faults", "0.05", "--request-timeout", "2")
 
 def run(tmp_path: Path, *args: str) -> tuple[int, dict, str]:
     report_dir = tmp_path / "reports"
-    result = run_suite(REPO, "conformance", "-q", "--report-dir", str(report_dir), *FAULTS, *args)
+    result = run_suite(tmp_path, str(REPO / "conformance"), "-q", "--report-dir", str(report_dir), *FAULTS, *args)
     document = json.loads((report_dir / "conformance.json").read_text())
     failures = [(f.get("rule"), f["test"], f["message"][:200]) for f in document["failures"]]
     errors = [(e["test"], e["message"][:200]) for e in document["errors"]]

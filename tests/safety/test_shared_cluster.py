@@ -31,7 +31,7 @@ def live_run(tmp_path: Path, url: str, *svms: str, options: tuple[str, ...] = ()
              profile: str = "ci") -> tuple[int, dict[str, Any], str]:
     report_dir = tmp_path / "reports"
     named = [arg for svm in svms for arg in ("--svm", svm)]
-    result = run_suite(REPO, "conformance", "-q", "--target", url, *named, "--report-dir", str(report_dir),
+    result = run_suite(tmp_path, str(REPO / "conformance"), "-q", "--target", url, *named, "--report-dir", str(report_dir),
                        "--hypothesis-profile", profile, *options)
     document = json.loads((report_dir / "conformance.json").read_text())
     errors = [(e["test"], e["message"][:300]) for e in document["errors"]]

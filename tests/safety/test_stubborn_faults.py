@@ -30,7 +30,7 @@ CASES = {
 def test_a_fault_that_never_relents_is_never_a_verdict(case: str, tmp_path: Path) -> None:
     report_dir = tmp_path / "reports"
     with emulator(tmp_path / "emulator") as target, stubborn_proxy(target.url, CASES[case]) as proxy:
-        result = run_suite(REPO, "conformance", "-q", "--target", proxy.url, "--svm", "svm1", "--svm", "svm2",
+        result = run_suite(tmp_path, str(REPO / "conformance"), "-q", "--target", proxy.url, "--svm", "svm1", "--svm", "svm2",
                            # A replay needs shrinking (ci); the other cases only need programs (quick).
                            "--hypothesis-profile", "ci" if case == "answers-differ-on-replay" else "quick",
                            "--request-timeout", "5", "--report-dir", str(report_dir))

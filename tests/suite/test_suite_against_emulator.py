@@ -39,10 +39,14 @@ PASSWORD_VALUE = re.compile(r"""password\w*["']?\s*[:=]\s*["'](?!<)[^"']""", re.
 
 def run_suite(report_dir: Path, *options: str) -> tuple[int, dict[str, Any], str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ONTAP_", "HYPOTHESIS_"))}
+    # A working directory of its own: its own Hypothesis example database, so no run replays
+    # the failures another defect's run saved (that made these runs depend on test order).
+    cwd = report_dir / "cwd"
+    cwd.mkdir(parents=True, exist_ok=True)
     completed = subprocess.run(
-        [sys.executable, "-m", "pytest", "conformance", "-q", "-p", "no:cacheprovider",
+        [sys.executable, "-m", "pytest", str(ROOT / "conformance"), "-q", "-p", "no:cacheprovider",
          "--hypothesis-profile", "quick", "--report-dir", str(report_dir), *options],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
     report = json.loads((report_dir / "conformance.json").read_text())
     output = completed.stdout[-3000:] + completed.stderr[-2000:]
     assert_no_secret_in(report_dir, output)
@@ -130,9 +134,9 @@ def test_progress_lines_show_without_dash_s(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ONTAP_", "HYPOTHESIS_"))}
     env["ONTAP_CONFORMANCE_PROGRESS_SECONDS"] = "0.2"
     completed = subprocess.run(
-        [sys.executable, "-m", "pytest", "conformance/test_stateful.py", "-q", "-p", "no:cacheprovider",
-         "--report-dir", str(tmp_path)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+        [sys.executable, "-m", "pytest", str(ROOT / "conformance" / "test_stateful.py"), "-q", "-p",
+         "no:cacheprovider", "--report-dir", str(tmp_path)],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     assert "stateful:" in completed.stdout and "programs" in completed.stdout, completed.stdout[-2000:]
 
 
