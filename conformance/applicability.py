@@ -36,6 +36,9 @@ def not_applicable(target: Any) -> dict[str, str]:
         for rule_id in ("CRED-PATCH-003", "CRED-DEL-002"):
             reasons[rule_id] = ("a query-based write of the collection could reach other clients' records "
                                 "if the target mis-filtered; opt in with --allow-collection-writes")
+    if getattr(target, "readonly", None) is None:
+        reasons["CRED-ACCESS-002"] = ("needs a read-only account: set ONTAP_READONLY_USERNAME and "
+                                      "ONTAP_READONLY_PASSWORD in the environment")
     if len(target.svms) < 2:
         reasons["CRED-SVM-002"] = "needs two SVMs (name a second one with --svm)"
         reasons["CRED-SVM-005"] = "needs two SVMs (name a second one with --svm)"

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from conformance.client import Exchange
+from conformance.client import CREDENTIALS_PATH, Exchange
 from conformance.verdicts import Verdict, broken, passed
 from models.names import INITIATOR_CODES
 from models.outcomes import Expectation, Outcome
@@ -234,6 +234,7 @@ def record_form(record: Any, exchange: Exchange) -> list[Verdict]:
     addresses = record.get("initiator_address")
     if isinstance(addresses, dict):
         verdicts += _address_form(addresses, exchange)
+    verdicts += self_link_names_record(record, exchange)
     problems = schema_errors(RECORD_VALIDATOR, record)
     if problems:
         verdicts.append(broken(exchange, ["CRED-SCHEMA-001"], "; ".join(problems)))
@@ -288,6 +289,59 @@ def collection_form(body: Any, exchange: Exchange, *, count_only: bool = False
     if problems:
         verdicts.append(broken(exchange, ["CRED-SCHEMA-001"], "; ".join(problems)))
     return verdicts, records
+
+
+# ---- wire details ------------------------------------------------------------------------------
+#: What a JSON answer may be labelled (facts §8, §9): HAL by default, plain JSON when the
+#: request asked for it (the suite's client sends ``Accept: application/json``).
+JSON_MEDIA_TYPES = {"application/hal+json": "application/hal+json",
+                    "application/json": "application/hal+json or application/json"}
+
+
+def media_type_is_json(exchange: Exchange, accept: str = "application/json") -> list[Verdict]:
+    """CRED-WIRE-002 (observed): an answer with a body is labelled as (HAL) JSON."""
+    if not exchange.response_text:
+        return []
+    header = {k.lower(): v for k, v in exchange.response_headers.items()}.get("content-type", "")
+    media = header.split(";")[0].strip().lower()
+    allowed = {"application/hal+json"} | ({"application/json"} if accept == "application/json" else set())
+    if media in allowed:
+        return passed(exchange, "CRED-WIRE-002")
+    return [broken(exchange, ["CRED-WIRE-002"], f"Content-Type {header!r} for Accept {accept!r}",
+                   JSON_MEDIA_TYPES.get(accept, "application/hal+json"))]
+
+
+def self_link_names_record(record: dict[str, Any], exchange: Exchange) -> list[Verdict]:
+    """CRED-WIRE-003 (observed): ``_links.self.href`` is the record's own path, compared
+    after percent-decoding (facts §78). Judged only where the record carries the link as
+    the schema draws it (a malformed ``_links`` is CRED-SCHEMA-001's)."""
+    links = record.get("_links")
+    link = links.get("self") if isinstance(links, dict) else None
+    href = link.get("href") if isinstance(link, dict) else None
+    svm = record.get("svm")
+    uuid = svm.get("uuid") if isinstance(svm, dict) else None
+    initiator = record.get("initiator")
+    if not (isinstance(href, str) and isinstance(uuid, str) and isinstance(initiator, str)):
+        return []
+    want = f"{CREDENTIALS_PATH}/{uuid}/{initiator}"
+    if unquote(urlsplit(href).path).rstrip("/") == want:
+        return passed(exchange, "CRED-WIRE-003")
+    return [broken(exchange, ["CRED-WIRE-003"], f"_links.self.href {href!r} does not name {uuid}/{initiator}",
+                   f"{CREDENTIALS_PATH}/<svm.uuid>/<initiator> (percent-encoded or not)")]
+
+
+# ---- authentication and methods (observed) ---------------------------------------------------
+def answered_as(exchange: Exchange, rule: str, status: int, code: str | None = None) -> list[Verdict]:
+    """``rule`` passes when the answer has ``status`` (and, when ``code`` is given and the body
+    is an ONTAP error envelope, that code: a 401's body is unknown, facts §20)."""
+    if exchange.status != status:
+        return [broken(exchange, [rule], f"answered {exchange.status}", str(status))]
+    body = exchange.response_json
+    error = body.get("error") if isinstance(body, dict) else None
+    got = error.get("code") if isinstance(error, dict) else None
+    if code is not None and got is not None and str(got) != code:
+        return [broken(exchange, [rule], f"answered {status} with code {got!r}", f"{status} with code {code!r}")]
+    return passed(exchange, rule)
 
 
 # ---- headers ---------------------------------------------------------------------------------

@@ -59,9 +59,11 @@ READ_ATTEMPTS = 8
 RETRY_PAUSES = (0.2, 0.4, 0.8, 1.6, 2.0)
 
 
-def record_path(svm_uuid: str, initiator: str) -> str:
-    """Return the path of one credential record, with the initiator percent-encoded."""
-    return f"{CREDENTIALS_PATH}/{quote(svm_uuid, safe='')}/{quote(initiator, safe='')}"
+def record_path(svm_uuid: str, initiator: str, *, raw_colon: bool = False) -> str:
+    """Return the path of one credential record, with the initiator percent-encoded (as
+    NetApp's Python client sends it), or with its ``:`` left raw (as the Ansible module
+    does, facts §75)."""
+    return f"{CREDENTIALS_PATH}/{quote(svm_uuid, safe='')}/{quote(initiator, safe=':' if raw_colon else '')}"
 
 
 @dataclass
@@ -349,7 +351,7 @@ class Client:
                     before_create(svm_ref, initiator)
                 if self.journal is not None:
                     self.journal.record(svm_ref, initiator)
-        elif method in ("PATCH", "DELETE") and self.guard is not None:
+        elif method in ("PATCH", "DELETE", "PUT") and self.guard is not None:
             self.guard(path, params)
 
     def get(self, path: str, **params: Any) -> Exchange:

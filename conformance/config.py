@@ -19,6 +19,9 @@ from models.releases import ReleaseError, parse_release
 CONFIG_ENV = "ONTAP_CONFORMANCE_CONFIG"
 USERNAME_ENV = "ONTAP_USERNAME"
 PASSWORD_ENV = "ONTAP_PASSWORD"
+#: A read-only account of a live target (CRED-ACCESS-002 is judged only when both are set).
+READONLY_USERNAME_ENV = "ONTAP_READONLY_USERNAME"
+READONLY_PASSWORD_ENV = "ONTAP_READONLY_PASSWORD"
 
 #: option dest -> (environment variable, TOML section, TOML key, kind, default)
 OPTIONS: dict[str, tuple[str, str | None, str | None, str, Any]] = {
@@ -90,6 +93,8 @@ class TargetConfig:
     config_file: Path | None = None
     username: str | None = None
     password: str | None = field(default=None, repr=False)
+    readonly_username: str | None = None
+    readonly_password: str | None = field(default=None, repr=False)
 
     @property
     def kind(self) -> str:
@@ -129,7 +134,9 @@ def load_config(pytest_config: pytest.Config) -> TargetConfig:
     sweep = pytest_config.getoption("sweep", None)
     config = build_config(values, sweep=Path(sweep) if sweep else None, config_file=file_path,
                           username=env.get(USERNAME_ENV) or None,
-                          password=env.get(PASSWORD_ENV) or None)
+                          password=env.get(PASSWORD_ENV) or None,
+                          readonly_username=env.get(READONLY_USERNAME_ENV) or None,
+                          readonly_password=env.get(READONLY_PASSWORD_ENV) or None)
     params = getattr(pytest_config, "invocation_params", None)
     if not config.report_dir.is_absolute():
         # A given directory is relative to where pytest was started; the default one is

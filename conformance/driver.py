@@ -46,6 +46,7 @@ from models.records import DEFAULT_INITIATOR, Credential, Svm
 from models.state import CredentialsModel, ListExpectation, flag
 
 MISSING_CODES = frozenset({"5374895", "4"})
+WIRE_RULE = "CRED-WIRE-001"
 Key = tuple[str, str]
 
 __all__ = ["ALL", "EVERYTHING", "STATE_RULE", "Driver", "Scope", "credential_from_json", "model_for"]
@@ -97,6 +98,7 @@ class Driver(SecondWitnesses, UndecidedWrites):
         self.writes_applied = 0  # accepted writes: a later whole-state read judges CRED-STATE-001
         self.lost = ""  # why this driver stopped judging (a step got no usable answer)
         self._reading_back = ""  # the rule of a collection write whose effect is being read
+        self.raw_colons = False  # record paths with the IQN's ':' raw, as Ansible sends them
         self.recorder = attach(self)  # --record / --replay: notes each operation and its answers
 
     def send(self, method: str, path: str, *, params: dict[str, Any] | None = None,
@@ -109,6 +111,10 @@ class Driver(SecondWitnesses, UndecidedWrites):
             self.recorder.exchange(exchange)
         self.note(_StepLine(exchange))  # built only if Hypothesis prints it (a failure's replay)
         return exchange
+
+    def path_of(self, key: Key) -> str:
+        """A record's path as this driver sends it: the ``:`` of an IQN as %3A, or raw."""
+        return record_path(*key, raw_colon=self.raw_colons)
 
     def lose_track(self, why: NoAnswer, step: str) -> None:
         """A step got no usable answer: record it as unjudged and stop judging.
@@ -133,6 +139,7 @@ class Driver(SecondWitnesses, UndecidedWrites):
         """Judge what every response must honour (secrets, error envelope); return its code."""
         self.judge.apply(checks.secrets_not_returned(exchange, self.judge.secrets,
                                                      exercised=secret_exercised))
+        self.judge.apply(checks.media_type_is_json(exchange))
         verdicts, code = checks.error_envelope(exchange)
         self.judge.apply(verdicts)
         return code
@@ -142,8 +149,15 @@ class Driver(SecondWitnesses, UndecidedWrites):
         """Judge an answer against the outcomes the model allows; return the one it took."""
         code = self._screen(exchange, secret_exercised=secret_exercised)
         verdicts, outcome = checks.status_matches_model(exchange, expectation, code)
+        raw = _raw_colon(exchange.path)
         if not failing(verdicts):
             self.judge.accepted_code(code)
+            if raw and outcome is not None and outcome.success:
+                verdicts += passed(exchange, WIRE_RULE)  # the raw ':' reached the record
+        elif raw and key in self.model.records and code in MISSING_CODES and \
+                self._peek(record_path(*key), None, key).status == 200:
+            verdicts = [reblame(failing(verdicts)[0], [WIRE_RULE], "with %3A in place of the raw ':' "
+                                "a GET finds the record")]
         elif key in self.model.records and code in MISSING_CODES and expectation.operation != "post":
             verdicts = self._gone(key, failing(verdicts)[0], read=expectation.operation == "get")
         self.judge.apply(verdicts)
@@ -190,7 +204,7 @@ class Driver(SecondWitnesses, UndecidedWrites):
         """PATCH a record; check the answer and read the record back."""
         expectation = self.model.update(*key, body, params)
         exchange, decided = self._write_until_answered(
-            "PATCH", record_path(*key), params or None, body, expectation, key, True)
+            "PATCH", self.path_of(key), params or None, body, expectation, key, True)
         if exchange is None:
             return self.observed("update", key, decided)
         return self.observed("update", key, self._settle(
@@ -202,7 +216,7 @@ class Driver(SecondWitnesses, UndecidedWrites):
         """DELETE a record; check the answer, then that it is gone (or still there)."""
         expectation = self.model.delete(*key)
         exchange, decided = self._write_until_answered(
-            "DELETE", record_path(*key), None, None, expectation, key, False)
+            "DELETE", self.path_of(key), None, None, expectation, key, False)
         if exchange is None:
             return self.observed("delete", key, decided)
         return self.observed("delete", key, self._settle(exchange, expectation, key, {ALL: "CRED-DEL-001"},
@@ -290,7 +304,7 @@ class Driver(SecondWitnesses, UndecidedWrites):
         """
         expectation = self.model.get(*key)
         params = {"fields": fields} if fields else None
-        exchange = self.send("GET", record_path(*key), params=params)
+        exchange = self.send("GET", self.path_of(key), params=params)
         outcome = self._judge_answer(exchange, expectation, secret_exercised=self._holds_secret(key), key=key)
         if outcome is None or not outcome.success:
             return outcome
@@ -540,3 +554,8 @@ def model_for(target: Any, client: Client) -> CredentialsModel:
                 continue
         records.append(Credential.unknown(svm.uuid, svm.name, DEFAULT_INITIATOR))
     return CredentialsModel(svms, records, release=target.release)
+
+
+def _raw_colon(path: str) -> bool:
+    """Whether a record path carries a raw ``:`` in its initiator segment."""
+    return path.startswith(CREDENTIALS_PATH + "/") and ":" in path.rpartition("/")[2]

@@ -59,6 +59,9 @@ class EmulatorProcess:
         self.username = "admin"
         self.password = secrets.token_urlsafe(18)
         REDACTOR.register_basic_auth(self.username, self.password)
+        self.readonly_username = "readonly"  # its writes answer 403 (CRED-ACCESS-002)
+        self.readonly_password = secrets.token_urlsafe(18)
+        REDACTOR.register_basic_auth(self.readonly_username, self.readonly_password)
         self.url = ""
         self.ca_file: str | None = None
         self.pid: int | None = None
@@ -96,7 +99,9 @@ class EmulatorProcess:
                         "--fault-retry-after", str(self.fault_retry_after),
                         "--fault-streak", str(self.fault_streak)]
         env = {**os.environ, **self.extra_env,
-               "ONTAP_USERNAME": self.username, "ONTAP_PASSWORD": self.password}
+               "ONTAP_USERNAME": self.username, "ONTAP_PASSWORD": self.password,
+               "ONTAP_READONLY_USERNAME": self.readonly_username,
+               "ONTAP_READONLY_PASSWORD": self.readonly_password}
         self._stderr = open(workdir / "stderr.log", "wb")  # noqa: SIM115 - lives with the child
         self._proc = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL,
                                       stdout=self._stderr, stderr=self._stderr,

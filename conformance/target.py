@@ -95,13 +95,27 @@ class Target:
         self.guard: LiveGuard | None = None
         self.snapshot: dict[tuple[str, str], dict[str, Any]] = {}
         self._credentials = (username, password)
+        #: a read-only account (the embedded emulator's, or a live target's from the
+        #: environment); None: CRED-ACCESS-002 is not applicable
+        self.readonly: tuple[str, str] | None = None
+        if emulator is not None:
+            self.readonly = (emulator.readonly_username, emulator.readonly_password)
+        elif config.readonly_username and config.readonly_password:
+            REDACTOR.register_basic_auth(config.readonly_username, config.readonly_password)
+            self.readonly = (config.readonly_username, config.readonly_password)
         self._limiter = RateLimiter(config.rate_limit) if config.rate_limit else None
         self._admin = self.client()
 
+    @property
+    def username(self) -> str:
+        """The run's user name (a 401 case sends it with a wrong password)."""
+        return self._credentials[0]
+
     # -- clients -------------------------------------------------------------------------
-    def client(self) -> Client:
-        """Return a new client wired to this run's journal, guard, rate limit and ledger."""
-        username, password = self._credentials
+    def client(self, credentials: tuple[str, str] | None = None) -> Client:
+        """Return a new client wired to this run's journal, guard, rate limit and ledger
+        (as the run's user, or as ``credentials``: a read-only user, or wrong ones)."""
+        username, password = credentials or self._credentials
         client = Client(self.base_url, username=username, password=password, verify=self.verify,
                         timeout=self.config.timeout, journal=self.journal, guard=self.guard,
                         limiter=self._limiter, on_exchange=self._tally)

@@ -24,7 +24,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from emulator import bulk, errors, query, render, validation
 from emulator.defects import Defects
@@ -84,12 +84,18 @@ class AuthMiddleware:
             await self.app(scope, receive, send)
             return
         user = self.user_of(scope)
+        if user is None and "auth-not-required" in self.settings.defects:
+            user = "admin"
+        if user == "readonly" and "readonly-may-write" in self.settings.defects:
+            user = "admin"
         response = None
         if user is None:
             response = error_response(errors.unauthenticated(), self.settings.defects,
                                       {"www-authenticate": 'Basic realm="ONTAP emulator"'})
         elif user == "readonly" and scope["method"] not in READ_METHODS:
             response = error_response(errors.forbidden(), self.settings.defects)
+        if "plain-text-content-type" in self.settings.defects and scope["path"].startswith("/api"):
+            send = _labelled_plain_text(send)
         if response is not None:
             await response(scope, receive, send)
             return
@@ -113,6 +119,16 @@ class AuthMiddleware:
             if ok_user and ok_password:
                 return role
         return None
+
+
+def _labelled_plain_text(send: Send) -> Send:
+    """The plain-text-content-type defect: the same bytes, labelled text/plain."""
+    async def relabel(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"content-type"]
+            message = {**message, "headers": [*headers, (b"content-type", b"text/plain; charset=utf-8")]}
+        await send(message)
+    return relabel
 
 
 def _without_secrets(params: dict[str, str]) -> dict[str, str]:
@@ -373,6 +389,8 @@ def build_starlette(backend: Backend, settings: Settings,
         params = _params(request)
         svm_uuid = request.path_params["svm_uuid"]
         initiator = request.path_params["initiator"]
+        if "raw-colon-not-found" in defects and b":" in request.scope.get("raw_path", b"").rpartition(b"/")[2]:
+            raise errors.entry_missing("initiator")
         if request.method == "PATCH":
             query.only(params, {"add_initiator_addresses", "remove_initiator_addresses",
                                 "return_timeout", "return_records"})
@@ -449,8 +467,10 @@ def build_starlette(backend: Backend, settings: Settings,
 
     async def on_http_error(request: Request, exc: Exception) -> Response:
         status = exc.status_code if isinstance(exc, HTTPException) else 500
-        if status == 405:
+        if status == 405 and "unsupported-method-404" not in defects:
             return error_response(errors.method_not_allowed(), defects)
+        if status == 405:
+            return error_response(errors.api_not_found(), defects)
         if status == 404:
             return error_response(errors.api_not_found(), defects)
         return error_response(OntapError(status, "2", "The request could not be processed."),

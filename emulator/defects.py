@@ -163,6 +163,21 @@ DEFECTS: tuple[Defect, ...] = (
            "error.code is a JSON integer instead of a string"),
     Defect("self-link-string", "CRED-SCHEMA-001",
            "every record's _links.self is a plain string instead of {\"href\": ...}"),
+    # --- wire details NetApp's clients rely on (observed) --------------------------------
+    Defect("raw-colon-not-found", "CRED-WIRE-001",
+           "a record path whose initiator carries a raw ':' (as NetApp's Ansible module sends "
+           "it) answers 404; only %3A finds the record"),
+    Defect("plain-text-content-type", "CRED-WIRE-002",
+           "every /api answer is labelled Content-Type: text/plain"),
+    Defect("self-link-without-svm", "CRED-WIRE-003",
+           "each record's _links.self.href leaves out the SVM uuid segment"),
+    # --- authentication and methods (observed) -------------------------------------------
+    Defect("auth-not-required", "CRED-ACCESS-001",
+           "requests without credentials, or with wrong ones, are served as the admin's"),
+    Defect("readonly-may-write", "CRED-ACCESS-002",
+           "the read-only user may write (POST, PATCH, DELETE) like the admin"),
+    Defect("unsupported-method-404", "CRED-ACCESS-003",
+           "a method the endpoint lacks (PUT) answers 404 instead of 405"),
     # --- sequence-only: each needs several requests before it shows ---------------------
     # state that outlives a delete
     Defect("recreate-restores-addresses", "CRED-POST-001",

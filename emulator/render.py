@@ -57,6 +57,8 @@ def credential(cred: Credential, svm: Svm, defects: Defects) -> dict[str, Any]:
     # Keys percent-encoded, as ONTAP writes them in hrefs (facts 78; the 9.10.1 document's
     # examples show a raw ":", but clients compare hrefs after percent-decoding).
     out["_links"] = link(location(cred))
+    if "self-link-without-svm" in defects:
+        out["_links"] = link(f"{CREDENTIALS}/{quote(cred.initiator, safe='')}")
     if "self-link-string" in defects:
         out["_links"] = {"self": out["_links"]["self"]["href"]}
     return out

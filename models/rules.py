@@ -242,6 +242,22 @@ RULES: tuple[Rule, ...] = (
          "facts §14, §25", basis=OBSERVED),
     Rule("CRED-SCHEMA-001", "Records and collections match the documented schema", (GET, LIST, POST),
          "doc: Definitions, iscsi_credentials"),
+    # --- wire details NetApp's clients rely on -------------------------------------------
+    Rule("CRED-WIRE-001", "A record is reached with the ':' of its IQN raw in the path as with %3A",
+         (GET, PATCH, DELETE), "facts §2, §3, §75 (Ansible sends ':' raw, PCL sends %3A)",
+         basis=OBSERVED),
+    Rule("CRED-WIRE-002", "Answers are JSON labelled application/hal+json (application/json when asked for)",
+         ALL_OPERATIONS, "facts §8, §9", basis=OBSERVED),
+    Rule("CRED-WIRE-003", "A record's _links.self.href names the record (compared after percent-decoding)",
+         (GET, LIST, POST), "doc: Retrieve iSCSI credentials, Example response (_links.self); facts §78",
+         basis=OBSERVED),
+    # --- authentication and methods ------------------------------------------------------
+    Rule("CRED-ACCESS-001", "A request without credentials, or with wrong ones, is refused with 401",
+         ALL_OPERATIONS, "facts §20 (401: user authentication failed; body unknown)", basis=OBSERVED),
+    Rule("CRED-ACCESS-002", "A read-only user may read but its writes are refused with 403 (code 6)",
+         ALL_OPERATIONS, "facts §14 (6 -> 403), §19", basis=OBSERVED),
+    Rule("CRED-ACCESS-003", "A method the endpoint lacks (PUT) is refused with 405",
+         ALL_OPERATIONS, "facts §14 (3 -> 405: operation not supported)", basis=OBSERVED),
 )
 
 BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
+import requests
 
 from emulator import EmulatorServer
 from emulator.app import Settings
@@ -548,6 +549,45 @@ SHOWS.update({
     "third-patch-not-applied": show_third_patch, "remove-then-add-restores": show_remove_then_add,
     "patch-reaches-twin": show_patch_reaches_twin,
 })
+
+# ---- wire details, authentication and methods (observed rules) ------------------------------
+def show_raw_colon_not_found(api):
+    created(post(api))
+    assert api.get(url(api, IQN.replace(":", "%3A"))).status_code == 200
+    assert api.get(url(api)).status_code == 404  # the ':' sent raw, as NetApp's Ansible module does
+
+
+def show_plain_text_content_type(api):
+    assert api.get(CREDS).headers["content-type"].startswith("text/plain")
+
+
+def show_self_link_without_svm(api):
+    created(post(api))
+    href = api.get(url(api), params={"fields": "*"}).json()["_links"]["self"]["href"]
+    assert api.svm_uuid("svm1") not in href
+
+
+def show_auth_not_required(api):
+    assert requests.get(api.base + CREDS, timeout=10).status_code == 200
+    assert requests.get(api.base + CREDS, auth=("admin", "wrong"), timeout=10).status_code == 200
+
+
+def show_readonly_may_write(api):
+    readonly = Api(api.base, auth=("readonly", "readonly1!"))
+    created(post(readonly))
+    readonly.session.close()
+
+
+def show_unsupported_method_404(api):
+    assert api.put(CREDS, json={}).status_code == 404
+
+
+SHOWS.update({
+    "raw-colon-not-found": show_raw_colon_not_found, "plain-text-content-type": show_plain_text_content_type,
+    "self-link-without-svm": show_self_link_without_svm, "auth-not-required": show_auth_not_required,
+    "readonly-may-write": show_readonly_may_write, "unsupported-method-404": show_unsupported_method_404,
+})
+
 
 def serve(*names: str) -> Iterator[Api]:
     with EmulatorServer(defects=Defects(names), settings=Settings(ontap_version=NEWEST)) as server:

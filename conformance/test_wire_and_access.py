@@ -1,0 +1,135 @@
+"""Wire details NetApp's own clients rely on, authentication and methods (observed rules).
+
+The 9.10.1 document is silent on all of these; real clusters and NetApp's clients show them
+(``ontap-facts.md`` §2-3, §8-9, §14, §19-20, §75, §78). Every request here is safe on a
+shared cluster: reads, writes to records this run created, and writes to names of the run's
+own namespace that do not exist (a target that wrongly accepts one changes nothing of
+anyone else's). Each case ends by requiring that a response judged its rule.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+
+from conformance import checks
+from conformance.applicability import require
+from conformance.client import CREDENTIALS_PATH, Client, Exchange, NoAnswer, OutcomeUnknown, record_path
+from conformance.driver import Driver
+
+#: How often a write of these cases is sent again when its answer was lost (a refusal
+#: changes nothing, so sending it again is harmless).
+ATTEMPTS = 5
+
+
+def _key(target: Any, suffix: str) -> tuple[str, str]:
+    return target.iscsi_svms[0].uuid, f"{target.namespace}:{suffix}"
+
+
+def _create(driver: Driver, key: tuple[str, str], authentication_type: str = "none") -> None:
+    outcome = driver.create({"svm": {"uuid": key[0]}, "initiator": key[1],
+                             "authentication_type": authentication_type})
+    assert outcome is not None and outcome.success, "setup: the create was not accepted"
+
+
+@contextmanager
+def _client_as(target: Any, credentials: tuple[str, str] | None) -> Iterator[Client]:
+    """A client of this run (guard, journal, rate limit) as other credentials; ``None``:
+    with none at all."""
+    client = target.client(credentials or ("no-credentials", secrets.token_urlsafe(12)))
+    if credentials is None:
+        client.session.auth = None
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def _ask(client: Client, method: str, path: str, **kwargs: Any) -> Exchange:
+    """One request, sent again while its answer is lost (transient faults are no answer)."""
+    for _ in range(ATTEMPTS):
+        try:
+            return client.request(method, path, **kwargs)
+        except OutcomeUnknown:
+            continue
+    raise NoAnswer(f"{method} {path}: no usable answer in {ATTEMPTS} attempts", ATTEMPTS)
+
+
+# ---- wire details ---------------------------------------------------------------------------------
+@pytest.mark.rule("CRED-WIRE-001")
+def test_a_record_is_reached_with_the_raw_colon_of_its_iqn(driver: Driver, target: Any) -> None:
+    """GET, PATCH and DELETE with the ``:`` raw, as NetApp's Ansible module sends it."""
+    key = _key(target, "raw-colon")
+    _create(driver, key)
+    driver.raw_colons = True
+    try:
+        driver.get(key)
+        driver.update(key, {"authentication_type": "deny"})
+        driver.delete(key)
+    finally:
+        driver.raw_colons = False
+    driver.expect_judged("CRED-WIRE-001")
+
+
+@pytest.mark.rule("CRED-WIRE-002", "CRED-WIRE-003")
+def test_answers_are_hal_json_and_self_links_name_their_records(driver: Driver, target: Any) -> None:
+    key = _key(target, "self-link.a:b")
+    _create(driver, key)
+    driver.get(key)
+    driver.list({"fields": "*", "initiator": key[1]})
+    driver.expect_judged("CRED-WIRE-002", "CRED-WIRE-003")
+
+
+# ---- authentication and methods ------------------------------------------------------------------
+@pytest.mark.rule("CRED-ACCESS-001")
+def test_requests_without_or_with_wrong_credentials_are_refused(driver: Driver, target: Any) -> None:
+    """401, whatever the body (no recorded 401 body exists, facts §20)."""
+    missing = record_path(*_key(target, "no-such-record"))
+    with _client_as(target, None) as anonymous, \
+            _client_as(target, (target.username, secrets.token_urlsafe(12))) as wrong:
+        answers = [_ask(anonymous, "GET", CREDENTIALS_PATH),
+                   _ask(wrong, "GET", CREDENTIALS_PATH),
+                   _ask(anonymous, "PATCH", missing, json={"authentication_type": "deny"})]
+    driver.judge.apply([v for a in answers for v in checks.answered_as(a, "CRED-ACCESS-001", 401)])
+    driver.expect_judged("CRED-ACCESS-001")
+
+
+@pytest.mark.rule("CRED-ACCESS-002")
+def test_a_read_only_user_may_read_but_not_write(driver: Driver, target: Any) -> None:
+    """Reads answer 200; POST, PATCH and DELETE answer 403 with code 6 (facts §14, §19) and
+    change nothing (the record is read back as it was)."""
+    require(target, "CRED-ACCESS-002")
+    key = _key(target, "readonly")
+    _create(driver, key, "deny")
+    new = _key(target, "readonly-new")
+    with _client_as(target, target.readonly) as readonly:
+        read = _ask(readonly, "GET", CREDENTIALS_PATH, params={"fields": "initiator"})
+        writes = [_ask(readonly, "POST", CREDENTIALS_PATH,
+                       json={"svm": {"uuid": new[0]}, "initiator": new[1], "authentication_type": "none"}),
+                  _ask(readonly, "PATCH", record_path(*key), json={"authentication_type": "deny"}),
+                  _ask(readonly, "DELETE", record_path(*key))]
+    for answer in (read, *writes):
+        driver.screen(answer)
+    driver.judge.apply([*checks.answered_as(read, "CRED-ACCESS-002", 200),
+                        *(v for w in writes for v in checks.answered_as(w, "CRED-ACCESS-002", 403, "6"))])
+    if all(w.status == 403 for w in writes):
+        driver.get(key)  # the refused writes changed nothing (accepted ones are the deviation)
+    driver.expect_judged("CRED-ACCESS-002")
+
+
+@pytest.mark.rule("CRED-ACCESS-003")
+def test_a_method_the_endpoint_lacks_is_refused(driver: Driver, target: Any) -> None:
+    """PUT of a record (one of the run's namespace that does not exist): 405. The collection
+    too on the emulator (on a live target a PUT of the collection is never sent)."""
+    paths = [record_path(*_key(target, "put-missing"))]
+    if target.kind == "emulator":
+        paths.append(CREDENTIALS_PATH)
+    answers = [_ask(driver.client, "PUT", path, json={"authentication_type": "none"}) for path in paths]
+    for answer in answers:
+        driver.screen(answer)
+    driver.judge.apply([v for a in answers for v in checks.answered_as(a, "CRED-ACCESS-003", 405)])
+    driver.expect_judged("CRED-ACCESS-003")
