@@ -86,17 +86,20 @@ class SecondWitnesses:
         return verdicts
 
     def _ask_for_all_fields(self, key: Key, verdicts: list[Verdict]) -> list[Verdict]:
-        """A ``fields=`` subset disagreed. If the whole collection with every field agrees, the
-        selection of fields is what is wrong (CRED-GET-002); if only the record's GET agrees,
-        the collection itself is (CRED-LIST-002: it shows the record wrong with any fields)."""
+        """A ``fields=`` subset disagreed while the record's GET with every field agrees. If the
+        whole collection with every field shows the record's properties and still disagrees,
+        the collection itself is wrong (CRED-LIST-002: stale with any fields); otherwise the
+        selection of fields is (CRED-GET-002)."""
         versions = self.model.records.get(key) or ()
         exchange = self._peek(record_path(*key), {"fields": ALL}, key)
         if exchange.status != 200 or not agrees(exchange.response_json, versions):
             return verdicts
         whole = self._witness_collection().get(key)
-        if whole is not None and not agrees(whole, versions):
+        # A whole collection that shows the record's properties (the type, which every record
+        # has) and still disagrees is stale; one that leaves them out ignores fields= too.
+        if isinstance(whole, dict) and "authentication_type" in whole and not agrees(whole, versions):
             return [reblame(failing(verdicts)[0], [LIST_RULE], "with every field the collection still "
-                            "disagrees while the record's GET agrees")]
+                            "disagrees while the record's GET agrees", moves_users=True)]
         return [reblame(failing(verdicts)[0], ["CRED-GET-002"], "with every field the record agrees",
                         moves_users=True)]
 
