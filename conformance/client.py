@@ -85,6 +85,8 @@ class Exchange:
     response_json: Any
     elapsed: float
     insecure: bool = field(default=False, repr=False)
+    #: how the curl line authenticates (placeholders only; "" for a request sent without)
+    curl_auth: str = field(default='-u "$ONTAP_USERNAME:$ONTAP_PASSWORD"', repr=False)
     redactor: Redactor = field(default=REDACTOR, repr=False, compare=False)
 
     def summary(self) -> str:
@@ -99,7 +101,7 @@ class Exchange:
             parts.append("--insecure")
         parts += ["-H", "accept: application/json"]
         command = " ".join(shlex.quote(p) for p in parts)
-        command += ' -u "$ONTAP_USERNAME:$ONTAP_PASSWORD"'
+        command += f" {self.curl_auth}" if self.curl_auth else ""
         command += " " + shlex.quote(self.url)
         if self.request_json is not None:
             body = jsonlib.dumps(_placeholders(self.request_json, ()), ensure_ascii=False)
@@ -218,6 +220,7 @@ class Client:
         self.session.proxies.update(requests.utils.get_environ_proxies(self.base_url))
         self.session.trust_env = False
         self.session.headers["Accept"] = "application/json"
+        self.curl_auth = '-u "$ONTAP_USERNAME:$ONTAP_PASSWORD"'  # what a curl line sends instead
 
     @property
     def insecure(self) -> bool:
@@ -332,6 +335,7 @@ class Client:
             response_json=body,
             elapsed=elapsed,
             insecure=self.insecure,
+            curl_auth=self.curl_auth,
             redactor=self.redactor,
         )
         observe = getattr(self.guard, "observe", None)

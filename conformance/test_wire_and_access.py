@@ -37,10 +37,12 @@ def _create(driver: Driver, key: tuple[str, str], authentication_type: str = "no
 
 
 @contextmanager
-def _client_as(target: Any, credentials: tuple[str, str] | None) -> Iterator[Client]:
-    """A client of this run (guard, journal, rate limit) as other credentials; ``None``:
-    with none at all."""
+def _client_as(target: Any, credentials: tuple[str, str] | None, curl_auth: str) -> Iterator[Client]:
+    """A client of this run (guard, journal, rate limit) as other credentials (``None``: with
+    none at all); its curl lines authenticate with ``curl_auth`` (placeholders, never a
+    password)."""
     client = target.client(credentials or ("no-credentials", secrets.token_urlsafe(12)))
+    client.curl_auth = curl_auth
     if credentials is None:
         client.session.auth = None
     try:
@@ -89,8 +91,9 @@ def test_answers_are_hal_json_and_self_links_name_their_records(driver: Driver, 
 def test_requests_without_or_with_wrong_credentials_are_refused(driver: Driver, target: Any) -> None:
     """401, whatever the body (no recorded 401 body exists, facts §20)."""
     missing = record_path(*_key(target, "no-such-record"))
-    with _client_as(target, None) as anonymous, \
-            _client_as(target, (target.username, secrets.token_urlsafe(12))) as wrong:
+    with _client_as(target, None, "") as anonymous, \
+            _client_as(target, (target.username, secrets.token_urlsafe(12)),
+                       '-u "$ONTAP_USERNAME:not-the-password"') as wrong:
         answers = [_ask(anonymous, "GET", CREDENTIALS_PATH),
                    _ask(wrong, "GET", CREDENTIALS_PATH),
                    _ask(anonymous, "PATCH", missing, json={"authentication_type": "deny"})]
@@ -106,7 +109,7 @@ def test_a_read_only_user_may_read_but_not_write(driver: Driver, target: Any) ->
     key = _key(target, "readonly")
     _create(driver, key, "deny")
     new = _key(target, "readonly-new")
-    with _client_as(target, target.readonly) as readonly:
+    with _client_as(target, target.readonly, '-u "$ONTAP_READONLY_USERNAME:$ONTAP_READONLY_PASSWORD"') as readonly:
         read = _ask(readonly, "GET", CREDENTIALS_PATH, params={"fields": "initiator"})
         writes = [_ask(readonly, "POST", CREDENTIALS_PATH,
                        json={"svm": {"uuid": new[0]}, "initiator": new[1], "authentication_type": "none"}),
