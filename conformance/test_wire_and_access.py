@@ -18,7 +18,14 @@ import pytest
 
 from conformance import checks
 from conformance.applicability import require
-from conformance.client import CREDENTIALS_PATH, Client, Exchange, NoAnswer, OutcomeUnknown, record_path
+from conformance.client import (
+    CREDENTIALS_PATH,
+    Client,
+    Exchange,
+    NoAnswer,
+    OutcomeUnknown,
+    record_path,
+)
 from conformance.driver import Driver
 
 #: How often a write of these cases is sent again when its answer was lost (a refusal
