@@ -228,7 +228,8 @@ class Client:
         return self.verify is False
 
     def request(
-        self, method: str, path: str, *, params: dict[str, Any] | None = None, json: Any = None
+        self, method: str, path: str, *, params: dict[str, Any] | None = None, json: Any = None,
+        headers: dict[str, str] | None = None,
     ) -> Exchange:
         """Send one request and return the recorded exchange.
 
@@ -251,7 +252,7 @@ class Client:
             url += "?" + _encode_params(params)
         seen: list[str] = []
         for attempt in range(1, self.attempts + 1):
-            exchange, wait = self._attempt(method, url, path, params, json)
+            exchange, wait = self._attempt(method, url, path, params, json, headers)
             if wait is None:
                 return exchange  # type: ignore[return-value]
             if method not in SAFE_METHODS:
@@ -269,13 +270,13 @@ class Client:
             self.attempts, exchange)
 
     def _attempt(self, method: str, url: str, path: str, params: dict[str, Any] | None,
-                 json: Any) -> tuple[Exchange | None, float | None]:
+                 json: Any, headers: dict[str, str] | None = None) -> tuple[Exchange | None, float | None]:
         """One try: the exchange (if any) and how long to wait before another (None: done)."""
         if self.limiter:
             self.limiter.wait()
         started = time.perf_counter()
         try:
-            response = self.session.request(method, url, json=json, timeout=self.timeout)
+            response = self.session.request(method, url, json=json, headers=headers, timeout=self.timeout)
         except (requests.ConnectionError, requests.Timeout) as exc:
             if isinstance(exc, requests.exceptions.SSLError) or self._refused(exc):
                 raise TargetUnreachable(

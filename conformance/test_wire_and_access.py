@@ -90,6 +90,11 @@ def test_answers_are_hal_json_and_self_links_name_their_records(driver: Driver, 
     _create(driver, key)
     driver.get(key)
     driver.list({"fields": "*", "initiator": key[1]})
+    # As NetApp's Python client asks (Accept: */*): then only HAL is right (facts §7, §8).
+    for accept in ("*/*", "application/hal+json"):
+        answer = driver.client.request("GET", CREDENTIALS_PATH, params={"initiator": key[1]},
+                                       headers={"Accept": accept})
+        driver.judge.apply(checks.media_type_is_json(answer, accept))
     driver.expect_judged("CRED-WIRE-002", "CRED-WIRE-003")
 
 

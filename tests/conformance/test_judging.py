@@ -167,3 +167,30 @@ def test_a_lost_collection_delete_is_decided_by_reading_the_collection(server: E
     assert not {k[1] for k in driver.model.records} & {f"{NAME}-gone-a", f"{NAME}-gone-b"}
     assert ledger.rule_status("CRED-DEL-002") == "passed"
     assert not ledger.failures
+
+
+@pytest.mark.parametrize("content_type, accept, ok", [
+    ("application/hal+json", "application/json", True),
+    ("application/json; charset=utf-8", "application/json", True),
+    ("application/hal+json", "*/*", True),
+    ("application/json", "*/*", False),  # any other Accept gets HAL (facts §8)
+    ("text/plain", "application/json", False),
+    ("", "application/json", False),
+])
+def test_the_media_type_of_an_answer_follows_what_was_asked(content_type: str, accept: str, ok: bool) -> None:
+    from dataclasses import replace
+    exchange = replace(checks_exchange({"records": []}), response_text='{"records": []}',
+                       response_headers={"Content-Type": content_type} if content_type else {})
+    verdicts = checks.media_type_is_json(exchange, accept)
+    assert [v.ok for v in verdicts] == [ok] and verdicts[0].rules == ("CRED-WIRE-002",)
+
+
+def test_a_self_link_is_compared_after_percent_decoding() -> None:
+    record = {"svm": {"uuid": "u-1"}, "initiator": "iqn.1992-08.com.netapp:a", "_links": {"self": {"href": ""}}}
+    for href, ok in (("/api/protocols/san/iscsi/credentials/u-1/iqn.1992-08.com.netapp%3Aa", True),
+                     ("/api/protocols/san/iscsi/credentials/u-1/iqn.1992-08.com.netapp:a", True),
+                     ("/api/protocols/san/iscsi/credentials/iqn.1992-08.com.netapp%3Aa", False),
+                     ("/api/protocols/san/iscsi/credentials/u-2/iqn.1992-08.com.netapp%3Aa", False)):
+        record["_links"]["self"]["href"] = href
+        verdicts = checks.self_link_names_record(record, checks_exchange(record))
+        assert [(v.ok, v.rules) for v in verdicts] == [(ok, ("CRED-WIRE-003",))], href
