@@ -127,6 +127,13 @@ def _placeholders(obj: Any, trail: tuple[str, ...]) -> Any:
     return obj
 
 
+def placeholder_text() -> str:
+    """Every placeholder a curl line or a recording shows in place of a password (the
+    generator draws no password that is a part of them: it could not be masked there)."""
+    chap = {"chap": {"inbound": {"password": ""}, "outbound": {"password": ""}}}
+    return jsonlib.dumps(_placeholders({**chap, "records": [chap]}, ()))
+
+
 def _encode_params(params: dict[str, Any] | None) -> str:
     # ONTAP query values hold * | ! < > and spaces; encode them all as %XX, never '+'.
     return urlencode(params or {}, doseq=True, quote_via=quote, safe="")

@@ -15,6 +15,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from conformance.client import placeholder_text
 from conformance.redaction import MIN_FREE_TEXT_LENGTH
 
 LABEL_CHARS = string.ascii_lowercase + string.digits
@@ -103,7 +104,7 @@ def _own_text() -> str:
                 continue
             found += [node.value.lower() for node in ast.walk(tree)
                       if isinstance(node, ast.Constant) and isinstance(node.value, str)]
-    return "\n".join(found)
+    return "\n".join([*found, placeholder_text().lower()])
 
 
 @functools.cache

@@ -16,6 +16,13 @@ def test_literals_of_the_suite_are_refused_and_short_or_foreign_strings_pass():
     assert gen._not_own_text("zq" * 2 + "x9") and gen._not_own_text("abc"[:MIN_FREE_TEXT_LENGTH - 1])
 
 
+def test_parts_of_the_password_placeholders_are_refused():
+    """A password "p-out" could not be masked in "<chap-outbound-password>" of a curl line
+    (seen in a CI run's replay report)."""
+    assert not gen._not_own_text("p-out")
+    assert not gen._not_own_text("records-chap-in")
+
+
 @settings(max_examples=300, deadline=None, database=None)
 @given(st.one_of(st.text(min_size=4, max_size=12),
                  st.integers(0, 10**6).map(lambda i: gen._own_text()[i % len(gen._own_text()):][:6])))
