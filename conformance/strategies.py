@@ -178,9 +178,9 @@ def chap_bodies(draw: st.DrawFn, *, outbound: bool | None = None) -> dict[str, A
     inbound_secret = draw(chap_secrets())
     body: dict[str, Any] = {"inbound": {"user": draw(chap_users()), "password": inbound_secret}}
     if outbound if outbound is not None else draw(_BOOLEANS):
-        secret = draw(chap_secrets())
-        if secret.lower() == inbound_secret.lower():
-            secret += "99" if secret[:2] in ("0x", "0X") else "-out"  # stays valid, now distinct
+        # Drawn again when equal (case aside): a suffix would make "P" * 512 one byte too long,
+        # and "p" + "-out" a part of the placeholder "<chap-outbound-password>" (not maskable).
+        secret = draw(chap_secrets().filter(lambda s: s.lower() != inbound_secret.lower()))
         body["outbound"] = {"user": draw(chap_users()), "password": secret}
     return body
 

@@ -29,3 +29,20 @@ def test_parts_of_the_password_placeholders_are_refused():
 def test_the_window_check_agrees_with_searching_the_literals(secret):
     expected = len(secret) < MIN_FREE_TEXT_LENGTH or secret.lower() not in gen._own_text()
     assert gen._not_own_text(secret) == expected
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(gen.chap_bodies(outbound=True))
+def test_an_outbound_password_differs_stays_valid_and_is_no_text_of_the_suite(chap):
+    inbound, outbound = chap["inbound"]["password"], chap["outbound"]["password"]
+    assert inbound.lower() != outbound.lower()
+    assert 1 <= len(outbound.encode()) <= 512
+    assert outbound[:2] in ("0x", "0X") or gen._not_own_text(outbound)
+
+
+def test_equal_draws_of_the_shortest_passwords_are_not_suffixed_into_placeholder_text():
+    """Both passwords drawn "p" once gave "p-out" (a part of <chap-outbound-password>)."""
+    from hypothesis import find
+    chap = find(gen.chap_bodies(outbound=True), lambda c: c["inbound"]["password"] == "p",
+                settings=settings(database=None, max_examples=2000))
+    assert chap["outbound"]["password"].lower() not in ("p", "p-out")
