@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from conformance.client import CREDENTIALS_PATH, Client, Exchange
+from conformance.readings import without_links
 
 DEFAULT_INITIATOR = "default"
 #: A default of these types can be put back by PATCH; a CHAP default cannot
@@ -60,13 +61,7 @@ def _next_page(body: dict[str, Any]) -> tuple[str | None, None]:
 
 def normalize(record: dict[str, Any]) -> dict[str, Any]:
     """Drop the parts of a record that may differ between two reads (links)."""
-    def strip(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {k: strip(v) for k, v in value.items() if k != "_links"}
-        if isinstance(value, list):
-            return [strip(v) for v in value]
-        return value
-    return strip(record)
+    return without_links(record)
 
 
 def _fold(key: Key) -> Key:
