@@ -99,6 +99,7 @@ class Driver(SecondWitnesses, UndecidedWrites):
         self.lost = ""  # why this driver stopped judging (a step got no usable answer)
         self._reading_back = ""  # the rule of a collection write whose effect is being read
         self.raw_colons = False  # record paths with the IQN's ':' raw, as Ansible sends them
+        self._patching: tuple[Any, dict[str, str] | None] = (None, None)  # the PATCH being judged
         self.recorder = attach(self)  # --record / --replay: notes each operation and its answers
 
     def send(self, method: str, path: str, *, params: dict[str, Any] | None = None,
@@ -207,9 +208,14 @@ class Driver(SecondWitnesses, UndecidedWrites):
             "PATCH", self.path_of(key), params or None, body, expectation, key, True)
         if exchange is None:
             return self.observed("update", key, decided)
-        return self.observed("update", key, self._settle(
-            exchange, expectation, key, _patch_blame(key, body, params or {}, self.model.release),
-            secret_exercised=bool(passwords_in(body))))
+        self._patching = (body, params)  # a second witness may send a part of it again
+        try:
+            outcome = self._settle(exchange, expectation, key,
+                                   _patch_blame(key, body, params or {}, self.model.release),
+                                   secret_exercised=bool(passwords_in(body)))
+        finally:
+            self._patching = (None, None)
+        return self.observed("update", key, outcome)
 
     @recorded("delete", "key")
     def delete(self, key: Key) -> Outcome | None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from conformance import checks
-from conformance.client import CREDENTIALS_PATH, Exchange, record_path
+from conformance.client import CREDENTIALS_PATH, Exchange, passwords_in, record_path
 from conformance.readings import ALL, agrees, credential_from_json, record_key, same
 from conformance.verdicts import Verdict, broken, failing
 from models.query import record_matches
@@ -37,13 +37,44 @@ class SecondWitnesses:
         at all" from "this field's rule is broken": the PATCH rule itself is blamed. Once
         PATCH is known to work, the rules of the fields that should have changed keep the
         blame (e.g. CRED-DEF-003 for a default's type, CRED-ADDR-007 for a merge that left
-        the list as it was).
+        the list as it was), unless a field the PATCH rule itself answers for (the type, the
+        CHAP users) was left as it was too: then the write as a whole was not applied, and
+        the rules of its other fields are not to blame.
         """
         if self.judge.ledger.seen[ORDINARY_PATCH] and key[1] != DEFAULT_INITIATOR:
+            if blame[ALL] in verdict.rules and len(verdict.rules) > 1:
+                return reblame(verdict, [blame[ALL]], "none of the fields it set changed, the "
+                               "ones no other rule answers for included")
+            if blame[ALL] not in verdict.rules and self._applied_alone(key, verdict.rules, blame):
+                return reblame(verdict, [blame[ALL]], "its other fields left as they were, the part "
+                               "those rules answer for was applied once sent alone")
             return verdict
         if self.judge.ledger.seen[ORDINARY_PATCH] and blame.get("authentication_type") == "CRED-DEF-003":
             return reblame(verdict, ["CRED-DEF-003"], "PATCHes of other records apply")
         return reblame(verdict, [blame[ALL]], "the write answered 200 but changed nothing")
+
+    def _applied_alone(self, key: Key, rules: tuple[str, ...], blame: dict[str, str]) -> bool:
+        """Send again, alone, the part of the PATCH that the blamed field rules answer for.
+
+        A PATCH that also set fields it left as they already were (the same type, say) and
+        changed nothing could be a PATCH not applied at all or a broken field rule. If the
+        part sent alone is applied, the field rule works and the PATCH as a whole was not.
+        The record is the run's own and the part is what the model already holds, so the
+        write changes nothing the model does not expect.
+        """
+        body, params = self._patching
+        groups = [group for group, rule in blame.items() if group != ALL and rule in rules]
+        if not isinstance(body, dict) or not groups or set(body) <= set(groups):
+            return False  # the PATCH set only what those rules answer for: they keep the blame
+        part = {group: body[group] for group in groups if group in body}
+        if not part:
+            return False
+        exchange = self.send("PATCH", self.path_of(key), params=params or None, json=part)
+        self._screen(exchange, secret_exercised=bool(passwords_in(part)))
+        if exchange.status != 200:
+            return False
+        read = self._peek(record_path(*key), {"fields": ALL}, key)
+        return read.status == 200 and agrees(read.response_json, self.model.records.get(key) or ())
 
     def _ask_the_collection(self, key: Key, verdicts: list[Verdict], blame: dict[str, str],
                             before: tuple[Credential, ...] | None) -> list[Verdict]:
@@ -118,7 +149,8 @@ class SecondWitnesses:
         for key in sorted(missing):
             actual = whole.get(key)
             if filtered and actual is not None:
-                blamed.append(rule if self._matches(actual, filters) is not False else self._state_rule(key))
+                blamed.append(rule if self._matches(actual, filters) is not False
+                              else self._stale_or_state_rule(key, actual))
                 continue
             exchange = self._peek(record_path(*key), None, key)
             if exchange.status == 200:
@@ -129,7 +161,7 @@ class SecondWitnesses:
             if key in self.model.records:
                 actual = whole.get(key)
                 matches = self._matches(actual, filters) if actual is not None else False
-                blamed.append(self._state_rule(key) if matches else rule)
+                blamed.append(self._stale_or_state_rule(key, actual) if matches else rule)
                 continue
             if filtered and key not in whole:
                 # A record only the query shows: the filter's fault if it does not even match
@@ -148,6 +180,16 @@ class SecondWitnesses:
         """Whether a returned record (its actual state) passes the query's filters."""
         names = {s.uuid: s.name for s in self.model.svms.values()}
         return record_matches(credential_from_json(record, names), filters)
+
+    def _stale_or_state_rule(self, key: Key, actual: Any) -> str:
+        """The whole collection shows a record unlike the model's: if the record's own GET agrees
+        with the model, the collection is stale (CRED-LIST-002); otherwise the state differs."""
+        versions = self.model.records.get(key) or ()
+        if versions and not agrees(actual, versions):
+            exchange = self._peek(record_path(*key), {"fields": ALL}, key)
+            if exchange.status == 200 and agrees(exchange.response_json, versions):
+                return LIST_RULE
+        return self._state_rule(key)
 
     def _state_rule(self, key: Key) -> str:
         """The rule a record whose state differs from the model breaks (right after a

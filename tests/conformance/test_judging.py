@@ -105,6 +105,58 @@ def test_a_patch_that_changed_nothing_breaks_patch_not_its_fields() -> None:
     assert caught.value.rule_ids == ("CRED-PATCH-001",)
 
 
+def test_a_patch_that_set_its_type_again_and_changed_nothing_breaks_patch_not_addresses() -> None:
+    """A PATCH that changed nothing after PATCHes were seen to apply: its address part, sent
+    again alone, is applied, so the PATCH as a whole was not (not the address rule)."""
+    ledger = Ledger()
+    ranges = [{"start": "10.0.0.1", "end": "10.0.0.2"}]
+    with EmulatorServer(defects=Defects(["third-patch-not-applied"])) as server:
+        driver = driver_for(server, ledger)
+        key = (svm1(driver), NAME)
+        assert driver.create({"svm": {"uuid": key[0]}, "initiator": NAME, "authentication_type": "none"}).success
+        assert driver.update(key, {"authentication_type": "deny"}).success
+        assert driver.update(key, {"authentication_type": "none"}).success
+        with pytest.raises(AssertionError) as caught:
+            driver.update(key, {"authentication_type": "none", "initiator_address": {"ranges": ranges}})
+        after = driver.client.request("GET", f"/api/protocols/san/iscsi/credentials/{key[0]}/{NAME}",
+                                      params={"fields": "initiator_address"}).response_json
+    assert caught.value.rule_ids == ("CRED-PATCH-001",)
+    assert ledger.rule_status("CRED-ADDR-007") != "failed"
+    assert after["initiator_address"]["ranges"][0]["start"] == "10.0.0.1"  # the part sent alone
+
+
+def test_an_address_part_that_is_not_applied_alone_either_keeps_the_address_rule() -> None:
+    ledger = Ledger()
+    both = [{"start": "10.0.0.1", "end": "10.0.0.2"}, {"start": "10.0.0.5", "end": "10.0.0.6"}]
+    with EmulatorServer(defects=Defects(["patch-addresses-merge"])) as server:
+        driver = driver_for(server, ledger)
+        key = (svm1(driver), NAME)
+        assert driver.create({"svm": {"uuid": key[0]}, "initiator": NAME, "authentication_type": "none",
+                              "initiator_address": {"ranges": both}}).success
+        assert driver.update(key, {"authentication_type": "deny"}).success
+        with pytest.raises(AssertionError) as caught:
+            # A merge of the first range leaves the list, and the type, as they were.
+            driver.update(key, {"authentication_type": "deny", "initiator_address": {"ranges": both[:1]}})
+    assert caught.value.rule_ids == ("CRED-ADDR-007",)
+
+
+def test_a_filter_missing_a_record_the_stale_collection_shows_unlike_its_get_blames_the_listing() -> None:
+    """The whole collection is no second witness for a record it shows stale: the record's
+    GET is, and a GET that agrees with the model puts the blame on the collection."""
+    from conformance.queries import check_filtered
+
+    ledger = Ledger()
+    with EmulatorServer(defects=Defects(["list-cache-ignores-patch"])) as server:
+        driver = driver_for(server, ledger)
+        key = (svm1(driver), NAME)
+        assert driver.create({"svm": {"uuid": key[0]}, "initiator": NAME, "authentication_type": "none"}).success
+        assert driver.update(key, {"authentication_type": "deny"}).success  # its GET is right
+        with pytest.raises(AssertionError) as caught:
+            check_filtered(driver, {"authentication_type": "deny"}, "CRED-LIST-004")
+    assert caught.value.rule_ids == ("CRED-LIST-002",)
+    assert ledger.rule_status("CRED-STATE-001") != "failed"
+
+
 @pytest.mark.parametrize("defect, rule", [("list-cache-ignores-patch", "CRED-LIST-002"),
                                            ("fields-ignored", "CRED-GET-002")])
 def test_a_fields_subset_that_disagrees_is_blamed_by_the_whole_collection(defect: str, rule: str) -> None:
