@@ -23,6 +23,9 @@ GET_RULE = "CRED-GET-001"
 LIST_RULE = "CRED-LIST-002"
 STATE_RULE = "CRED-STATE-001"
 DEFAULT_RULE = "CRED-DEF-001"
+FILTER_RULE = "CRED-LIST-003"
+OPERATORS_RULE = "CRED-LIST-004"
+NO_SUCH_INITIATOR = "iqn.1992-08.com.netapp:conformance-no-such-initiator"
 ORDINARY_PATCH = "ordinary PATCH applied"
 Key = tuple[str, str]
 
@@ -142,32 +145,44 @@ class SecondWitnesses:
         witness: a key it has, whose actual record matches the filter, was wrongly dropped
         (the query's rule); a key whose actual record does not match what the model holds
         shows a state that differs from the model (the default's starting state, or
-        CRED-STATE-001) while the query worked.
+        CRED-STATE-001) while the query worked, unless the record's GET agrees with the model
+        (the whole collection is stale: CRED-LIST-002). A record an operator query missed, or
+        returned though it does not match, that a plain ``initiator=`` query misses or returns
+        too blames filtering itself (CRED-LIST-003), not its operators.
         """
         whole = self._witness_collection() if filtered else {}
         blamed: list[str] = []
         for key in sorted(missing):
             actual = whole.get(key)
             if filtered and actual is not None:
-                blamed.append(rule if self._matches(actual, filters) is not False
-                              else self._stale_or_state_rule(key, actual))
+                if self._matches(actual, filters) is False:
+                    blamed.append(self._stale_or_state_rule(key, actual))
+                elif rule == OPERATORS_RULE and self._plain_filter_misses(key):
+                    blamed.append(FILTER_RULE)  # filtering itself is broken, not only its operators
+                else:
+                    blamed.append(rule)
                 continue
             exchange = self._peek(record_path(*key), None, key)
             if exchange.status == 200:
-                blamed.append(LIST_RULE if filtered else rule)
+                blamed.append(LIST_RULE if filtered or rule == self._reading_back else rule)
             else:
                 blamed.append(self._reading_back or (DEFAULT_RULE if key[1] == DEFAULT_INITIATOR else STATE_RULE))
         for key in sorted(extra):
             if key in self.model.records:
                 actual = whole.get(key)
                 matches = self._matches(actual, filters) if actual is not None else False
-                blamed.append(self._stale_or_state_rule(key, actual) if matches else rule)
+                if matches:
+                    blamed.append(self._stale_or_state_rule(key, actual))
+                elif rule == OPERATORS_RULE and self._plain_filter_keeps(key):
+                    blamed.append(FILTER_RULE)  # filtering itself is broken, not only its operators
+                else:
+                    blamed.append(rule)
                 continue
             if filtered and key not in whole:
                 # A record only the query shows: the filter's fault if it does not even match
                 # the filter; otherwise the collection listed a record that is not there.
                 matches = key in shown and self._matches(shown[key], filters) is not False
-                blamed.append(LIST_RULE if filters and matches else rule)
+                blamed.append(LIST_RULE if matches else rule)
                 continue
             exchange = self._peek(record_path(*key), None, key)
             # A record the GET says is not there: listed though gone (after a collection
@@ -180,6 +195,29 @@ class SecondWitnesses:
         """Whether a returned record (its actual state) passes the query's filters."""
         names = {s.uuid: s.name for s in self.model.svms.values()}
         return record_matches(credential_from_json(record, names), filters)
+
+    def _plain_filter_misses(self, key: Key) -> bool:
+        """A record an operator query missed: does a plain ``initiator=`` filter, no operator in
+        it, miss the record too? (An initiator holding ``..``, a range, is not asked.)"""
+        if ".." in key[1] or any(c in key[1] for c in "*|!<>"):
+            return False
+        return self._plain_filter_shows(key, key[1]) is False
+
+    def _plain_filter_keeps(self, key: Key) -> bool:
+        """A record an operator query should have left out: does a plain ``initiator=`` filter
+        for an initiator no record has return it too?"""
+        return self._plain_filter_shows(key, NO_SUCH_INITIATOR) is True
+
+    def _plain_filter_shows(self, key: Key, initiator: str) -> bool | None:
+        """Whether ``svm.uuid=<the key's SVM>&initiator=<initiator>`` returns the record (None:
+        no usable answer)."""
+        exchange = self.send("GET", CREDENTIALS_PATH, params={"svm.uuid": key[0], "initiator": initiator})
+        self._screen(exchange, secret_exercised=False)
+        body = exchange.response_json if isinstance(exchange.response_json, dict) else {}
+        records = body.get("records") if isinstance(body.get("records"), list) else None
+        if exchange.status != 200 or records is None:
+            return None
+        return key in {record_key(r) for r in records if isinstance(r, dict)}
 
     def _stale_or_state_rule(self, key: Key, actual: Any) -> str:
         """The whole collection shows a record unlike the model's: if the record's own GET agrees

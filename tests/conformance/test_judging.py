@@ -157,6 +157,37 @@ def test_a_filter_missing_a_record_the_stale_collection_shows_unlike_its_get_bla
     assert ledger.rule_status("CRED-STATE-001") != "failed"
 
 
+def test_an_operator_query_on_a_target_that_ignores_filters_blames_filtering_not_operators() -> None:
+    """A plain ``initiator=`` query is the second witness: it returns the record as well."""
+    from conformance.queries import check_filtered
+
+    ledger = Ledger()
+    with EmulatorServer(defects=Defects(["filter-ignored"])) as server:
+        driver = driver_for(server, ledger)
+        for suffix, kind in (("a", "none"), ("b", "deny")):
+            assert driver.create({"svm": {"uuid": svm1(driver)}, "initiator": f"{NAME}-{suffix}",
+                                  "authentication_type": kind}).success
+        with pytest.raises(AssertionError) as caught:
+            check_filtered(driver, {"authentication_type": "deny|chap"}, "CRED-LIST-004")
+    assert caught.value.rule_ids == ("CRED-LIST-003",)
+
+
+def test_a_page_listing_a_deleted_record_blames_the_collection_not_the_next_links() -> None:
+    from conformance.queries import check_paged
+
+    ledger = Ledger()
+    with EmulatorServer(defects=Defects(["deleted-still-listed"])) as server:
+        driver = driver_for(server, ledger)
+        for suffix in "abc":
+            assert driver.create({"svm": {"uuid": svm1(driver)}, "initiator": f"{NAME}-{suffix}",
+                                  "authentication_type": "none"}).success
+        assert driver.delete((svm1(driver), f"{NAME}-a")).success
+        with pytest.raises(AssertionError) as caught:
+            check_paged(driver, 2)  # the first page shows the deleted record; no other read does
+    assert caught.value.rule_ids == ("CRED-LIST-002",)
+    assert ledger.rule_status("CRED-LIST-008") != "failed"
+
+
 @pytest.mark.parametrize("defect, rule", [("list-cache-ignores-patch", "CRED-LIST-002"),
                                            ("fields-ignored", "CRED-GET-002")])
 def test_a_fields_subset_that_disagrees_is_blamed_by_the_whole_collection(defect: str, rule: str) -> None:
