@@ -2,7 +2,10 @@
 
 An instance GET that disagrees is checked against the collection, a collection that
 disagrees against the record's GET, a ``fields=`` subset against every field, a listing's
-missing or extra keys against the whole collection and the records themselves. A rule is
+missing or extra keys against the whole collection and the records themselves, an operator
+query against a plain one. One witness writes: a PATCH that changed nothing, though it set
+fields it left as they were, has the part its field rules answer for sent again alone (to
+the run's own record, a change the model already holds). A rule is
 blamed only where the second witness points at it: a defect of GET is never blamed on the
 PATCH whose read-back it spoiled, and a record that really changed is blamed on the write
 that changed it (or on CRED-STATE-001 when no write of the run named it).
