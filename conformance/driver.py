@@ -26,7 +26,7 @@ from conformance.client import (
     record_path,
 )
 from conformance.judge import Judge
-from conformance.readings import ALL, credential_from_json, record_key
+from conformance.readings import ALL, credential_from_json, record_key, same
 from conformance.recording import attach, recorded
 from conformance.scope import EVERYTHING, Scope
 from conformance.undecided import WRITE_ATTEMPTS, UndecidedWrites
@@ -461,9 +461,24 @@ class Driver(SecondWitnesses, UndecidedWrites):
                                      '{"num_records": 1, "records": [the created record]}')])
             return
         self.judge.apply(checks.record_form(records[0], exchange))
-        self.judge.apply(checks.record_matches_model(
-            records[0], outcome.result, exchange, credit=("CRED-POST-005",), blame={ALL: "CRED-POST-005"},
-            fields=frozenset(k for k in records[0] if k != "_links")))
+        returned = frozenset(k for k in records[0] if k != "_links")
+        verdicts = checks.record_matches_model(records[0], outcome.result, exchange, credit=("CRED-POST-005",),
+                                               blame={ALL: "CRED-POST-005"}, fields=returned)
+        key = _created_key(outcome)
+        if failing(verdicts) and key is not None and self._faithful(records[0], key):
+            # The record came back as the target holds it: the create is wrong, not return_records.
+            verdicts = checks.record_matches_model(records[0], outcome.result, exchange, credit=(),
+                                                   blame=_create_blame(outcome), fields=returned)
+        self.judge.apply(verdicts)
+
+    def _faithful(self, returned: Any, key: Key) -> bool:
+        """The record's GET shows what a write returned of it (the returned fields only)."""
+        exchange = self._peek(record_path(*key), {"fields": ALL}, key)
+        read = exchange.response_json if exchange.status == 200 else None
+        if not isinstance(read, dict) or not isinstance(returned, dict):
+            return False
+        return same({k: read.get(k) for k in returned if k != "_links"},
+                    {k: v for k, v in returned.items() if k != "_links"})
 
     def _unchanged_after_refusal(self, body: Any, outcome: Outcome) -> None:
         """A refused create must not have created anything."""

@@ -188,6 +188,22 @@ def test_a_page_listing_a_deleted_record_blames_the_collection_not_the_next_link
     assert ledger.rule_status("CRED-LIST-008") != "failed"
 
 
+def test_a_returned_record_that_shows_what_the_target_holds_blames_the_create() -> None:
+    """return_records=true returned the record as stored; the stored record is what is wrong."""
+    ledger = Ledger()
+    ranges = [{"start": "10.0.0.1", "end": "10.0.0.2"}]
+    with EmulatorServer(defects=Defects(["recreate-restores-addresses"])) as server:
+        driver = driver_for(server, ledger)
+        key = (svm1(driver), NAME)
+        body = {"svm": {"uuid": key[0]}, "initiator": NAME, "authentication_type": "none"}
+        assert driver.create({**body, "initiator_address": {"ranges": ranges}}).success
+        assert driver.delete(key).success
+        with pytest.raises(AssertionError) as caught:
+            driver.create(body, return_records=True)
+    assert caught.value.rule_ids == ("CRED-POST-001",)
+    assert ledger.rule_status("CRED-POST-005") != "failed"
+
+
 @pytest.mark.parametrize("defect, rule", [("list-cache-ignores-patch", "CRED-LIST-002"),
                                            ("fields-ignored", "CRED-GET-002")])
 def test_a_fields_subset_that_disagrees_is_blamed_by_the_whole_collection(defect: str, rule: str) -> None:
