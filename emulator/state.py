@@ -253,14 +253,15 @@ class Backend:
                     raise OntapError(409, "1", "duplicate entry", "initiator")
                 raise OntapError(409, "5374142", "An iSCSI security credential already exists "
                                  "for the specified initiator.", "initiator")
-            if "svm-credential-limit" in self.defects and self._held(svm.uuid) >= 10:
-                raise OntapError(400, "5374157", "The maximum number of iSCSI security "
-                                 "credentials for the SVM has been reached.", "initiator")
             cred = Credential(svm.uuid, initiator,
                               parse_auth_type(body["authentication_type"], self.defects))
             self._apply_chap(cred, body.get("chap"), None)
             if body.get("initiator_address") is not None:
                 cred.ranges, cred.masks = parse_addresses(body["initiator_address"], self.defects)
+            # A limit is met when the record would be stored: an invalid body is refused first.
+            if "svm-credential-limit" in self.defects and self._held(svm.uuid) >= 10:
+                raise OntapError(400, "5374157", "The maximum number of iSCSI security "
+                                 "credentials for the SVM has been reached.", "initiator")
             key = (svm.uuid, initiator)
             buried = self.graveyard.pop(key, None)
             if buried is not None and body.get("initiator_address") is None:
