@@ -79,8 +79,7 @@ class SecondWitnesses:
         self._screen(exchange, secret_exercised=bool(passwords_in(part)))
         if exchange.status != 200:
             return False
-        read = self._peek(record_path(*key), {"fields": ALL}, key)
-        return read.status == 200 and agrees(read.response_json, self.model.records.get(key) or ())
+        return self._get_agrees(key)
 
     def _ask_the_collection(self, key: Key, verdicts: list[Verdict], blame: dict[str, str],
                             before: tuple[Credential, ...] | None) -> list[Verdict]:
@@ -128,8 +127,7 @@ class SecondWitnesses:
         the collection itself is wrong (CRED-LIST-002: stale with any fields); otherwise the
         selection of fields is (CRED-GET-002)."""
         versions = self.model.records.get(key) or ()
-        exchange = self._peek(record_path(*key), {"fields": ALL}, key)
-        if exchange.status != 200 or not agrees(exchange.response_json, versions):
+        if not self._get_agrees(key):
             return verdicts
         whole = self._witness_collection().get(key)
         # A whole collection that shows the record's properties (the type, which every record
@@ -214,22 +212,17 @@ class SecondWitnesses:
     def _plain_filter_shows(self, key: Key, initiator: str) -> bool | None:
         """Whether ``svm.uuid=<the key's SVM>&initiator=<initiator>`` returns the record (None:
         no usable answer)."""
-        exchange = self.send("GET", CREDENTIALS_PATH, params={"svm.uuid": key[0], "initiator": initiator})
-        self._screen(exchange, secret_exercised=False)
-        body = exchange.response_json if isinstance(exchange.response_json, dict) else {}
-        records = body.get("records") if isinstance(body.get("records"), list) else None
+        exchange, records = self._listed({"svm.uuid": key[0], "initiator": initiator})
         if exchange.status != 200 or records is None:
             return None
-        return key in {record_key(r) for r in records if isinstance(r, dict)}
+        return key in records
 
     def _stale_or_state_rule(self, key: Key, actual: Any) -> str:
         """The whole collection shows a record unlike the model's: if the record's own GET agrees
         with the model, the collection is stale (CRED-LIST-002); otherwise the state differs."""
         versions = self.model.records.get(key) or ()
-        if versions and not agrees(actual, versions):
-            exchange = self._peek(record_path(*key), {"fields": ALL}, key)
-            if exchange.status == 200 and agrees(exchange.response_json, versions):
-                return LIST_RULE
+        if versions and not agrees(actual, versions) and self._get_agrees(key):
+            return LIST_RULE
         return self._state_rule(key)
 
     def _state_rule(self, key: Key) -> str:
@@ -241,11 +234,24 @@ class SecondWitnesses:
 
     def _witness_collection(self) -> dict[Key, Any]:
         """The whole collection, read once to settle a disagreement (its form is judged)."""
-        exchange = self.send("GET", CREDENTIALS_PATH, params={"fields": ALL, "max_records": 10000})
+        _, records = self._listed({"fields": ALL, "max_records": 10000})
+        return records or {}
+
+    def _listed(self, params: dict[str, Any]) -> tuple[Exchange, dict[Key, Any] | None]:
+        """A collection GET that only witnesses (its envelope judged, nothing credited): its
+        records by key, or None when the answer holds no list of records."""
+        exchange = self.send("GET", CREDENTIALS_PATH, params=params)
         self._screen(exchange, secret_exercised=False)
         body = exchange.response_json if isinstance(exchange.response_json, dict) else {}
-        records = body.get("records") if isinstance(body.get("records"), list) else []
-        return {record_key(r): r for r in records if isinstance(r, dict)}
+        records = body.get("records")
+        if not isinstance(records, list):
+            return exchange, None
+        return exchange, {record_key(r): r for r in records if isinstance(r, dict)}
+
+    def _get_agrees(self, key: Key) -> bool:
+        """The record's GET, with every field, agrees with the model."""
+        exchange = self._peek(record_path(*key), {"fields": ALL}, key)
+        return exchange.status == 200 and agrees(exchange.response_json, self.model.records.get(key) or ())
 
     def _peek(self, path: str, params: dict[str, Any] | None, key: Key) -> Exchange:
         """A GET that only witnesses (secrets and envelope judged, nothing credited)."""

@@ -45,11 +45,17 @@ def svm1(driver: Driver) -> str:
     return next(s.uuid for s in driver.model.svms.values() if s.name == "svm1")
 
 
+def create_plain(driver: Driver) -> tuple[str, str]:
+    """Create NAME on svm1 with type none (the start of most cases here); its key."""
+    key = (svm1(driver), NAME)
+    assert driver.create({"svm": {"uuid": key[0]}, "initiator": NAME, "authentication_type": "none"}).success
+    return key
+
+
 def test_a_rule_named_only_in_a_blame_map_stays_not_exercised(server: EmulatorServer) -> None:
     ledger = Ledger()
     driver = driver_for(server, ledger)
-    key = (svm1(driver), NAME)
-    assert driver.create({"svm": {"uuid": key[0]}, "initiator": NAME, "authentication_type": "none"}).success
+    key = create_plain(driver)
     # The read-back after this PATCH blames initiator_address differences on a rule of its
     # blame map; the PATCH sends no address, so no address rule may be credited.
     assert driver.update(key, {"authentication_type": "deny"}).success
@@ -86,8 +92,7 @@ def test_a_stale_instance_get_is_blamed_on_get_not_on_the_patch() -> None:
     ledger = Ledger()
     with EmulatorServer(defects=Defects(["stale-instance-get"])) as server:
         driver = driver_for(server, ledger)
-        key = (svm1(driver), NAME)
-        assert driver.create({"svm": {"uuid": key[0]}, "initiator": NAME, "authentication_type": "none"}).success
+        key = create_plain(driver)
         with pytest.raises(AssertionError) as caught:
             driver.update(key, {"authentication_type": "deny"})
     assert caught.value.rule_ids == ("CRED-GET-001",)
@@ -98,8 +103,7 @@ def test_a_patch_that_changed_nothing_breaks_patch_not_its_fields() -> None:
     ledger = Ledger()
     with EmulatorServer(defects=Defects(["patch-not-applied"])) as server:
         driver = driver_for(server, ledger)
-        key = (svm1(driver), NAME)
-        assert driver.create({"svm": {"uuid": key[0]}, "initiator": NAME, "authentication_type": "none"}).success
+        key = create_plain(driver)
         with pytest.raises(AssertionError) as caught:
             driver.update(key, {"initiator_address": {"ranges": [{"start": "10.0.0.1", "end": "10.0.0.2"}]}})
     assert caught.value.rule_ids == ("CRED-PATCH-001",)
@@ -112,8 +116,7 @@ def test_a_patch_that_set_its_type_again_and_changed_nothing_breaks_patch_not_ad
     ranges = [{"start": "10.0.0.1", "end": "10.0.0.2"}]
     with EmulatorServer(defects=Defects(["third-patch-not-applied"])) as server:
         driver = driver_for(server, ledger)
-        key = (svm1(driver), NAME)
-        assert driver.create({"svm": {"uuid": key[0]}, "initiator": NAME, "authentication_type": "none"}).success
+        key = create_plain(driver)
         assert driver.update(key, {"authentication_type": "deny"}).success
         assert driver.update(key, {"authentication_type": "none"}).success
         with pytest.raises(AssertionError) as caught:
@@ -148,8 +151,7 @@ def test_a_filter_missing_a_record_the_stale_collection_shows_unlike_its_get_bla
     ledger = Ledger()
     with EmulatorServer(defects=Defects(["list-cache-ignores-patch"])) as server:
         driver = driver_for(server, ledger)
-        key = (svm1(driver), NAME)
-        assert driver.create({"svm": {"uuid": key[0]}, "initiator": NAME, "authentication_type": "none"}).success
+        key = create_plain(driver)
         assert driver.update(key, {"authentication_type": "deny"}).success  # its GET is right
         with pytest.raises(AssertionError) as caught:
             check_filtered(driver, {"authentication_type": "deny"}, "CRED-LIST-004")
@@ -214,8 +216,7 @@ def test_a_fields_subset_that_disagrees_is_blamed_by_the_whole_collection(defect
     ledger = Ledger()
     with EmulatorServer(defects=Defects([defect])) as server:
         driver = driver_for(server, ledger)
-        key = (svm1(driver), NAME)
-        assert driver.create({"svm": {"uuid": key[0]}, "initiator": NAME, "authentication_type": "none"}).success
+        key = create_plain(driver)
         driver.update(key, {"authentication_type": "deny"})
         with pytest.raises(AssertionError) as caught:
             check_fields(driver, frozenset({"authentication_type"}))
