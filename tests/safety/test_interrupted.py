@@ -108,7 +108,10 @@ def test_ctrl_c_writes_incomplete_reports_and_names_the_sweep(tmp_path: Path) ->
     """SIGINT with a cleanup that cannot finish: DELETE answers 200 but keeps the record."""
     cwd, report_dir = tmp_path / "cwd", tmp_path / "cwd" / "reports"
     cwd.mkdir()
-    with emulator(tmp_path / "emulator", "--defect", "delete-not-applied") as target:
+    # Latency keeps the run going until the signal comes: without it, once the first cleanup
+    # fails, every later test errors at once and a fast machine ends the run within 2 s, before
+    # this test's poll has seen the journal and sent SIGINT (seen on CI: exit 6, not 2).
+    with emulator(tmp_path / "emulator", "--defect", "delete-not-applied", "--latency", "40") as target:
         before = target.records()
         process = start_live_run(cwd, target, report_dir)
         try:
