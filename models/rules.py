@@ -117,8 +117,8 @@ RULES: tuple[Rule, ...] = (
     Rule("CRED-POST-001", "POST creates the credentials and answers 201 Created", (POST,),
          "doc: Create iSCSI credentials, Response 201"),
     Rule("CRED-POST-002", "A 201 carries a Location header naming the new record", (POST,),
-         "facts §22, §54; declared in the 9.12.1 swagger (facts §66)", basis=OBSERVED,
-         documented_since="9.12.1"),
+         "facts §22 (generic doc: a 201 includes the Location of the resource), §54; declared in "
+         "the 9.12.1 swagger (facts §66)"),
     Rule("CRED-POST-003", "initiator, svm and authentication_type are required in POST", (POST,),
          "doc: Create iSCSI credentials, Required properties"),
     Rule("CRED-POST-004", "A second credential for the same initiator on the same SVM is refused",
@@ -145,11 +145,11 @@ RULES: tuple[Rule, ...] = (
          _TABLES, error_code="5374145"),
     Rule("CRED-CHAP-005", "CHAP properties are refused with authentication type none or deny",
          (POST, PATCH), _TABLES, error_code="5374900"),
-    Rule("CRED-CHAP-006", "CHAP user names are 1 to 128 bytes", (POST, PATCH), "facts §28",
-         basis=OBSERVED),
+    Rule("CRED-CHAP-006", "CHAP user names are 1 to 128 bytes", (POST, PATCH),
+         "facts §28 (CLI reference; swagger minLength 1, maxLength 128 from 9.8 on)"),
     Rule("CRED-CHAP-007", "CHAP passwords are 1 to 512 bytes", (POST, PATCH),
-         "facts §29; maxLength 512 documented from 9.16.1 (facts §70)", basis=OBSERVED,
-         documented_since="9.16.1"),
+         "facts §29 (SAN administration: 1 to 512 bytes); maxLength 512 in the swagger from 9.16.1 "
+         "(facts §70)"),
     Rule("CRED-CHAP-008", "CHAP passwords are write-only and never returned", ALL_OPERATIONS,
          "doc: Definitions, inbound/outbound (Write-only); Examples (\"Passwords are not included\")"),
     Rule("CRED-CHAP-009", "CHAP user names that were set are returned", (GET, LIST),
@@ -224,7 +224,7 @@ RULES: tuple[Rule, ...] = (
     Rule("CRED-LIST-003", "A filter on a field returns exactly the matching records", (LIST,),
          "doc: Retrieve iSCSI credentials, Parameters (Filter by ...)"),
     Rule("CRED-LIST-004", "Query operators * ! | < > <= >= a..b filter as ONTAP defines",
-         (LIST,), "facts §46", basis=OBSERVED),
+         (LIST,), "facts §46 (generic doc: record filtering)"),
     Rule("CRED-LIST-005", "max_records caps the number of records returned", (LIST,),
          "doc: Retrieve iSCSI credentials, max_records"),
     Rule("CRED-LIST-006", "return_records=false returns the count without records", (LIST,),
@@ -232,7 +232,7 @@ RULES: tuple[Rule, ...] = (
     Rule("CRED-LIST-007", "order_by sorts the records ascending or descending", (LIST,),
          "doc: Retrieve iSCSI credentials, order_by; facts §49"),
     Rule("CRED-LIST-008", "_links.next of a capped page leads to the remaining records", (LIST,),
-         "facts §50, §52", basis=OBSERVED),
+         "facts §50 (generic doc: records and pagination), §52"),
     Rule("CRED-LIST-009", "return_timeout outside 0..120 seconds is refused", (LIST,),
          "doc: Retrieve iSCSI credentials, Parameters (return_timeout: min 0, max 120); facts §72"),
     # --- response form -------------------------------------------------------------------
@@ -244,18 +244,20 @@ RULES: tuple[Rule, ...] = (
          "doc: Definitions, iscsi_credentials"),
     # --- wire details NetApp's clients rely on -------------------------------------------
     Rule("CRED-WIRE-001", "A record is reached with the ':' of its IQN raw in the path as with %3A",
-         (GET, PATCH, DELETE), "facts §2, §3, §75 (Ansible sends ':' raw, PCL sends %3A)",
-         basis=OBSERVED),
+         (GET, PATCH, DELETE), "doc: Examples (the curl lines send ':' raw); facts §2, §3, §75 "
+         "(Ansible sends ':' raw, PCL sends %3A)"),
     Rule("CRED-WIRE-002", "Answers are JSON labelled application/hal+json (application/json when asked for)",
-         ALL_OPERATIONS, "facts §8, §9", basis=OBSERVED),
+         ALL_OPERATIONS, "facts §8 (generic doc: the Accept header and HAL), §9"),
     Rule("CRED-WIRE-003", "A record's _links.self.href names the record (compared after percent-decoding)",
-         (GET, LIST, POST), "doc: Retrieve iSCSI credentials, Example response (_links.self); facts §78",
-         basis=OBSERVED),
+         (GET, LIST, POST), "doc: Examples, Retrieving all properties (_links.self of each record); "
+         "facts §78"),
     # --- authentication and methods ------------------------------------------------------
     Rule("CRED-ACCESS-001", "A request without credentials, or with wrong ones, is refused with 401",
-         ALL_OPERATIONS, "facts §20 (401: user authentication failed; body unknown)", basis=OBSERVED),
+         ALL_OPERATIONS, "facts §20 (generic doc: every call is authenticated; 401: user "
+         "authentication failed; body unknown)"),
     Rule("CRED-ACCESS-002", "A read-only user may read but its writes are refused with 403 (code 6)",
-         ALL_OPERATIONS, "facts §14 (6 -> 403), §19", basis=OBSERVED),
+         ALL_OPERATIONS, "facts §14 (generic doc: 6 -> 403 permission denied), §19; RBAC: a "
+         "read-only role may not write"),
     Rule("CRED-ACCESS-003", "A method the endpoint lacks (PUT) is refused with 405",
          ALL_OPERATIONS, "facts §14 (3 -> 405: operation not supported)", basis=OBSERVED),
 )
