@@ -23,6 +23,7 @@ from conformance.client import Client, TargetUnreachable
 from conformance.config import TargetConfig, load_config
 from conformance.emulator_process import EmulatorFailed
 from conformance.failures import ConformanceFailure
+from conformance.housekeeping import RunStopped
 from conformance.journal import read_journal, sweep
 from conformance.ledger import CONFORMANT, INCONCLUSIVE, NONCONFORMANT, Ledger
 from conformance.postrun import PostRun
@@ -36,6 +37,8 @@ SUITE_DIR = Path(__file__).resolve().parent
 EXIT_USAGE = 4
 #: The run's exit status by verdict (pytest's own: 2 interrupted, 4 usage error, 5 no tests).
 EXIT_STATUS = {CONFORMANT: 0, NONCONFORMANT: 1, INCONCLUSIVE: 6}
+#: Why a run may stop early for the target's sake (not Ctrl-C): its exit status stays the verdict's.
+STOPPED_BY_TARGET = ("target lost", "stopped at the first housekeeping finding")
 
 
 def _now() -> str:
@@ -348,6 +351,13 @@ def _conformance_failures(exc: BaseException | None) -> list[ConformanceFailure]
     return []
 
 
+def _found(error: BaseException | None, kind: type[BaseException]) -> bool:
+    """Whether ``error`` is, or (in an exception group) holds, an exception of ``kind``."""
+    if isinstance(error, kind):
+        return True
+    return isinstance(error, BaseExceptionGroup) and any(_found(e, kind) for e in error.exceptions)
+
+
 def _is_flaky(error: BaseException | None) -> bool:
     """Whether Hypothesis saw a program end differently when it replayed it."""
     try:
@@ -389,6 +399,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
             report.conformance_rules = "(flaky replay)"
             return
     if not failures:
+        if _found(error, RunStopped):
+            # A housekeeping finding is already a verdict of its own; every later test would
+            # meet the same state, so the run ends here (the reports name the sweep command).
+            item.session.shouldstop = ledger.stopped or "stopped at a housekeeping finding"
+            report.conformance_rules = "(run stopped)"
+            return
         if isinstance(error, TargetUnreachable | EmulatorFailed):
             # The target is gone: every further test would fail the same way.
             ledger.stopped = REDACTOR.redact_text(f"target lost: {error}")
@@ -536,7 +552,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         xml.add_global_property("verdict", document["verdict"])
         for key, value in document["target"].items():
             xml.add_global_property(f"target_{key}", REDACTOR.redact_text(value))
-    if _STATE.target_error is None and (not interrupted or _STATE.ledger.stopped.startswith("target lost")):
+    if _STATE.target_error is None and (not interrupted or _STATE.ledger.stopped.startswith(STOPPED_BY_TARGET)):
         session.exitstatus = postrun.exit_status(document, EXIT_STATUS[document["verdict"]])
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from conformance import checks
 from conformance.client import Exchange, OutcomeUnknown, record_path
+from conformance.pages import read_all
 from conformance.readings import ALL, agrees, record_key
 from conformance.verdicts import passed
 from models.outcomes import Expectation, Outcome
@@ -77,7 +78,7 @@ class UndecidedWrites:
         success = expectation.success
         if success is None:
             return None  # only refusals predicted: a refusal changes nothing, so it can be sent again
-        exchange, records = self.list({"fields": ALL, "max_records": "10000"})
+        exchange, records = read_all(self, {"fields": ALL, "max_records": "10000"})
         if exchange.status != 200:
             return None
         after = dict(success.records or {})
