@@ -332,6 +332,7 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     upgrade.set_test(item.nodeid)  # which test the drivers of --record belong to
+    item._ontap_checkpoint = _STATE.ledger.checkpoint()  # a Flaky takes its failures back
 
 
 def _in_suite(item: pytest.Item) -> bool:
@@ -394,10 +395,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
     error = call.excinfo.value if call.excinfo is not None else None
     failures = _conformance_failures(error)
     if _is_flaky(error):
-        ledger.flaky_replay(item.nodeid, str(error).split("\n\n")[0], _outcomes(error))
-        if not failures:
-            report.conformance_rules = "(flaky replay)"
-            return
+        # The failure did not come back when replayed: its rules are reported with the flaky
+        # replay, never as failures (the ledger forgets what this test recorded as failed).
+        mark = getattr(item, "_ontap_checkpoint", None)
+        rules = ledger.unfail_since(mark) if mark is not None else []
+        ledger.flaky_replay(item.nodeid, str(error).split("\n\n")[0], _outcomes(error), rules)
+        report.conformance_rules = "(flaky replay" + (f": {', '.join(rules)})" if rules else ")")
+        return
     if not failures:
         if _found(error, RunStopped):
             # A housekeeping finding is already a verdict of its own; every later test would
