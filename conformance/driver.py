@@ -43,7 +43,7 @@ from conformance.witnesses import (
     reblame,
 )
 from models.bodies import CLEAR_OUTBOUND_SINCE
-from models.outcomes import Expectation, Outcome
+from models.outcomes import CODE_OWNERS, Expectation, Outcome
 from models.query import FILTER_FIELDS
 from models.records import DEFAULT_INITIATOR, Credential, Svm
 from models.state import CredentialsModel, ListExpectation, flag
@@ -155,7 +155,7 @@ class Driver(SecondWitnesses, UndecidedWrites):
         verdicts, outcome = checks.status_matches_model(exchange, expectation, code)
         raw = _raw_colon(exchange.path)
         if not failing(verdicts):
-            self.judge.accepted_code(code)
+            self.judge.accepted_code(code, _alternatives(expectation, outcome))
             if raw and outcome is not None and outcome.success:
                 verdicts += passed(exchange, WIRE_RULE)  # the raw ':' reached the record
         elif raw and key in self.model.records and code in MISSING_CODES and \
@@ -525,6 +525,16 @@ class Driver(SecondWitnesses, UndecidedWrites):
         if key not in self.model.records:
             rule = (outcome.rules or ("CRED-POST-001",))[0]
             self.read_back(key, credit=outcome.rules, blame={ALL: rule})
+
+
+def _alternatives(expectation: Expectation, outcome: Outcome | None) -> frozenset[str]:
+    """The codes of the rules a refusal stands for that the model allowed for this request:
+    an allowed refusal identifying a rule meets that rule's code requirement whichever of the
+    allowed codes it chose (a correct target may always pick one side of a choice)."""
+    if outcome is None or outcome.success or not outcome.rules:
+        return frozenset()
+    return frozenset(code for o in expectation.outcomes if not o.success and o.rules == outcome.rules
+                     for code in o.codes or () if CODE_OWNERS.get(code) in outcome.rules)
 
 
 def _visible(versions: tuple[Credential, ...] | None) -> list[str]:

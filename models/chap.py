@@ -14,6 +14,9 @@ from models.outcomes import Violation, violation
 MAX_USER_BYTES = 128
 MAX_PASSWORD_BYTES = 512
 _HEX_DIGITS = re.compile(r"[0-9a-fA-F]*")
+#: An empty user or password may be answered as a missing one: with the code of the rule that
+#: requires it (CRED-CHAP-001 inbound, CRED-CHAP-002 outbound).
+_MISSING = {"chap.inbound": ("5374149",), "chap.outbound": ("5374150",)}
 
 
 def is_hex_secret(password: str) -> bool:
@@ -27,7 +30,8 @@ def user_violations(user: object, where: str) -> list[Violation]:
         return [violation("CRED-BODY-001", detail=f"{where} user must be a string")]
     size = len(user.encode())
     if not 1 <= size <= MAX_USER_BYTES:
-        return [violation("CRED-CHAP-006", detail=f"{where} user is {size} bytes")]
+        return [violation("CRED-CHAP-006", detail=f"{where} user is {size} bytes", also=_MISSING.get(where, ())
+                          if size == 0 else ())]
     return []
 
 
@@ -38,7 +42,8 @@ def password_violations(password: object, where: str) -> list[Violation]:
     found = []
     size = len(password.encode())
     if not 1 <= size <= MAX_PASSWORD_BYTES:
-        found.append(violation("CRED-CHAP-007", detail=f"{where} password is {size} bytes"))
+        found.append(violation("CRED-CHAP-007", detail=f"{where} password is {size} bytes",
+                               also=_MISSING.get(where, ()) if size == 0 else ()))
     if is_hex_secret(password):
         digits = password[2:]
         if not _HEX_DIGITS.fullmatch(digits) or len(digits) % 2:

@@ -32,7 +32,8 @@ def initiator_violations(name: object) -> list[Violation]:
         return [violation("CRED-POST-003", detail="initiator is required and may not be empty")]
     found = _shape_violations(name)
     if len(name.encode()) > MAX_NAME_BYTES:
-        found.append(violation("CRED-INIT-009", detail=f"{len(name.encode())} bytes > 223"))
+        found.append(violation("CRED-INIT-009", detail=f"{len(name.encode())} bytes > 223",
+                               also=INITIATOR_CODES))  # an over-long name is an invalid name
     return found
 
 

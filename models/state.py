@@ -29,7 +29,7 @@ from models.outcomes import (
     Violation,
     allowance,
     expectation_from,
-    refusal,
+    refusals,
     violation,
 )
 from models.query import FILTER_FIELDS, record_matches
@@ -107,7 +107,7 @@ class CredentialsModel:
     def create(self, body: Any) -> Expectation:
         """POST /protocols/san/iscsi/credentials with this JSON body."""
         if not isinstance(body, dict):
-            return Expectation("post", (refusal(violation("CRED-BODY-001", detail="body is no object")),))
+            return _refused("post", [violation("CRED-BODY-001", detail="body is no object")])
         found: list[Violation] = []
         unknown = set(body) - POST_FIELDS
         if unknown:
@@ -167,7 +167,7 @@ class CredentialsModel:
         if current is None:
             return Expectation("patch", self._missing(svm_uuid, initiator, "patch"))
         if not isinstance(body, dict):
-            return Expectation("patch", (refusal(violation("CRED-BODY-001", detail="body is no object")),))
+            return _refused("patch", [violation("CRED-BODY-001", detail="body is no object")])
         per_version = [self._update_version(version, body, params) for version in current]
         found = _merge_violations([f for f, _ in per_version])
         # Not dict.fromkeys: a refused body may leave unhashable values (lists) in a version.
@@ -329,8 +329,12 @@ class CredentialsModel:
                         Outcome(CLIENT_ERRORS, frozenset({"5374895"}), rules, False,
                                 detail="the SVM has no such credential (open question 2)")]
         else:
+            # The tables give 5374895; the page's own example error of its Update and Delete
+            # sections is 404 "4" "entry doesn't exist" (OB-15): either identifies the rule.
             outcomes = [Outcome(CLIENT_ERRORS, frozenset({"5374895"}), rules, False,
-                                detail="the SVM has no such credential")]
+                                detail="the SVM has no such credential"),
+                        Outcome(NOT_FOUND, frozenset({"4", "5374895"}), rules, False,
+                                detail="entry doesn't exist (the page's example error)")]
         if svm_uuid not in self.svms:
             outcomes.append(Outcome(CLIENT_ERRORS, frozenset({"2", "4"}),
                                     ("CRED-SVM-001",) if operation != "get" else rules, False,
@@ -477,4 +481,4 @@ def _refused(operation: str, found: list[Violation]) -> Expectation:
     """An expectation where accepting is not possible (e.g. the SVM could not be resolved)."""
     if not found:
         found = [violation("CRED-BODY-001", detail="request cannot be applied")]
-    return Expectation(operation, tuple(refusal(v) for v in found), tuple(found))
+    return Expectation(operation, refusals(found), tuple(found))
