@@ -60,7 +60,7 @@ def test_cited_returns_the_ids_a_source_names_in_order() -> None:
 
 def test_reference_lookup_names_an_unknown_id() -> None:
     assert reference("OB-43").title.startswith("iSCSI names")
-    with pytest.raises(KeyError, match="OB-999.*observed-behaviour"):
+    with pytest.raises(KeyError, match=r"OB-999.*observed-behaviour"):
         reference("OB-999")
 
 
