@@ -133,16 +133,19 @@ FINDINGS: tuple[Finding, ...] = (
         "(OB-13).",
         ("CRED-ERR-001",), "shape:error.arguments"),
     Finding(
-        "DOC-009", f"Example error of {_CREATE}, {_UPDATE} and {_DELETE}",
-        "The example error (code 4, \"entry doesn't exist\", target uuid) is no code of these "
-        "operations' tables",
+        "DOC-009", f"Example error of {_RETRIEVE} (the collection), {_CREATE}, {_UPDATE} and "
+                   f"{_DELETE}",
+        "The example error (code 4, \"entry doesn't exist\", target uuid) is no answer these "
+        "operations document",
         (("envelope", "the example only shows the envelope; a credential missing on PATCH or "
                       "DELETE is 5374895, as the tables say"),
          ("literal", "a missing record is answered with the generic code 4 on every operation")),
         "envelope",
         "The PATCH and DELETE tables list 5374895 for a credential the SVM does not have, "
-        "unchanged through 9.19.1 (OB-24); 4 is ONTAP's generic not-found with 404 (OB-14, OB-15). "
-        "GET has no table: the model allows 4 and 5374895 there (OQ-2).",
+        "unchanged through 9.19.1 (OB-24); 4 is ONTAP's generic not-found with 404 (OB-14, OB-15); "
+        "a collection GET that matches nothing answers 200 with no records (OB-51) and a POST "
+        "looks nothing up. Only for a GET of one record, which has no table, does the model allow "
+        "4 (and 5374895, OQ-2).",
         ("CRED-MISS-001", "CRED-MISS-002", "CRED-ERR-001"), "missing-record-code"),
     Finding(
         "DOC-010", f"{_UPDATE} and {_DELETE}, ONTAP Error Response Codes",
