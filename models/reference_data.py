@@ -90,8 +90,9 @@ ENTRIES: tuple[tuple[str, str, str, str, str], ...] = (
     ("OB-14", "Generic ONTAP codes and their HTTP statuses",
      "The general error table maps 1 to 409 (duplicate), 2 to 400 (invalid, missing or extra "
      "field), 3 to 405 (operation not supported), 4 to 404 (entry not found), 6 to 403 "
-     "(permission denied), 7 to 429 or 503 and 8 to 409 or 503; many 2621xx/2622xx codes are "
-     "400. One ONTAP automation page lists 4 as 405, but recorded answers show 404.",
+     "(permission denied), 7 to 429 or 503 and 8 to 409 or 503; the general request codes "
+     "(262177, 262179, 262185, 262186, 262188, 262196 to 262199 and others) are 400, and "
+     "65541, 65552, 65562 and 262145 are 500. One ONTAP automation page lists 4 as 405, but recorded answers show 404.",
      "getting started 9.9.1 and 9.11.1 (error table); ONTAP automation interpret_api_response; "
      "Ansible fixtures for 404", DOC),
     ("OB-15", "The recorded not-found answer",
