@@ -26,14 +26,17 @@ from conformance.client import (
     record_path,
 )
 from conformance.judge import Judge
-from conformance.readings import ALL, credential_from_json, record_key, same
+from conformance.pages import read_all
+from conformance.readings import ALL, credential_from_json, record_key, same, shown_filters
 from conformance.recording import attach, recorded
 from conformance.scope import EVERYTHING, Scope
 from conformance.undecided import WRITE_ATTEMPTS, UndecidedWrites
 from conformance.verdicts import Verdict, broken, failing, passed
 from conformance.witnesses import (
     DEFAULT_RULE,
+    FILTER_RULE,
     GET_RULE,
+    OPERATORS_RULE,
     ORDINARY_PATCH,
     STATE_RULE,
     SecondWitnesses,
@@ -266,7 +269,7 @@ class Driver(SecondWitnesses, UndecidedWrites):
         outcome = self._judge_answer(exchange, expectation, secret_exercised=bool(passwords_in(body)))
         if outcome is not None and outcome.success:
             self._commit_collection(outcome)
-            whole, records = self.list({"fields": ALL, "max_records": "10000"})
+            whole, records = read_all(self, {"fields": ALL, "max_records": "10000"})
             self._reading_back = rule  # a state that differs now is this write's doing
             try:
                 self.compare_collection(records, self.model.list(), whole, rule)
@@ -346,11 +349,18 @@ class Driver(SecondWitnesses, UndecidedWrites):
             self.judge.accepted_code(code)
         self.judge.apply([*verdicts, *passed(exchange, *credit)])
 
-    @recorded("list", "params", "count_only")
+    @recorded("list", "params", "count_only", "whole")
     def list(self, params: dict[str, Any] | None = None, *, count_only: bool = False,
-             href: str | None = None) -> tuple[Exchange, list[Any]]:
+             href: str | None = None, whole: bool = False) -> tuple[Exchange, list[Any]]:
         """GET the collection (or a link it gave, path and query exactly as given); check its
-        form and return the exchange and its records."""
+        form and return the exchange and its records.
+
+        On a live target the query is narrowed to the run's scope (its SVMs, its initiators
+        and the defaults, :meth:`Scope.narrow`) unless ``whole``: a read whose rule needs only
+        the run's records then costs what they cost, not what the cluster holds.
+        """
+        if href is None and not whole:
+            params, _ = self.scope.narrow(params)
         exchange = self.send("GET", href or CREDENTIALS_PATH, params=None if href else params)
         records_sent = (exchange.response_json or {}).get("records") if isinstance(
             exchange.response_json, dict) else None
@@ -371,10 +381,11 @@ class Driver(SecondWitnesses, UndecidedWrites):
         if foreign:
             self.judge.ledger.saw_foreign(foreign, named=set(self.model.svms))
 
-    @recorded("compare", "rule", "fields", "filtered", "membership_rule")
+    @recorded("compare", "rule", "fields", "filtered", "membership_rule", "scoped")
     def compare_collection(self, records: list[Any], expected: ListExpectation, exchange: Exchange,
                            rule: str, *, fields: frozenset[str] | None = None,
-                           filtered: bool = False, membership_rule: str | None = None) -> None:
+                           filtered: bool = False, membership_rule: str | None = None,
+                           scoped: bool | None = None) -> None:
         """The returned keys are the model's (required and maybe optional), each record agreeing.
 
         Args:
@@ -384,17 +395,27 @@ class Driver(SecondWitnesses, UndecidedWrites):
                 disagreement is first checked against the whole collection.
             membership_rule: the rule of which records are returned, when it is not ``rule``
                 (a ``fields=`` query selects properties, not records).
+            scoped: the query carried the run's scope (``None``: as ``exchange`` shows); its
+                operators (CRED-LIST-004) then take part in which records come back.
         """
         membership = membership_rule or rule
+        scoped = self.is_scoped(exchange) if scoped is None else scoped
+        # Every record the run judges exactly is in a read that selects nothing but the scope.
+        whole_state = not filtered and fields is None and self.writes_applied > 0
+        if scoped:
+            expected = expected.within(self.scope.own_filter)
+            filtered = True
         got = [record_key(r) for r in records]
         filters = {k: v for k, v in (exchange.params or {}).items() if k in FILTER_FIELDS}
+        if scoped:
+            filters = {**self.scope.own_filter, **filters}
         foreign = [r for r in records if self.scope.foreign(record_key(r)) and record_key(r) not in expected.records]
-        self._foreign_match(foreign, filters, exchange, rule)
+        self._foreign_match(foreign, shown_filters(filters, fields), exchange, rule, scoped)
         missing = expected.required - set(got)
         extra = set(got) - expected.required - expected.optional - {record_key(r) for r in foreign}
         if missing or extra or len(got) != len(set(got)):
             shown = {record_key(r): r for r in records if isinstance(r, dict)}
-            rules = (self._membership_blame(membership, missing, extra, filtered, filters, shown)
+            rules = (self._membership_blame(membership, missing, extra, filtered, filters, shown, scoped)
                      if missing or extra else [membership])
             self.judge.apply([broken(exchange, rules, f"collection keys differ: missing {sorted(missing)}, "
                                      f"unexpected {sorted(map(str, extra))}"
@@ -402,7 +423,6 @@ class Driver(SecondWitnesses, UndecidedWrites):
         self.judge.apply(passed(exchange, membership))
         if fields == frozenset():
             return
-        whole_state = not filtered and fields is None and self.writes_applied > 0
         for record in records:
             key = record_key(record)
             versions = expected.records.get(key)
@@ -425,15 +445,29 @@ class Driver(SecondWitnesses, UndecidedWrites):
             # Every record, written or not, is as the writes of this run left it.
             self.judge.apply(passed(exchange, STATE_RULE))
 
+    def is_scoped(self, exchange: Exchange) -> bool:
+        """Whether a collection read carried the run's scope (see :meth:`list`)."""
+        params = exchange.params or {}
+        return any(params.get(k) == v for k, v in self.scope.own_filter.items())
+
     def _foreign_match(self, foreign: list[Any], filters: dict[str, str], exchange: Exchange,
-                       rule: str) -> None:
-        """A foreign record's content is unknown, but one a filter returned must match it."""
+                       rule: str, scoped: bool = False) -> None:
+        """A foreign record's content is unknown, but one a filter returned must match it.
+
+        One that does not match is blamed on the query's rule, or, when a plain ``initiator=``
+        filter returns the record too, on filtering itself (CRED-LIST-003); the run's scope is
+        an operator query, so a foreign record a scoped read returns blames the operators
+        (CRED-LIST-004) unless filtering itself is broken.
+        """
         if not filters:
             return
         wrong = [record_key(r) for r in foreign if self._matches(r, filters) is False]
         if wrong:
-            self.judge.apply([broken(exchange, [rule], f"records that do not match {filters}: "
-                                     f"{sorted(map(str, wrong))[:5]}", "only records matching the filters")])
+            blamed = [FILTER_RULE if self._plain_filter_keeps(key) else
+                      OPERATORS_RULE if scoped else rule for key in wrong[:3]]
+            self.judge.apply([broken(exchange, list(dict.fromkeys(blamed)),
+                                     f"records that do not match {filters}: {sorted(map(str, wrong))[:5]}",
+                                     "only records matching the filters")])
 
     # ---- second witnesses ------------------------------------------------------------------------
     def _blame(self, key: Any, blame: dict[str, str]) -> dict[str, str]:

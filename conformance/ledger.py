@@ -139,11 +139,14 @@ class Ledger:
         """Record a test the suite could not complete (its own error, or a lost target)."""
         self.errors.append({"test": test_nodeid, "message": REDACTOR.redact_text(message)[:1000]})
 
-    def flaky_replay(self, test_nodeid: str, message: str, outcomes: list[str]) -> None:
+    def flaky_replay(self, test_nodeid: str, message: str, outcomes: list[str],
+                     rules: Sequence[str] = ()) -> None:
         """Record that replaying a program gave another outcome: a fact about the target or the
-        network (faults, other clients), not a verdict on a rule."""
+        network (faults, other clients), not a verdict on a rule (``rules``: those the run that
+        did not come back named)."""
         self.flaky.append({"test": test_nodeid, "message": REDACTOR.redact_text(message)[:1500],
-                           "outcomes": [REDACTOR.redact_text(o)[:500] for o in outcomes]})
+                           "outcomes": [REDACTOR.redact_text(o)[:500] for o in outcomes],
+                           "rules": list(rules)})
 
     def safety_finding(self, what: str, detail: str) -> None:
         """Record a live-target safety problem (a record the run must not touch changed)."""
@@ -179,6 +182,25 @@ class Ledger:
         for rule_id, reason in reasons.items():
             _known(rule_id)
             self.not_applicable[rule_id] = reason
+
+    # ---- flaky programs ------------------------------------------------------------------------
+    def checkpoint(self) -> dict[str, Any]:
+        """What the failures look like now (a test is about to run)."""
+        return {"fails": Counter(self.fails), "details": {k: list(v) for k, v in self.details.items()},
+                "broken_by": {k: set(v) for k, v in self.broken_by.items()}, "failures": len(self.failures)}
+
+    def unfail_since(self, mark: dict[str, Any]) -> list[str]:
+        """Take back the failures recorded since ``mark`` and return their rules.
+
+        A Hypothesis program that failed once and passed when replayed ("Flaky") is a fact
+        about the target or the network, not a verdict: its failures are reported with the
+        flaky replay, never as rule failures.
+        """
+        rules = sorted(rule for rule, count in self.fails.items() if count > mark["fails"].get(rule, 0))
+        rules += sorted({r for f in self.failures[mark["failures"]:] for r in f.rule_ids} - set(rules))
+        self.fails, self.details, self.broken_by = mark["fails"], mark["details"], mark["broken_by"]
+        del self.failures[mark["failures"]:]
+        return rules
 
     # ---- several workers, one verdict ---------------------------------------------------------
     def to_wire(self) -> dict[str, Any]:

@@ -311,7 +311,7 @@ class CredentialsMachine(RuleBasedStateMachine):
     @rule(kind=st.sampled_from(LIST_KINDS), data=st.data())
     @step
     def list_credentials(self, kind: str, data: st.DataObject) -> None:
-        _list(self.driver, kind, data, self.run.target.namespace)
+        _list(self.driver, kind, data, self.run.target)
 
     @rule(parts=st.integers(3, 4))
     @step
@@ -555,13 +555,30 @@ def _plain(value: Any) -> bool:
         special in value for special in QUERY_SPECIALS)
 
 
-def _list(driver: Driver, kind: str, data: st.DataObject, namespace: str) -> None:
+def operator_queries(target: Any, scoped: bool) -> list[tuple[str, str]]:
+    """The operator queries the machine draws from (CRED-LIST-004).
+
+    On a live target (``scoped``) each must select within the run's scope, so its cost
+    follows the run's records: ``eui.*`` becomes the run's EUI prefix and ``>namespace``
+    (every later name on the cluster) a comparison on the type, which the scope narrows.
+    """
+    namespace = target.namespace
+    queries_ = [("initiator", f"{namespace}*"), ("initiator", "eui.*"), ("authentication_type", "!none"),
+                ("authentication_type", "chap|deny"), ("initiator", f">{namespace}"),
+                ("initiator", "default|" + namespace + "*")]
+    if scoped:
+        queries_[1] = ("initiator", f"eui.{target.eui_prefix.lower()}*")
+        queries_[4] = ("authentication_type", ">deny")
+    return queries_
+
+
+def _list(driver: Driver, kind: str, data: st.DataObject, target: Any) -> None:
     """One collection query of the given kind, checked against the model."""
     model = driver.model
     if kind == "full":
         queries.check_filtered(driver, {}, "CRED-LIST-002")
     elif kind == "keys":
-        exchange, got = driver.list()
+        exchange, got = queries.read_all(driver, {})
         driver.compare_collection(got, model.list(), exchange, "CRED-LIST-002", fields=frozenset())
     elif kind == "fields":
         queries.check_fields(driver, data.draw(st.sampled_from(FIELD_CHOICES), label="fields"))
@@ -576,10 +593,8 @@ def _list(driver: Driver, kind: str, data: st.DataObject, namespace: str) -> Non
         else:  # nothing to filter on (no CHAP user, say): the whole collection instead
             queries.check_filtered(driver, {}, "CRED-LIST-002")
     elif kind == "operator":
-        field, query = data.draw(st.sampled_from([
-            ("initiator", f"{namespace}*"), ("initiator", "eui.*"), ("authentication_type", "!none"),
-            ("authentication_type", "chap|deny"), ("initiator", f">{namespace}"),
-            ("initiator", "default|" + namespace + "*")]), label="operator query")
+        field, query = data.draw(st.sampled_from(operator_queries(target, bool(driver.scope.own_filter))),
+                                 label="operator query")
         queries.check_filtered(driver, {field: query}, "CRED-LIST-004")
     elif kind == "order":
         queries.check_ordered(driver, data.draw(st.sampled_from(["asc", "desc"]), label="direction"))

@@ -58,6 +58,18 @@ class ListExpectation:
     optional: frozenset[Key]
     records: Mapping[Key, Versions]
 
+    def within(self, filters: Mapping[str, str]) -> ListExpectation:
+        """The same expectation for a read that also carried ``filters`` (a live run's scope):
+        a key stays required only if every version certainly matches them."""
+        required, optional = set(), set()
+        for key in self.required | self.optional:
+            verdicts = {record_matches(v, dict(filters)) for v in self.records.get(key, ())}
+            if verdicts == {True} and key in self.required:
+                required.add(key)
+            elif verdicts != {False}:
+                optional.add(key)
+        return ListExpectation(frozenset(required), frozenset(optional), self.records)
+
 
 class CredentialsModel:
     """The documented behaviour of one target's credentials, as a pure in-memory model."""
