@@ -1,8 +1,8 @@
 """CHAP user names and secrets: lengths, hex secrets, and when two secrets are "the same".
 
 Doc: Overview ("any valid string or an even number of valid hexadecimal digits preceded by
-'0X' or '0x'"), code 5374145. Lengths are observed only (facts §28-29): users 1-128 bytes,
-passwords 1-512 bytes.
+'0X' or '0x'"), code 5374145. Lengths come from the CLI and SAN guides (OB-28, OB-29): users 1-128
+bytes, passwords 1-512 bytes.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def secrets_clash(inbound: str, outbound: str) -> bool | None:
 
     Returns True (certainly the same), False (certainly different) or None when the doc
     leaves it open: two hex secrets that differ only in the case of their digits or prefix
-    (facts, open question 13).
+    (OQ-13).
     """
     if inbound == outbound:
         return True

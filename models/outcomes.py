@@ -36,7 +36,8 @@ class Violation:
             (the target may then also accept the request).
         detail: a short human explanation for reports.
         statuses: the allowed HTTP statuses.
-        source: for an allowance, the fact or open question that makes refusing allowed.
+        source: for an allowance, the reference (OB-N, OQ-N of
+            ``models.references``) that makes refusing allowed.
         also: for a rule without a code of its own, codes of other rules that may still
             identify it (an empty CHAP password may well be answered as "no password").
     """
@@ -61,7 +62,7 @@ def allowance(detail: str, source: str) -> Violation:
     """A refusal the doc leaves open and no rule owns (any 4xx, any code; never certain).
 
     For example a PATCH that changes ``chap`` without ``authentication_type``: NetApp's
-    clients always send both because a real cluster may refuse it (facts §34), but no rule
+    clients always send both because a real cluster may refuse it (OB-34), but no rule
     says so. Such a refusal is allowed and judges nothing.
     """
     return Violation(None, None, False, detail, CLIENT_ERRORS, source)

@@ -1,6 +1,6 @@
 """The ONTAP query language as the model reads it: filters, order_by and fields.
 
-Operators (facts §46): ``*`` wildcard, ``!`` negation, ``|`` alternatives, ``<`` ``>`` ``<=``
+Operators (OB-46, OB-87): ``*`` wildcard, ``!`` negation, ``|`` alternatives, ``<`` ``>`` ``<=``
 ``>=`` comparisons and ``a..b`` ranges; unset fields do not match. Whether string matching
 folds case is not documented, so a match that depends on case is "uncertain" (``None``).
 """

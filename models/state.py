@@ -44,8 +44,8 @@ POST_FIELDS = {"svm", "initiator", "authentication_type", "chap", "initiator_add
 PATCH_FIELDS = {"authentication_type", "chap", "initiator_address", "_links"}
 OBSERVED_RULES = frozenset(r.id for r in RULES if r.basis == OBSERVED)
 NOT_FOUND = frozenset({404})
-#: The first release where svm cannot be given in a PATCH body (facts §67), and whose
-#: generic error table gives 400 for an unknown SVM (facts §68).
+#: The first release where svm cannot be given in a PATCH body (OB-67), and whose
+#: generic error table gives 400 for an unknown SVM (OB-68).
 SVM_FIXED_SINCE: Release = (9, 15, 1)
 UNKNOWN_SVM_STATUSES = frozenset({400, 404})
 
@@ -209,7 +209,7 @@ class CredentialsModel:
                           params: Mapping[str, Any] | None = None) -> Expectation:
         """PATCH /protocols/san/iscsi/credentials?<query>: the change, on every matching record.
 
-        At least one field filter is required (facts §41). When any matching record would
+        At least one field filter is required (OB-41). When any matching record would
         refuse the change, or whether a record matches is not certain, the model cannot say
         which records a target changes before it stops: only refusals are predicted then.
         """
@@ -220,7 +220,7 @@ class CredentialsModel:
         refusals = [o for e in expectations for o in e.outcomes if not o.success]
         if maybe or any(e.must_fail for e in expectations):
             found = [v for e in expectations for v in e.violations]
-            return _refused("patch", found or [allowance("uncertain match", "facts §46")]) if not refusals \
+            return _refused("patch", found or [allowance("uncertain match", "OB-46")]) if not refusals \
                 else Expectation("patch", tuple(refusals), tuple(found))
         records = dict(self.records)
         for key, expectation in zip(certain, expectations, strict=True):
@@ -314,9 +314,9 @@ class CredentialsModel:
         """Outcomes for a record the SVM does not hold (CRED-MISS-001/002, CRED-SVM-001/005).
 
         GET has no endpoint codes: a missing record is the generic 404 code "4" (the doc's
-        example error), or the endpoint's own 5374895 with some 4xx (open question 2). PATCH
+        example error), or the endpoint's own 5374895 with some 4xx (OQ-2). PATCH
         and DELETE document 5374895 for a credential the SVM does not have. When the SVM
-        itself is unknown, the generic not-found and invalid-key codes (facts §15-16) and, on
+        itself is unknown, the generic not-found and invalid-key codes (OB-15, OB-16) and, on
         writes, 2621462 are allowed too. A key that exists on another SVM makes the request
         exercise CRED-SVM-005 (the record is not reached through a foreign SVM), and then
         that rule is the one judged.
@@ -327,7 +327,7 @@ class CredentialsModel:
         if operation == "get":
             outcomes = [Outcome(NOT_FOUND, frozenset({"4"}), rules, False, detail="entry doesn't exist"),
                         Outcome(CLIENT_ERRORS, frozenset({"5374895"}), rules, False,
-                                detail="the SVM has no such credential (open question 2)")]
+                                detail="the SVM has no such credential (OQ-2)")]
         else:
             # The tables give 5374895; the page's own example error of its Update and Delete
             # sections is 404 "4" "entry doesn't exist" (OB-15): either identifies the rule.
@@ -346,7 +346,7 @@ class CredentialsModel:
 
     def _unknown_svm_statuses(self) -> frozenset[int]:
         """2621462's HTTP status: any 4xx (no doc gives one) until 9.15.1's generic table says
-        400; 404 stays allowed as a later copy of that table dropped the row (facts §68)."""
+        400; 404 stays allowed as a later copy of that table dropped the row (OB-68)."""
         return UNKNOWN_SVM_STATUSES if self.release >= SVM_FIXED_SINCE else CLIENT_ERRORS
 
     def _update_version(self, record: Credential, body: dict[str, Any],
@@ -358,7 +358,7 @@ class CredentialsModel:
             unknown -= {"svm"}
         if unknown & {"svm", "initiator"}:
             found.append(violation("CRED-BODY-001", certain=False,
-                                   detail="svm and initiator are not patchable (facts §40)"))
+                                   detail="svm and initiator are not patchable (OB-40)"))
             unknown -= {"svm", "initiator"}
         if unknown:
             found.append(violation("CRED-BODY-001", detail=f"unknown fields {sorted(unknown)}"))
@@ -400,7 +400,7 @@ class CredentialsModel:
 
 
 def flag(params: Mapping[str, Any], name: str) -> bool:
-    """A boolean query flag as ONTAP reads it (``true``/``True``, facts §53)."""
+    """A boolean query flag as ONTAP reads it (``true``/``True``, OB-53)."""
     value = params.get(name)
     return value is True or (isinstance(value, str) and value.lower() == "true")
 

@@ -225,7 +225,7 @@ def test_delete_missing_credential_refused_5374895() -> None:
 
 def test_get_missing_credential_404_code_4_or_any_4xx_with_5374895() -> None:
     # The doc's example error is 404 code "4"; the endpoint's own "does not exist" code
-    # 5374895 is also allowed, with any 4xx since no doc gives its status (open question 2).
+    # 5374895 is also allowed, with any 4xx since no doc gives its status (OQ-2).
     expectation = fresh_model().get(SVM1.uuid, IQN)
     assert [(o.statuses, o.codes) for o in expectation.outcomes] == [
         (frozenset({404}), frozenset({"4"})), (frozenset(range(400, 500)), frozenset({"5374895"}))]
