@@ -20,10 +20,11 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.client import Exchange
+from conformance.client import CREDENTIALS_PATH, Exchange
 from conformance.redaction import REDACTOR
 from models.releases import DEFAULT_RELEASE, Release, parse_release, release_text
 from models.rules import BY_ID, DOCUMENTED, ENDPOINT_ERROR_CODES, OBSERVED, RULE_FOR_CODE, RULES
+from models.schemas import undocumented_properties
 
 PASSED, FAILED, DEVIATED = "passed", "failed", "deviated"
 NOT_EXERCISED, NOT_APPLICABLE = "not_exercised", "not_applicable"
@@ -86,6 +87,9 @@ class Ledger:
         #: apart (e.g. "ordinary PATCH applied": a default left unchanged is then the
         #: default's own rule, not PATCH in general). Never credits a rule.
         self.seen: Counter[str] = Counter()
+        #: properties the target's records carried that the page does not list: path ->
+        #: [count, an example request]; information, never a verdict
+        self.undocumented: dict[str, list[Any]] = {}
 
     # ---- entries (the judge writes these) ---------------------------------------------------
     def credit(self, rule_id: str, exchange: Exchange) -> None:
@@ -127,6 +131,21 @@ class Ledger:
         error = body.get("error") if isinstance(body, dict) else None
         code = error.get("code") if isinstance(error, dict) else None
         self.broken_by.setdefault(rule_id, set()).add((exchange.status, None if code is None else str(code)))
+
+    def saw_records(self, exchange: Exchange) -> None:
+        """Note the undocumented properties of the records an answer carries (later releases
+        add properties; clients must tolerate them, and the report lists them)."""
+        body = exchange.response_json
+        if exchange.status not in (200, 201) or not isinstance(body, dict) or \
+                not exchange.path.startswith(CREDENTIALS_PATH):
+            return
+        records = body.get("records") if "records" in body else [body] if "initiator" in body else []
+        if not isinstance(records, list):
+            return
+        for record in records:
+            for path in undocumented_properties(record):
+                entry = self.undocumented.setdefault(path, [0, exchange.summary()])
+                entry[0] += 1
 
     def code_accepted(self, code: str, alternatives: Collection[str] = ()) -> None:
         """Count an ONTAP error code carried by a response the model allowed; ``alternatives``
@@ -230,6 +249,7 @@ class Ledger:
             "foreign_activity": self.foreign_activity, "flaky": self.flaky, "stopped": self.stopped,
             "release": list(self.release), "request_count": self.request_count,
             "retries": self.retries, "indeterminate": self.indeterminate, "seen": dict(self.seen),
+            "undocumented": self.undocumented,
         }
 
     def merge(self, wire: dict[str, Any]) -> None:
@@ -267,6 +287,8 @@ class Ledger:
             self.release = tuple(wire["release"])  # type: ignore[assignment]
         for name in ("request_count", "retries", "indeterminate"):
             setattr(self, name, getattr(self, name) + int(wire.get(name) or 0))
+        for path, (count, example) in (wire.get("undocumented") or {}).items():
+            self.undocumented.setdefault(path, [0, example])[0] += int(count)
 
     # ---- statuses and the verdict ------------------------------------------------------------
     def judged(self, rule_id: str) -> int:
@@ -398,6 +420,8 @@ class Ledger:
                 for rid in (record.rule_ids or ("",))
             ],
             "safety": list(self.safety),
+            "undocumented_properties": [{"path": path, "count": count, "example": example}
+                                        for path, (count, example) in sorted(self.undocumented.items())],
             "foreign": self.foreign_summary(),
             "flaky": list(self.flaky),
         }

@@ -78,6 +78,7 @@ def build_report(ledger: Ledger, run: RunInfo, known: Collection[str] = ()) -> d
         "safety": [_redacted(f) for f in body["safety"]],
         "foreign": REDACTOR.redact_json(body["foreign"]),
         "flaky": [_redacted(f) for f in body["flaky"]],
+        "undocumented_properties": [_redacted(p) for p in body["undocumented_properties"]],
         "exploration": exploration.current().to_dict(),  # counts only: nothing to redact
     }
     for key in ("target", "run"):
