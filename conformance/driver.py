@@ -14,7 +14,9 @@ with no write to explain it, CRED-STATE-001).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from conformance import checks
 from conformance.client import (
@@ -194,10 +196,11 @@ class Driver(SecondWitnesses, UndecidedWrites):
         key = _created_key(outcome)
         if outcome is not None and outcome.success and key is not None:
             self.writes_applied += 1
+            self.model.commit(outcome)
+            key, outcome = self._learn_case(key, _location_name(exchange, key), outcome)
             self.judge.apply(checks.location_names_record(exchange, key))
             if return_records:
                 self._returned_record(exchange, outcome)
-            self.model.commit(outcome)
             self.read_back(key, credit=outcome.rules, blame=_create_blame(outcome))
         elif outcome is not None and not outcome.success:
             self._unchanged_after_refusal(body, outcome)
@@ -230,6 +233,23 @@ class Driver(SecondWitnesses, UndecidedWrites):
             return self.observed("delete", key, decided)
         return self.observed("delete", key, self._settle(exchange, expectation, key, {ALL: "CRED-DEL-001"},
                                                          secret_exercised=False))
+
+    def _learn_case(self, key: Key, stored: Any, outcome: Outcome | None = None) -> tuple[Key, Outcome | None]:
+        """Whether the target folds the case of initiator names (OQ-5): the first created name
+        with upper-case letters that it reports back (``stored``: from ``Location`` or a read)
+        decides for the rest of the program. Returns the record's key and the outcome as the
+        target stored them."""
+        if self.model.folds_case is not None or not isinstance(stored, str) or key not in self.model.records \
+                or key[1] == key[1].lower() or stored.casefold() != key[1].casefold():
+            return key, outcome
+        if stored == key[1]:
+            self.model.folds_case = False
+            return key, outcome
+        folded = self.model.fold(key, stored)
+        if outcome is not None:
+            outcome = replace(outcome, records=dict(self.model.records),
+                              result=tuple(replace(v, initiator=stored) for v in outcome.result))
+        return folded, outcome
 
     def observed(self, operation: str, key: Key | None, outcome: Outcome | None,
                  **details: Any) -> Outcome | None:
@@ -318,6 +338,9 @@ class Driver(SecondWitnesses, UndecidedWrites):
         if outcome is None or not outcome.success:
             return outcome
         record = exchange.response_json
+        learned, _ = self._learn_case(key, record.get("initiator") if isinstance(record, dict) else None)
+        if learned != key:
+            key, outcome = learned, self.model.get(*learned).success or outcome
         self.judge.apply(checks.record_form(record, exchange))
         wanted = None if fields == ALL else frozenset((fields or "").split(","))
         self.judge.apply(checks.fields_returned(record, wanted, exchange))
@@ -403,12 +426,10 @@ class Driver(SecondWitnesses, UndecidedWrites):
         # Every record the run judges exactly is in a read that selects nothing but the scope.
         whole_state = not filtered and fields is None and self.writes_applied > 0
         if scoped:
-            expected = expected.within(self.scope.own_filter)
+            expected = expected.within(self.sent_scope(exchange) or self.scope.own_filter)
             filtered = True
         got = [record_key(r) for r in records]
         filters = {k: v for k, v in (exchange.params or {}).items() if k in FILTER_FIELDS}
-        if scoped:
-            filters = {**self.scope.own_filter, **filters}
         foreign = [r for r in records if self.scope.foreign(record_key(r)) and record_key(r) not in expected.records]
         self._foreign_match(foreign, shown_filters(filters, fields), exchange, rule, scoped)
         missing = expected.required - set(got)
@@ -447,8 +468,12 @@ class Driver(SecondWitnesses, UndecidedWrites):
 
     def is_scoped(self, exchange: Exchange) -> bool:
         """Whether a collection read carried the run's scope (see :meth:`list`)."""
+        return bool(self.sent_scope(exchange))
+
+    def sent_scope(self, exchange: Exchange) -> dict[str, str]:
+        """The filters of the run's scope that a collection read carried."""
         params = exchange.params or {}
-        return any(params.get(k) == v for k, v in self.scope.own_filter.items())
+        return {k: v for k, v in self.scope.own_filter.items() if params.get(k) == v}
 
     def _foreign_match(self, foreign: list[Any], filters: dict[str, str], exchange: Exchange,
                        rule: str, scoped: bool = False) -> None:
@@ -525,6 +550,15 @@ class Driver(SecondWitnesses, UndecidedWrites):
         if key not in self.model.records:
             rule = (outcome.rules or ("CRED-POST-001",))[0]
             self.read_back(key, credit=outcome.rules, blame={ALL: rule})
+
+
+def _location_name(exchange: Exchange, key: Key) -> str | None:
+    """The initiator a 201's ``Location`` names when it names the record's SVM (None else)."""
+    header = {k.lower(): v for k, v in exchange.response_headers.items()}.get("location")
+    if not header:
+        return None
+    svm, _, initiator = unquote(urlsplit(header).path).rstrip("/").rpartition("/")
+    return initiator if svm.endswith(f"/{key[0]}") else None
 
 
 def _alternatives(expectation: Expectation, outcome: Outcome | None) -> frozenset[str]:

@@ -63,6 +63,8 @@ LIST_KINDS = ("full", "keys", "fields", "filter", "operator", "order", "count")
 ADDRESS_MODES = ("replace", "add", "remove")
 CHANGE_KINDS = ("authentication", "any", *ADDRESS_MODES)
 QUERY_SPECIALS = set('*|!<>{}",') | {".."}
+#: The filters the machine draws: every filter of the page's table (CRED-LIST-003).
+MACHINE_FILTERS = list(FILTER_FIELDS)
 INVALID_SHARE = 5  # at most one step in five sends invalid input
 
 
@@ -549,6 +551,11 @@ def _svm_ref(svm: Any, ref: str) -> dict[str, str]:
     return {"name": svm.name, "uuid": svm.uuid}
 
 
+def _values(value: Any) -> list[Any]:
+    """A field's values in one record: an address list holds several, a scalar one."""
+    return value if isinstance(value, list) else [value]
+
+
 def _plain(value: Any) -> bool:
     """A value a filter can carry literally (no query operator inside)."""
     return isinstance(value, str) and value != "" and value == value.strip() and not any(
@@ -583,10 +590,9 @@ def _list(driver: Driver, kind: str, data: st.DataObject, target: Any) -> None:
     elif kind == "fields":
         queries.check_fields(driver, data.draw(st.sampled_from(FIELD_CHOICES), label="fields"))
     elif kind == "filter":
-        field = data.draw(st.sampled_from(["initiator", "svm.name", "authentication_type",
-                                           "chap.inbound.user"]), label="filter field")
+        field = data.draw(st.sampled_from(MACHINE_FILTERS), label="filter field")
         records = [versions[0] for versions in model.records.values()]
-        values = sorted({v for v in (FILTER_FIELDS[field](r) for r in records) if _plain(v)})
+        values = sorted({v for r in records for v in _values(FILTER_FIELDS[field](r)) if _plain(v)})
         if values:
             value = data.draw(st.sampled_from(values), label="value")
             queries.check_filtered(driver, {field: value}, "CRED-LIST-003")

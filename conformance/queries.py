@@ -63,8 +63,8 @@ def check_paged(driver: Driver, size: int) -> int:
 
 
 def _scope_of(driver: Driver, exchange: Exchange) -> dict[str, str]:
-    """The run's scope filters, when this read carried them."""
-    return dict(driver.scope.own_filter) if driver.is_scoped(exchange) else {}
+    """The filters of the run's scope this read carried."""
+    return driver.sent_scope(exchange)
 
 
 @recorded("check_count", "filters")

@@ -30,10 +30,10 @@ def _created(outcome: Any) -> None:
 
 
 @pytest.mark.rule("CRED-INIT-008")
-@pytest.mark.parametrize("initiator", ["{ns}:host-a.example:disk.1", "{ns}", "eui.{eui}"])
+@pytest.mark.parametrize("initiator", ["{ns}:host-a.example:disk.1", "{ns}", "eui.{eui}", "eui.{EUI}"])
 def test_create_well_formed_names_is_accepted(driver: Driver, target: Any, initiator: str) -> None:
     eui = (target.eui_prefix.lower() + "0123456789abcdef")[:16]
-    name = initiator.format(ns=target.namespace, eui=eui)
+    name = initiator.format(ns=target.namespace, eui=eui, EUI=eui.upper())
     driver.create({"svm": {"uuid": target.iscsi_svms[0].uuid}, "initiator": name,
                    "authentication_type": "deny"})
     driver.expect_judged("CRED-INIT-008")

@@ -78,6 +78,10 @@ class CredentialsModel:
                  release: Release = BASE_RELEASE) -> None:
         self.svms: dict[str, Svm] = {svm.uuid: svm for svm in svms}
         self.release = release
+        #: whether the target stores initiator names case-folded: the doc does not say (OQ-5;
+        #: ONTAP lowercases igroup initiators, OB-44), so the first name with upper-case letters
+        #: the target creates decides (:meth:`fold`); None until then
+        self.folds_case: bool | None = None
         self.records: dict[Key, Versions] = {}
         for record in records:
             self.records[record.key] = (record,)
@@ -131,10 +135,17 @@ class CredentialsModel:
         if body.get("initiator_address") is not None:
             lists, more = read_addresses(body["initiator_address"])
             found += more
-        if svm is not None and isinstance(initiator, str) and (svm.uuid, initiator) in self.records:
-            found.append(violation("CRED-POST-004", "5374142", detail="the initiator already has credentials"))
+        if svm is not None and isinstance(initiator, str):
+            twin = self.resolve(svm.uuid, initiator, any_case=True)
+            if (svm.uuid, initiator) in self.records or (twin in self.records and self.folds_case):
+                found.append(violation("CRED-POST-004", "5374142", detail="the initiator already has credentials"))
+            elif twin in self.records and self.folds_case is None:
+                found.append(violation("CRED-POST-004", "5374142", certain=False,
+                                       detail="a name that differs only in case has credentials (OQ-5)"))
         if svm is None or not isinstance(initiator, str) or auth_type is None:
             return _refused("post", found)
+        if self.folds_case:
+            initiator = initiator.lower()
         record = Credential(svm.uuid, svm.name, initiator, auth_type,
                             ranges=lists.get("ranges", frozenset()), masks=lists.get("masks", frozenset()))
         versions = tuple(replace(record, **chap_fields) for chap_fields in chap_results)
@@ -146,8 +157,25 @@ class CredentialsModel:
         success = self._success({201}, rules, {record.key: versions}, versions)
         return expectation_from("post", found, success, observed_rules=OBSERVED_RULES)
 
+    def resolve(self, svm_uuid: str, initiator: str, *, any_case: bool = False) -> Key:
+        """The key of the record a path names: itself, or, on a target that folds case (or,
+        with ``any_case``, on any target), a record whose name differs only in case."""
+        key = (svm_uuid, initiator)
+        if key in self.records or not (any_case or self.folds_case):
+            return key
+        folded = initiator.casefold()
+        return next((k for k in self.records if k[0] == svm_uuid and k[1].casefold() == folded), key)
+
+    def fold(self, key: Key, stored: str) -> Key:
+        """The target stored a created name case-folded (``stored``): from now on it folds."""
+        self.folds_case = True
+        versions = self.records.pop(key)
+        self.records[(key[0], stored)] = tuple(replace(v, initiator=stored) for v in versions)
+        return (key[0], stored)
+
     def get(self, svm_uuid: str, initiator: str) -> Expectation:
         """GET /protocols/san/iscsi/credentials/{svm.uuid}/{initiator}."""
+        svm_uuid, initiator = self.resolve(svm_uuid, initiator)
         versions = self.records.get((svm_uuid, initiator))
         if versions is not None:
             rules = ("CRED-DEF-001", "CRED-GET-001") if initiator == DEFAULT_INITIATOR else ("CRED-GET-001",)
@@ -163,6 +191,7 @@ class CredentialsModel:
                params: Mapping[str, Any] | None = None) -> Expectation:
         """PATCH /protocols/san/iscsi/credentials/{svm.uuid}/{initiator} (with its query flags)."""
         params = params or {}
+        svm_uuid, initiator = self.resolve(svm_uuid, initiator)
         current = self.records.get((svm_uuid, initiator))
         if current is None:
             return Expectation("patch", self._missing(svm_uuid, initiator, "patch"))
@@ -184,7 +213,7 @@ class CredentialsModel:
 
     def delete(self, svm_uuid: str, initiator: str) -> Expectation:
         """DELETE /protocols/san/iscsi/credentials/{svm.uuid}/{initiator}."""
-        key = (svm_uuid, initiator)
+        key = svm_uuid, initiator = self.resolve(svm_uuid, initiator)
         if key not in self.records:
             return Expectation("delete", self._missing(svm_uuid, initiator, "delete"))
         if initiator == DEFAULT_INITIATOR:
