@@ -116,9 +116,9 @@ class Housekeeping:
             if line:
                 leftovers.append(line)
         for uuid in sorted(guard.defaults_touched):
-            before, current = snapshot.get((uuid, DEFAULT_INITIATOR)), now.get((uuid, DEFAULT_INITIATOR))
-            if before is not None and current != before:
-                self._restore_default(uuid, before, current)
+            before = snapshot.get((uuid, DEFAULT_INITIATOR))
+            if before is not None:
+                leftovers += self._restore_default(uuid, before)
         guard.forget_alive()
         return leftovers
 
@@ -152,19 +152,23 @@ class Housekeeping:
                 return None
             raise
 
-    def _restore_default(self, uuid: str, before: dict[str, Any], current: dict[str, Any] | None) -> None:
-        """Put a default the run changed back as it was; a PATCH not applied is judged."""
-        body = {"authentication_type": before["authentication_type"]}
+    def _restore_default(self, uuid: str, before: dict[str, Any]) -> list[str]:
+        """Put a default the run changed back as it was (read by its own GET, not from a
+        listing a broken filter could spoil); a PATCH not applied is judged."""
         path = record_path(uuid, DEFAULT_INITIATOR)
-        if current is None:
-            self.patiently(f"restoring the default of {uuid}", lambda: self.client.request(
-                "POST", CREDENTIALS_PATH, json={"svm": {"uuid": uuid}, "initiator": DEFAULT_INITIATOR, **body}))
-            return
+        current = self.patiently(f"reading the default of {uuid}",
+                                 lambda: self.client.request("GET", path, params={"fields": "*"}))
+        self.record("restoring a default", self._screen(current))
+        if current.status != 200:
+            return [f"{uuid}/{DEFAULT_INITIATOR}: the default credential is gone ({current.summary()})"]
+        if without_links(current.response_json) == before:
+            return []
+        body = {"authentication_type": before["authentication_type"]}
         answer = self.patiently(f"restoring the default of {uuid}",
                                 lambda: self.client.request("PATCH", path, json=body))
         self.record("restoring a default", self._screen(answer))
         if answer.status != 200:
-            return
+            return [f"{uuid}/{DEFAULT_INITIATOR}: restoring it answered {answer.summary()}"]
         check = self.patiently(f"reading the default of {uuid} back",
                                lambda: self.client.request("GET", path, params={"fields": "*"}))
         self.record("restoring a default", self._screen(check))
@@ -173,6 +177,8 @@ class Housekeeping:
             self.record("restoring a default", [broken(
                 answer, [DEFAULT_RULE], f"the default is still {got!r} after a PATCH to "
                 f"{before['authentication_type']!r} that answered 200 (the run's cleanup)", "the type set")])
+            return [f"{uuid}/{DEFAULT_INITIATOR}: still {got!r} after a PATCH to {before['authentication_type']!r}"]
+        return []
 
     # ---- judging -------------------------------------------------------------------------
     def _screen(self, exchange: Exchange) -> list[Verdict]:
