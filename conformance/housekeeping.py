@@ -109,9 +109,10 @@ class Housekeeping:
         now = self.own_records()
         keys = {k for k in now if k[1] != DEFAULT_INITIATOR} | guard.alive | guard.unsettled
         leftovers = []
+        named = set(guard.svm_uuids.values())
         for key in sorted(keys):
-            if key in snapshot or not guard.may_modify(*key):
-                continue
+            if key in snapshot or key[0] not in named or not guard.may_modify(*key):
+                continue  # a create that named its SVM otherwise shows in the listing, if at all
             line = self._delete(key)
             if line:
                 leftovers.append(line)

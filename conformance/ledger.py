@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from conformance.client import CREDENTIALS_PATH, Exchange
+from conformance.doc_readings import readings_in
+from conformance.doc_readings import report as doc_report
 from conformance.redaction import REDACTOR
 from models.releases import DEFAULT_RELEASE, Release, parse_release, release_text
 from models.rules import BY_ID, DOCUMENTED, ENDPOINT_ERROR_CODES, OBSERVED, RULE_FOR_CODE, RULES
@@ -90,6 +92,8 @@ class Ledger:
         #: properties the target's records carried that the page does not list: path ->
         #: [count, an example request]; information, never a verdict
         self.undocumented: dict[str, list[Any]] = {}
+        #: documentation finding -> reading the target followed -> [count, an example request]
+        self.readings: dict[str, dict[str, list[Any]]] = {}
 
     # ---- entries (the judge writes these) ---------------------------------------------------
     def credit(self, rule_id: str, exchange: Exchange) -> None:
@@ -131,6 +135,18 @@ class Ledger:
         error = body.get("error") if isinstance(body, dict) else None
         code = error.get("code") if isinstance(error, dict) else None
         self.broken_by.setdefault(rule_id, set()).add((exchange.status, None if code is None else str(code)))
+
+    def saw_answer(self, exchange: Exchange) -> None:
+        """Note what every answer shows beyond the rules: undocumented properties and the
+        readings of documentation findings it follows."""
+        self.saw_records(exchange)
+        for finding, reading in readings_in(exchange):
+            self.read_doc(finding, reading, exchange)
+
+    def read_doc(self, finding: str, reading: str, exchange: Exchange) -> None:
+        """A target followed ``reading`` of documentation finding ``finding`` (information)."""
+        entry = self.readings.setdefault(finding, {}).setdefault(reading, [0, exchange.summary()])
+        entry[0] += 1
 
     def saw_records(self, exchange: Exchange) -> None:
         """Note the undocumented properties of the records an answer carries (later releases
@@ -249,7 +265,7 @@ class Ledger:
             "foreign_activity": self.foreign_activity, "flaky": self.flaky, "stopped": self.stopped,
             "release": list(self.release), "request_count": self.request_count,
             "retries": self.retries, "indeterminate": self.indeterminate, "seen": dict(self.seen),
-            "undocumented": self.undocumented,
+            "undocumented": self.undocumented, "readings": self.readings,
         }
 
     def merge(self, wire: dict[str, Any]) -> None:
@@ -289,6 +305,9 @@ class Ledger:
             setattr(self, name, getattr(self, name) + int(wire.get(name) or 0))
         for path, (count, example) in (wire.get("undocumented") or {}).items():
             self.undocumented.setdefault(path, [0, example])[0] += int(count)
+        for finding, seen in (wire.get("readings") or {}).items():
+            for reading, (count, example) in seen.items():
+                self.readings.setdefault(finding, {}).setdefault(reading, [0, example])[0] += int(count)
 
     # ---- statuses and the verdict ------------------------------------------------------------
     def judged(self, rule_id: str) -> int:
@@ -422,6 +441,7 @@ class Ledger:
             "safety": list(self.safety),
             "undocumented_properties": [{"path": path, "count": count, "example": example}
                                         for path, (count, example) in sorted(self.undocumented.items())],
+            "doc_findings": doc_report(self.readings, {r.id: self.rule_status(r.id) for r in RULES}),
             "foreign": self.foreign_summary(),
             "flaky": list(self.flaky),
         }

@@ -79,6 +79,7 @@ def build_report(ledger: Ledger, run: RunInfo, known: Collection[str] = ()) -> d
         "foreign": REDACTOR.redact_json(body["foreign"]),
         "flaky": [_redacted(f) for f in body["flaky"]],
         "undocumented_properties": [_redacted(p) for p in body["undocumented_properties"]],
+        "doc_findings": [_redacted(f, "id", "readings", "model_reading", "rules") for f in body["doc_findings"]],
         "exploration": exploration.current().to_dict(),  # counts only: nothing to redact
     }
     for key in ("target", "run"):

@@ -124,7 +124,7 @@ class Target:
 
     def _tally(self, exchange: Exchange) -> None:
         self.ledger.request_count += 1
-        self.ledger.saw_records(exchange)
+        self.ledger.saw_answer(exchange)
 
     def owns(self, key: tuple[str, str]) -> bool:
         """Whether the run judges this record exactly: any record on the emulator; on a live
