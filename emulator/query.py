@@ -63,6 +63,21 @@ MAX_FILTER_WORK = 200_000
 ADDRESS_FILTERS = ("initiator_address.", "chap.outbound.user")
 
 
+@dataclass(frozen=True)
+class Dialect:
+    """This server's own choices where the query language leaves room (emulator/variants.py):
+    a cap on every page, a next link on the last page too, and whether the page's misspelt
+    filter ``initiator_address_ranges.end`` is ignored (by default it is read as
+    ``initiator_address.ranges.end``, see ALIASES)."""
+
+    page_cap: int | None = None
+    next_on_last_page: bool = False
+    ignore_doc_typo: bool = False
+
+
+PLAIN = Dialect()
+
+
 def parse_bool(value: str, name: str) -> bool:
     """Booleans arrive as true/false, True/False (NetApp's client) or 1/0."""
     lowered = value.strip().lower()
@@ -482,11 +497,14 @@ def start_params(record: dict[str, Any], fields: Position) -> dict[str, str]:
 
 # --- the collection ----------------------------------------------------------------------
 def collection(records: list[dict[str, Any]], params: dict[str, str], schema: Schema,
-               kind: str, base: str, raw_query: str, defects: Defects) -> dict[str, Any]:
+               kind: str, base: str, raw_query: str, defects: Defects,
+               dialect: Dialect = PLAIN) -> dict[str, Any]:
     """Apply the whole query to full records and build ONTAP's collection response."""
     filters: list[tuple[str, str, str]] = []  # (path, query, kind)
     for name, value in params.items():
         if name in CONTROL or name.startswith(START):
+            continue
+        if name in ALIASES and dialect.ignore_doc_typo:
             continue
         path = ALIASES.get(name, name)
         if path in SECRETS or path.endswith(".password"):
@@ -534,11 +552,15 @@ def collection(records: list[dict[str, Any]], params: dict[str, str], schema: Sc
         return {"num_records": counted, "_links": {"self": {"href": self_href}}}
     page = records[offset:]
     links: dict[str, Any] = {"self": {"href": self_href}}
-    if max_records is not None and "max-records-ignored" not in defects:
-        size = max_records + (1 if later and "later-pages-overfull" in defects else 0)
+    size = None if "max-records-ignored" in defects else max_records
+    if dialect.page_cap is not None:
+        size = dialect.page_cap if size is None else min(size, dialect.page_cap)
+    if size is not None:
+        size += 1 if later and "later-pages-overfull" in defects else 0
         more = len(page) > size
         page = page[:size]
-        if more:  # resume after the page's last record, by key: immune to others' writes
+        if more or (dialect.next_on_last_page and page):
+            # resume after the page's last record, by key: immune to others' writes
             links["next"] = {"href": _next_href(base, params, page[-1], fields, kind, schema,
                                                 "next-link-drops-query" in defects)}
     if selection is None:
