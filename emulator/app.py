@@ -378,8 +378,10 @@ def build_starlette(backend: Backend, settings: Settings,
             try:
                 cred = backend.create(body)
             except OntapError as exc:
-                raise variant_errors.alternate_name_code(exc, body.get("initiator"),
-                                                         variants) from None
+                other = variant_errors.alternate_name_code(exc, body.get("initiator"), variants)
+                if other is exc:
+                    raise
+                raise other from None
             status = 200 if "post-200" in defects else 201
             headers = ({} if "no-location" in defects
                        else {"location": render.location(cred, variants)})
