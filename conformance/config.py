@@ -30,6 +30,7 @@ OPTIONS: dict[str, tuple[str, str | None, str | None, str, Any]] = {
     "ca_bundle": ("ONTAP_CONFORMANCE_CA_BUNDLE", "target", "ca_bundle", "str", None),
     "insecure": ("ONTAP_CONFORMANCE_INSECURE", "target", "insecure", "bool", False),
     "emulator_defects": ("ONTAP_CONFORMANCE_EMULATOR_DEFECTS", None, None, "list", ()),
+    "emulator_variants": ("ONTAP_CONFORMANCE_EMULATOR_VARIANTS", None, None, "list", ()),
     "report_dir": ("ONTAP_CONFORMANCE_REPORT_DIR", "run", "report_dir", "str", "reports"),
     "rate_limit": ("ONTAP_CONFORMANCE_RATE_LIMIT", "run", "rate_limit", "float", None),
     "max_objects": ("ONTAP_CONFORMANCE_MAX_OBJECTS", "run", "max_objects", "int", 50),
@@ -71,6 +72,7 @@ class TargetConfig:
     ca_bundle: str | None = None
     insecure: bool = False
     emulator_defects: tuple[str, ...] = ()
+    emulator_variants: tuple[str, ...] = ()
     report_dir: Path = Path("reports")
     rate_limit: float | None = None
     max_objects: int = 50
@@ -165,6 +167,10 @@ def build_config(values: dict[str, Any], **extra: Any) -> TargetConfig:
     if url and defects:
         raise pytest.UsageError("--emulator-defect only applies to the embedded emulator; "
                                 "drop it or drop --target")
+    variants = tuple(values.get("emulator_variants") or ())
+    if url and variants:
+        raise pytest.UsageError("--emulator-variant only applies to the embedded emulator; "
+                                "drop it or drop --target")
     faults = values.get("emulator_faults") or 0.0
     if url and faults:
         raise pytest.UsageError("--emulator-faults only applies to the embedded emulator; "
@@ -233,6 +239,7 @@ def build_config(values: dict[str, Any], **extra: Any) -> TargetConfig:
         ca_bundle=str(Path(ca_bundle).expanduser()) if ca_bundle else None,
         insecure=bool(values.get("insecure")),
         emulator_defects=defects,
+        emulator_variants=variants,
         report_dir=Path(values.get("report_dir") or "reports"),
         rate_limit=rate,
         max_objects=max_objects,

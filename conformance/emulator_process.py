@@ -32,6 +32,7 @@ class EmulatorProcess:
 
     Args:
         defects: Named defects to switch on (``--defect NAME`` each).
+        variants: Named real-cluster variants to switch on (``--variant NAME`` each).
         tls: Serve HTTPS with a self-signed certificate (``--tls``); ``ca_file`` then
             names the CA bundle to verify it with.
         module: The module to run (tests point this at a fake emulator).
@@ -45,8 +46,10 @@ class EmulatorProcess:
                  module: str = "emulator", extra_env: dict[str, str] | None = None,
                  faults: float = 0.0, fault_delay: float = 35.0,
                  fault_retry_after: int = 1, fault_streak: int = 0,
-                 ontap_version: str = "9.10.1", latency: float = 0.0) -> None:
+                 ontap_version: str = "9.10.1", latency: float = 0.0,
+                 variants: Sequence[str] = ()) -> None:
         self.defects = tuple(defects)
+        self.variants = tuple(variants)
         self.ontap_version = ontap_version
         self.latency = latency
         self.faults = faults
@@ -88,6 +91,8 @@ class EmulatorProcess:
                    "--ready-file", str(ready)]
         for defect in self.defects:
             command += ["--defect", defect]
+        for variant in self.variants:
+            command += ["--variant", variant]
         if self.latency:
             command += ["--latency", str(self.latency), "--latency-jitter", str(self.latency / 4)]
         if self.ontap_version != "9.10.1":
@@ -155,7 +160,9 @@ class EmulatorProcess:
 
     def _failure(self, what: str) -> str:
         tail = self.stderr_tail()
-        defects = f" with defects {', '.join(self.defects)}" if self.defects else ""
+        switched = [f"{kind} {', '.join(names)}" for kind, names in
+                    (("defects", self.defects), ("variants", self.variants)) if names]
+        defects = f" with {' and '.join(switched)}" if switched else ""
         message = f"embedded emulator (python -m {self.module}{defects}) {what}"
         return message + (f"; its output ends:\n{tail}" if tail else "; it wrote nothing")
 

@@ -118,6 +118,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="do not verify the target's TLS certificate")
     group.addoption("--emulator-defect", dest="emulator_defects", action="append",
                     metavar="NAME", help="start the embedded emulator with this defect (repeatable)")
+    group.addoption("--emulator-variant", dest="emulator_variants", action="append",
+                    metavar="NAME", help="start the embedded emulator with this real-cluster "
+                                         "variant (repeatable)")
     group.addoption("--report-dir", dest="report_dir", metavar="DIR",
                     help="where reports and journals go (default: reports)")
     group.addoption("--allow-default-changes", dest="allow_default_changes",

@@ -347,7 +347,8 @@ def open_target(config: TargetConfig, ledger: Ledger) -> Target:
                                    fault_delay=config.timeout + 1, fault_retry_after=0,
                                    fault_streak=FAULT_STREAK,
                                    ontap_version=config.emulator_ontap_version or DEFAULT_RELEASE,
-                                   latency=config.emulator_latency)
+                                   latency=config.emulator_latency,
+                                   variants=config.emulator_variants)
         try:
             emulator.start()
         except EmulatorFailed as exc:

@@ -15,6 +15,7 @@ from emulator.faults import FaultConfig
 from emulator.releases import DIFFERENCES, SUPPORTED, UnsupportedRelease
 from emulator.releases import parse as parse_release
 from emulator.state import SvmSeed, default_seed, seed_uuid
+from emulator.variants import VARIANTS, UnknownVariant, Variants
 
 DEFAULT_ADMIN = ("admin", "netapp1!")
 DEFAULT_READONLY = ("readonly", "readonly1!")
@@ -98,8 +99,13 @@ def parser() -> argparse.ArgumentParser:
                    help="switch on a named deviation (repeatable); see --list-defects")
     p.add_argument("--list-defects", action="store_true",
                    help="list the named defects and exit (with --json: as JSON)")
+    p.add_argument("--variant", action="append", default=[], metavar="NAME",
+                   help="switch on a real-cluster behaviour the documentation allows "
+                        "(repeatable); see --list-variants")
+    p.add_argument("--list-variants", action="store_true",
+                   help="list the named variants and exit (with --json: as JSON)")
     p.add_argument("--json", action="store_true",
-                   help="with --list-defects or --list-releases: print JSON")
+                   help="with --list-defects, --list-variants or --list-releases: print JSON")
     p.add_argument("--ontap-version", default="9.10.1", metavar="X.Y.Z",
                    help="the ONTAP release to play, as documented, /api/cluster included: "
                         f"{', '.join(SUPPORTED)} (default: 9.10.1; see --list-releases)")
@@ -141,6 +147,17 @@ def _print_defects(as_json: bool) -> None:
         print(f"{d.name:<{width}}  {d.rule:<14}  {d.description}")
 
 
+def _print_variants(as_json: bool) -> None:
+    if as_json:
+        print(json.dumps([{"name": v.name, "description": v.description, "source": v.source}
+                          for v in VARIANTS], indent=2))
+        return
+    width = max(len(v.name) for v in VARIANTS)
+    print(f"{'NAME':<{width}}  DESCRIPTION (SOURCE)")
+    for v in VARIANTS:
+        print(f"{v.name:<{width}}  {v.description} ({v.source})")
+
+
 def _print_releases(as_json: bool) -> None:
     if as_json:
         print(json.dumps({"supported": list(SUPPORTED), "default": "9.10.1",
@@ -179,9 +196,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.list_releases:
         _print_releases(args.json)
         return 0
+    if args.list_variants:
+        _print_variants(args.json)
+        return 0
     try:
         defects = Defects(args.defect)
     except UnknownDefect as exc:
+        return _fail(str(exc))
+    try:
+        variants = Variants(args.variant)
+    except UnknownVariant as exc:
         return _fail(str(exc))
     try:
         parse_release(args.ontap_version)
@@ -214,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     readonly, ro_shown = _user("ONTAP_READONLY_USERNAME", "ONTAP_READONLY_PASSWORD",
                                DEFAULT_READONLY)
     settings = Settings(admin=admin, readonly=readonly, ontap_version=args.ontap_version,
-                        defects=defects,
+                        defects=defects, variants=variants,
                         faults=FaultConfig(args.faults, args.faults_seed, args.fault_delay,
                                            args.fault_retry_after, args.fault_streak),
                         record_secrets=args.record_secrets,
@@ -243,6 +267,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  CA file:        {tls.ca_file}", flush=True)
         if defects.names:
             print(f"  defects on:     {', '.join(defects.names)}", flush=True)
+        if variants.names:
+            print(f"  variants on:    {', '.join(variants.names)}", flush=True)
         if args.faults:
             print(f"  faults:         rate {args.faults}, seed {args.faults_seed}, "
                   f"delay {args.fault_delay} s, Retry-After {args.fault_retry_after} s, "

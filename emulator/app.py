@@ -26,11 +26,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from emulator import bulk, errors, query, render, validation
+from emulator import bulk, errors, query, render, validation, variant_errors
 from emulator.defects import Defects
 from emulator.errors import OntapError
 from emulator.faults import FaultConfig, FaultInjector, FaultLayer, SecretRecorder
 from emulator.state import Backend, Credential, Svm
+from emulator.variant_wire import WIRE_VARIANTS, VariantWire
+from emulator.variants import Variants
 
 MAX_BODY = 1024 * 1024
 # Limits of this emulator, not ONTAP's (ONTAP documents none): far above what any real client
@@ -55,6 +57,7 @@ class Settings:
     cluster_name: str = "ontap-emulator"
     cluster_uuid: str = "8b5d0c6e-6d6f-5b8a-9e0f-0e6d1a2b3c4d"
     defects: Defects = field(default_factory=Defects)
+    variants: Variants = field(default_factory=Variants)  # --variant: real-cluster choices
     faults: FaultConfig = field(default_factory=FaultConfig)
     record_secrets: str | None = None  # --record-secrets FILE: a test aid, writes passwords
     latency: float = 0.0  # --latency: seconds every /api answer waits (a real cluster's cost)
@@ -257,6 +260,8 @@ def build_app(backend: Backend, settings: Settings) -> FaultLayer:
     starlette = build_starlette(backend, settings, injector)
     auth = AuthMiddleware(starlette, settings)
     inner: ASGIApp = QuietErrors(starlette)
+    if any(name in settings.variants for name in WIRE_VARIANTS):
+        inner = VariantWire(inner, settings.variants)
     if settings.latency or settings.latency_jitter:
         inner = LatencyLayer(inner, settings.latency, settings.latency_jitter)
     return FaultLayer(inner, injector=injector, recorder=recorder,
@@ -286,11 +291,21 @@ def build_starlette(backend: Backend, settings: Settings,
                     injector: FaultInjector | None = None) -> Starlette:
     """The Starlette application: every route of the emulator, behind basic auth."""
     defects = settings.defects
+    variants = settings.variants
     injector = injector or FaultInjector(settings.faults)
     release = backend.release  # the ONTAP release played (emulator/releases.py)
+    dialect = _dialect(variants)
+    cred_schema = query.CREDENTIALS_SCHEMA
+    if "later-release-property" in variants:
+        cred_schema = {**cred_schema, render.LATER_PROPERTY[0]: "str"}
 
     def full(cred: Credential, svms: dict[str, Svm]) -> dict[str, Any]:
-        return render.credential(cred, svms[cred.svm_uuid], defects)
+        return render.credential(cred, svms[cred.svm_uuid], defects, variants)
+
+    def initiator_key(name: Any) -> Any:
+        """fold-initiator-case: names are kept lowercased, so any case reaches a record."""
+        return name.lower() if isinstance(name, str) and "fold-initiator-case" in variants \
+            else name
 
     async def cluster(request: Request) -> Response:
         params = _params(request)
@@ -307,7 +322,7 @@ def build_starlette(backend: Backend, settings: Settings,
         svms, _ = backend.snapshot()
         records = [render.svm_record(s) for s in sorted(svms, key=lambda s: s.name)]
         return ontap_json(query.collection(records, _params(request), query.SVM_SCHEMA, "svms",
-                                           render.SVMS, request.url.query, Defects()))
+                                           render.SVMS, request.url.query, Defects(), dialect))
 
     async def svm_instance(request: Request) -> Response:
         params = _params(request)
@@ -333,7 +348,7 @@ def build_starlette(backend: Backend, settings: Settings,
         records = [render.service(s) for s in sorted(svms, key=lambda s: s.name) if s.iscsi]
         return ontap_json(query.collection(records, _params(request), query.SERVICE_SCHEMA,
                                            "services", render.SERVICES, request.url.query,
-                                           Defects()))
+                                           Defects(), dialect))
 
     async def service_instance(request: Request) -> Response:
         params = _params(request)
@@ -357,16 +372,25 @@ def build_starlette(backend: Backend, settings: Settings,
             query.check_timeout(params)
             want = query.parse_bool(params.get("return_records", "false"), "return_records")
             body = await _body(request)
+            if "initiator" in body:
+                body["initiator"] = initiator_key(body["initiator"])
             _check_room(backend, body)
-            cred = backend.create(body)
+            try:
+                cred = backend.create(body)
+            except OntapError as exc:
+                other = variant_errors.alternate_name_code(exc, body.get("initiator"), variants)
+                if other is exc:
+                    raise
+                raise other from None
             status = 200 if "post-200" in defects else 201
-            headers = {} if "no-location" in defects else {"location": render.location(cred)}
+            headers = ({} if "no-location" in defects
+                       else {"location": render.location(cred, variants)})
             body = {}
             if want and "post-ignores-return-records" not in defects:
                 svm = backend.svm(cred.svm_uuid)
                 assert svm is not None
                 body = {"num_records": 1,
-                        "records": [render.credential(cred, svm, defects)]}
+                        "records": [render.credential(cred, svm, defects, variants)]}
             return ontap_json(body, status, headers)
         if "return-timeout-unchecked" in defects:  # CRED-LIST-009
             params = {k: v for k, v in params.items() if k != "return_timeout"}
@@ -378,9 +402,9 @@ def build_starlette(backend: Backend, settings: Settings,
             by_uuid = {s.uuid: s for s in svms}
             creds.sort(key=lambda c: (by_uuid[c.svm_uuid].name, c.initiator))
             records = [full(c, by_uuid) for c in creds]
-            return ontap_json(query.collection(records, params, query.CREDENTIALS_SCHEMA,
+            return ontap_json(query.collection(records, params, cred_schema,
                                                "credentials", render.CREDENTIALS,
-                                               request.url.query, defects))
+                                               request.url.query, defects, dialect))
 
         weight = len(creds) + sum(len(c.ranges) + len(c.masks) for c in creds)
         return await run_in_threadpool(answer) if weight > OFFLOAD_WEIGHT else answer()
@@ -388,7 +412,7 @@ def build_starlette(backend: Backend, settings: Settings,
     async def credential_instance(request: Request) -> Response:
         params = _params(request)
         svm_uuid = request.path_params["svm_uuid"]
-        initiator = request.path_params["initiator"]
+        initiator = initiator_key(request.path_params["initiator"])
         if "raw-colon-not-found" in defects and b":" in request.scope.get("raw_path", b"").rpartition(b"/")[2]:
             raise errors.entry_missing("initiator")
         if request.method == "PATCH":
@@ -400,6 +424,8 @@ def build_starlette(backend: Backend, settings: Settings,
             remove = query.parse_bool(params.get("remove_initiator_addresses", "false"),
                                       "remove_initiator_addresses")
             body = await _body(request)
+            if "initiator" in body:
+                body["initiator"] = initiator_key(body["initiator"])
             _check_room(backend, body, (svm_uuid, initiator), add, remove)
             backend.patch(svm_uuid, initiator, body, add, remove)
             return ontap_json({})
@@ -418,14 +444,16 @@ def build_starlette(backend: Backend, settings: Settings,
         if cred is None:
             if "missing-get-200" in defects:
                 return ontap_json({})
-            target = "initiator" if backend.svm(svm_uuid) else "svm.uuid"
-            raise errors.entry_missing(target)
+            known_svm = backend.svm(svm_uuid) is not None
+            if known_svm and "missing-get-5374895" in variants:
+                raise variant_errors.missing_credential()
+            raise errors.entry_missing("initiator" if known_svm else "svm.uuid")
         svm = backend.svm(cred.svm_uuid)
         assert svm is not None
-        record = render.credential(cred, svm, defects)
+        record = render.credential(cred, svm, defects, variants)
         if "fields-ignored" in defects:
             return ontap_json(record)
-        return ontap_json(_shape(record, params, query.CREDENTIALS_SCHEMA, "credentials"))
+        return ontap_json(_shape(record, params, cred_schema, "credentials"))
 
     async def credential_bulk(request: Request) -> Response:
         """Query-based PATCH and DELETE on the collection (emulator/bulk.py)."""
@@ -438,7 +466,7 @@ def build_starlette(backend: Backend, settings: Settings,
         else:
             body = await _body(request)
         self_href = render.CREDENTIALS + (f"?{request.url.query}" if request.url.query else "")
-        return ontap_json(bulk.run(plan, backend, body, defects, self_href))
+        return ontap_json(bulk.run(plan, backend, body, defects, self_href, variants))
 
     def secrets_refused(handler: Any) -> Any:
         """9.11.1+ refuse a credentials GET that names a password in its URL (releases.py)."""
@@ -454,6 +482,7 @@ def build_starlette(backend: Backend, settings: Settings,
 
     async def health(request: Request) -> Response:
         return ontap_json({"status": "ok", "defects": defects.as_list(),
+                           "variants": variants.as_list(),
                            "ontap_version": release.version,
                            "faults": injector.report()})
 
@@ -463,7 +492,7 @@ def build_starlette(backend: Backend, settings: Settings,
 
     async def on_ontap_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, OntapError)
-        return error_response(exc, defects)
+        return error_response(variant_errors.reshape(exc, request.method, variants), defects)
 
     async def on_http_error(request: Request, exc: Exception) -> Response:
         status = exc.status_code if isinstance(exc, HTTPException) else 500
@@ -506,6 +535,13 @@ def build_starlette(backend: Backend, settings: Settings,
     app.router.redirect_slashes = False
     app.add_middleware(AuthMiddleware, settings=settings)
     return app
+
+
+def _dialect(variants: Variants) -> query.Dialect:
+    """How the collections page and read the doc's misspelt filter, per the variants."""
+    return query.Dialect(page_cap=7 if "short-pages" in variants else None,
+                         next_on_last_page="next-link-on-last-page" in variants,
+                         ignore_doc_typo="doc-filter-typo-ignored" in variants)
 
 
 def _shape(record: dict[str, Any], params: dict[str, str], schema: query.Schema,

@@ -30,6 +30,7 @@ from emulator import query, render
 from emulator.defects import Defects
 from emulator.errors import OntapError
 from emulator.state import Backend, Credential
+from emulator.variants import Variants
 
 COMMON = {"continue_on_failure", "serial_records", "return_timeout", "return_records"}
 CONTROL = {"PATCH": COMMON | {"add_initiator_addresses", "remove_initiator_addresses"},
@@ -81,13 +82,14 @@ def plan(method: str, params: dict[str, str], backend: Backend) -> Plan:
                 flags.get("remove_initiator_addresses", False))
 
 
-def _records(backend: Backend, defects: Defects) -> tuple[dict[Key, Credential],
-                                                          dict[Key, dict[str, Any]]]:
+def _records(backend: Backend, defects: Defects, variants: Variants = render.NO_VARIANTS
+             ) -> tuple[dict[Key, Credential], dict[Key, dict[str, Any]]]:
     """Every credential by key, and each rendered as GET shows it."""
     svms, creds = backend.snapshot()
     by_uuid = {s.uuid: s for s in svms}
     held = {(c.svm_uuid, c.initiator): c for c in creds}
-    return held, {k: render.credential(c, by_uuid[c.svm_uuid], defects) for k, c in held.items()}
+    return held, {k: render.credential(c, by_uuid[c.svm_uuid], defects, variants)
+                  for k, c in held.items()}
 
 
 def _matching(backend: Backend, filters: dict[str, str]) -> list[Key]:
@@ -105,7 +107,7 @@ def _failure_argument(key: Key, exc: OntapError) -> dict[str, str]:
 
 
 def run(plan: Plan, backend: Backend, body: Any, defects: Defects,
-        self_href: str) -> dict[str, Any]:
+        self_href: str, variants: Variants = render.NO_VARIANTS) -> dict[str, Any]:
     """Apply the operation to every matching record; the 200 body or an OntapError."""
     op: Callable[[Key], None]
     if plan.method == "PATCH":
@@ -119,7 +121,7 @@ def run(plan: Plan, backend: Backend, body: Any, defects: Defects,
 
     with backend.lock:  # one query-based operation is atomic towards other clients
         keys = _matching(backend, plan.filters)
-        before = _records(backend, defects)[1] if plan.return_records else {}
+        before = _records(backend, defects, variants)[1] if plan.return_records else {}
         done: list[Key] = []
         failures: list[tuple[Key, OntapError]] = []
         if f"bulk-{plan.method.lower()}-first-only" in defects:  # CRED-PATCH-003 / CRED-DEL-002
@@ -133,7 +135,7 @@ def run(plan: Plan, backend: Backend, body: Any, defects: Defects,
                 failures.append((key, exc))
                 continue
             done.append(key)
-        after = _records(backend, defects)[1] if plan.return_records else {}
+        after = _records(backend, defects, variants)[1] if plan.return_records else {}
     if failures and not done:
         raise failures[0][1]
     if failures:

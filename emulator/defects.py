@@ -62,6 +62,9 @@ DEFECTS: tuple[Defect, ...] = (
            "names that are neither IQN- nor EUI-shaped (naa.600a0980..., host1) are accepted"),
     Defect("refuse-eui-names", "CRED-INIT-008",
            "well-formed EUI names are refused with code 5373997"),
+    Defect("uppercase-eui-refused", "CRED-INIT-008",
+           "a well-formed EUI with uppercase hex digits (eui.0123456789ABCDEF) is refused "
+           "with 5373978"),
     # --- addresses ------------------------------------------------------------------------
     Defect("reversed-range", "CRED-ADDR-001",
            "a range whose start is greater than its end is accepted"),
@@ -151,14 +154,23 @@ DEFECTS: tuple[Defect, ...] = (
            "a collection GET without filters omits the records of type deny"),
     Defect("filter-ignored", "CRED-LIST-003",
            "field filters on the collection are ignored"),
+    Defect("address-filters-ignored", "CRED-LIST-003",
+           "filters on initiator_address.* fields and on chap.outbound.user are ignored "
+           "(every record passes them)"),
     Defect("wildcard-literal", "CRED-LIST-004",
            "query operators are ignored: every filter value is matched literally"),
     Defect("max-records-ignored", "CRED-LIST-005",
            "max_records is ignored: everything on one page, no next link"),
     Defect("return-records-ignored", "CRED-LIST-006",
            "return_records=false still returns the records"),
+    Defect("count-ignores-filter", "CRED-LIST-006",
+           "return_records=false counts every record of the collection, ignoring the "
+           "query's filters"),
     Defect("order-by-ignored", "CRED-LIST-007",
            "order_by is accepted but the records are not sorted"),
+    Defect("next-link-drops-query", "CRED-LIST-008",
+           "_links.next keeps max_records and the start position but drops filters, fields "
+           "and order_by, so the next page lists records that do not match"),
     # --- response form --------------------------------------------------------------------
     Defect("error-code-integer", "CRED-ERR-001",
            "error.code is a JSON integer instead of a string"),

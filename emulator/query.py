@@ -59,6 +59,23 @@ START = "start."
 #: one per (filter term, value) pair, plus one per wildcard piece scanned. A real query on
 #: a real collection needs a few thousand; the cap keeps one request near 0.1 s of CPU.
 MAX_FILTER_WORK = 200_000
+#: Filters the address-filters-ignored defect skips (CRED-LIST-003).
+ADDRESS_FILTERS = ("initiator_address.", "chap.outbound.user")
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """This server's own choices where the query language leaves room (emulator/variants.py):
+    a cap on every page, a next link on the last page too, and whether the page's misspelt
+    filter ``initiator_address_ranges.end`` is ignored (by default it is read as
+    ``initiator_address.ranges.end``, see ALIASES)."""
+
+    page_cap: int | None = None
+    next_on_last_page: bool = False
+    ignore_doc_typo: bool = False
+
+
+PLAIN = Dialect()
 
 
 def parse_bool(value: str, name: str) -> bool:
@@ -480,11 +497,14 @@ def start_params(record: dict[str, Any], fields: Position) -> dict[str, str]:
 
 # --- the collection ----------------------------------------------------------------------
 def collection(records: list[dict[str, Any]], params: dict[str, str], schema: Schema,
-               kind: str, base: str, raw_query: str, defects: Defects) -> dict[str, Any]:
+               kind: str, base: str, raw_query: str, defects: Defects,
+               dialect: Dialect = PLAIN) -> dict[str, Any]:
     """Apply the whole query to full records and build ONTAP's collection response."""
     filters: list[tuple[str, str, str]] = []  # (path, query, kind)
     for name, value in params.items():
         if name in CONTROL or name.startswith(START):
+            continue
+        if name in ALIASES and dialect.ignore_doc_typo:
             continue
         path = ALIASES.get(name, name)
         if path in SECRETS or path.endswith(".password"):
@@ -508,6 +528,9 @@ def collection(records: list[dict[str, Any]], params: dict[str, str], schema: Sc
 
     if not filters and "list-hides-deny" in defects:  # breaks CRED-LIST-002
         records = [r for r in records if r.get("authentication_type") != "deny"]
+    if "address-filters-ignored" in defects:  # breaks CRED-LIST-003
+        filters = [f for f in filters if not f[0].startswith(ADDRESS_FILTERS)]
+    held = len(records)  # what count-ignores-filter counts (CRED-LIST-006)
     if "filter-ignored" not in defects and filters:
         literal = "wildcard-literal" in defects
         compiled = [Filter(p, q, k, literal) for p, q, k in filters]
@@ -525,18 +548,21 @@ def collection(records: list[dict[str, Any]], params: dict[str, str], schema: Sc
     later = max_records is not None and position >= 2 * max_records  # the third page on
     self_href = f"{base}?{raw_query}" if raw_query else base
     if not return_records and "return-records-ignored" not in defects:
-        return {"num_records": len(records), "_links": {"self": {"href": self_href}}}
+        counted = held if "count-ignores-filter" in defects else len(records)
+        return {"num_records": counted, "_links": {"self": {"href": self_href}}}
     page = records[offset:]
     links: dict[str, Any] = {"self": {"href": self_href}}
-    if max_records is not None and "max-records-ignored" not in defects:
-        size = max_records + (1 if later and "later-pages-overfull" in defects else 0)
+    size = None if "max-records-ignored" in defects else max_records
+    if dialect.page_cap is not None:
+        size = dialect.page_cap if size is None else min(size, dialect.page_cap)
+    if size is not None:
+        size += 1 if later and "later-pages-overfull" in defects else 0
         more = len(page) > size
         page = page[:size]
-        if more:  # resume after the page's last record, by key: immune to others' writes
-            resume = {k: v for k, v in params.items()
-                      if k != "offset" and not k.startswith(START)}
-            resume.update(start_params(page[-1], fields))
-            links["next"] = {"href": f"{base}?{urlencode(resume, quote_via=quote)}"}
+        if more or (dialect.next_on_last_page and page):
+            # resume after the page's last record, by key: immune to others' writes
+            links["next"] = {"href": _next_href(base, params, page[-1], fields, kind, schema,
+                                                "next-link-drops-query" in defects)}
     if selection is None:
         selection = Selection(list(IDENTITY[kind]), [])
     if "fields-ignored" in defects:
@@ -546,3 +572,19 @@ def collection(records: list[dict[str, Any]], params: dict[str, str], schema: Sc
     if later and "num-records-remaining-on-later-pages" in defects:
         count = len(records) - offset
     return {"records": shown, "num_records": count, "_links": links}
+
+
+def _next_href(base: str, params: dict[str, str], last: dict[str, Any], fields: Position,
+               kind: str, schema: Schema, drop_query: bool) -> str:
+    """The query without ``offset`` and ``start.*``, plus the last record's position.
+
+    ``drop_query`` (the next-link-drops-query defect, CRED-LIST-008) keeps only
+    ``max_records`` and a position in the default order: filters, fields and order_by go.
+    """
+    if drop_query:
+        resume = {k: v for k, v in params.items() if k == "max_records"}
+        resume.update(start_params(last, position_fields([], schema, kind)))
+    else:
+        resume = {k: v for k, v in params.items() if k != "offset" and not k.startswith(START)}
+        resume.update(start_params(last, fields))
+    return f"{base}?{urlencode(resume, quote_via=quote)}"

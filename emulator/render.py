@@ -9,6 +9,11 @@ from urllib.parse import quote
 from emulator.defects import Defects
 from emulator.state import Credential, Svm
 from emulator.validation import Mask, Range, family
+from emulator.variants import Variants
+
+NO_VARIANTS = Variants()
+#: What the later-release-property variant shows in every record.
+LATER_PROPERTY = ("comment", "emulated property of a later ONTAP release")
 
 CREDENTIALS = "/api/protocols/san/iscsi/credentials"
 SERVICES = "/api/protocols/san/iscsi/services"
@@ -23,17 +28,22 @@ def svm_ref(svm: Svm) -> dict[str, Any]:
     return {"uuid": svm.uuid, "name": svm.name, "_links": link(f"{SVMS}/{svm.uuid}")}
 
 
-def location(cred: Credential) -> str:
+def location(cred: Credential, variants: Variants = NO_VARIANTS) -> str:
     """The instance path with each key percent-encoded (``:`` as ``%3A``, ``/`` as ``%2F``),
-    as ONTAP writes keys in hrefs (facts 78): the ``Location`` header and ``_links.self``."""
-    return f"{CREDENTIALS}/{quote(cred.svm_uuid, safe='')}/{quote(cred.initiator, safe='')}"
+    as ONTAP writes keys in hrefs (facts 78): the ``Location`` header and ``_links.self``.
+    The encoded-links variant leaves the initiator's ``:`` raw, as the page's examples do."""
+    colon = ":" if "encoded-links" in variants else ""
+    return f"{CREDENTIALS}/{quote(cred.svm_uuid, safe='')}/{quote(cred.initiator, safe=colon)}"
 
 
-def credential(cred: Credential, svm: Svm, defects: Defects) -> dict[str, Any]:
+def credential(cred: Credential, svm: Svm, defects: Defects,
+               variants: Variants = NO_VARIANTS) -> dict[str, Any]:
     """The full record (what fields=* returns); passwords only under a leak defect."""
     auth = cred.auth_type.upper() if "uppercase-auth-type" in defects else cred.auth_type
     out: dict[str, Any] = {"svm": svm_ref(svm), "initiator": cred.initiator,
                            "authentication_type": auth}
+    if "later-release-property" in variants:
+        out[LATER_PROPERTY[0]] = LATER_PROPERTY[1]
     chap: dict[str, Any] = {}
     for side, part in (("inbound", cred.inbound), ("outbound", cred.outbound)):
         if part is None:
@@ -52,11 +62,13 @@ def credential(cred: Credential, svm: Svm, defects: Defects) -> dict[str, Any]:
         addresses["ranges"] = [_range(r, defects) for r in cred.ranges]
     if cred.masks:
         addresses["masks"] = [_mask(m, defects) for m in cred.masks]
+    if "empty-containers" in variants:  # both lists, empty ones included (facts 33, 76)
+        addresses = {"ranges": addresses.get("ranges", []), "masks": addresses.get("masks", [])}
     if addresses:
         out["initiator_address"] = addresses
     # Keys percent-encoded, as ONTAP writes them in hrefs (facts 78; the 9.10.1 document's
     # examples show a raw ":", but clients compare hrefs after percent-decoding).
-    out["_links"] = link(location(cred))
+    out["_links"] = link(location(cred, variants))
     if "self-link-without-svm" in defects:
         out["_links"] = link(f"{CREDENTIALS}/{quote(cred.initiator, safe='')}")
     if "self-link-string" in defects:

@@ -90,6 +90,10 @@ def _check_eui(digits: str, defects: Defects) -> None:
     if len(digits) != 16 and "eui-any-length" not in defects:  # CRED-INIT-005
         raise OntapError(400, "5373977", "The EUI-64 identifier field must be exactly 16 "
                          "hexadecimal digits.", "initiator")
+    if "uppercase-eui-refused" in defects and digits != digits.lower():  # breaks CRED-INIT-008
+        raise OntapError(400, "5373978", "The EUI formatted initiator name supplied is invalid. "
+                         "A valid EUI format is \"eui.XXXXXXXXXXXXXXXX\", where X is a "
+                         "hexadecimal digit.", "initiator")
     if "refuse-eui-names" in defects:  # breaks CRED-INIT-008
         raise OntapError(400, "5373997", "The initiator name supplied is invalid. The valid "
                          "initiator name format is \"iqn.1995-08.com.example:string\".",

@@ -91,6 +91,7 @@ def test_missing_config_file_is_named(tmp_path):
     ({"target": "https://c", "svms": ["vs1"]}, "ONTAP_USERNAME and ONTAP_PASSWORD"),
     ({"svms": ["vs1"]}, "only applies with --target"),
     ({"target": "https://c", "svms": ["vs1"], "emulator_defects": ["x"]}, "embedded emulator"),
+    ({"target": "https://c", "svms": ["vs1"], "emulator_variants": ["x"]}, "--emulator-variant"),
     ({"ca_bundle": "/nonexistent/ca.pem"}, "no such file"),
     ({"max_objects": "ten"}, "expected int"),
 ])
@@ -109,7 +110,9 @@ def test_ca_bundle_and_insecure_conflict(tmp_path):
 
 def test_environment_lists_and_booleans(monkeypatch):
     monkeypatch.setenv("ONTAP_CONFORMANCE_EMULATOR_DEFECTS", "leak-password, odd-hex")
+    monkeypatch.setenv("ONTAP_CONFORMANCE_EMULATOR_VARIANTS", "short-pages, pretty-json")
     monkeypatch.setenv("ONTAP_CONFORMANCE_ALLOW_DEFAULT_CHANGES", "yes")
     config = load_config(FakePytestConfig())
     assert config.emulator_defects == ("leak-password", "odd-hex")
+    assert config.emulator_variants == ("short-pages", "pretty-json")
     assert config.allow_default_changes

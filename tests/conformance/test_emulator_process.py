@@ -67,6 +67,17 @@ def test_the_real_emulator_serves_tls_with_its_ca():
         assert answer.status_code == 200
 
 
+def test_the_real_emulator_starts_with_variants_and_refuses_an_unknown_one():
+    pytest.importorskip("emulator.__main__")
+    with EmulatorProcess(variants=("short-pages", "pretty-json")) as emulator:
+        health = requests.get(emulator.url + "/_emulator/health", timeout=10,
+                              auth=(emulator.username, emulator.password)).json()
+        assert health["variants"] == ["short-pages", "pretty-json"]
+    with pytest.raises(EmulatorFailed, match=r"(?s)with variants no-such-variant\) exited with "
+                                             r"status 2.*error: unknown variant"):
+        EmulatorProcess(variants=("no-such-variant",)).start()
+
+
 def test_the_emulator_dies_with_a_killed_suite(tmp_path):
     import signal
     import subprocess

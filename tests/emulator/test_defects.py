@@ -7,6 +7,7 @@ defect on, and fail against the clean emulator.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -586,6 +587,49 @@ SHOWS.update({
     "raw-colon-not-found": show_raw_colon_not_found, "plain-text-content-type": show_plain_text_content_type,
     "self-link-without-svm": show_self_link_without_svm, "auth-not-required": show_auth_not_required,
     "readonly-may-write": show_readonly_may_write, "unsupported-method-404": show_unsupported_method_404,
+})
+
+
+# ---- collection queries and EUI case -------------------------------------------------------------
+def show_uppercase_eui_refused(api):
+    resp = post(api, initiator="eui.0123456789ABCDEF")
+    assert resp.status_code == 400 and resp.json()["error"]["code"] == "5373978"
+    created(post(api, initiator="eui.0123456789abcdef"))  # lowercase hex is still accepted
+
+
+def show_address_filters_ignored(api):
+    created(post(api, initiator_address={"ranges": [R1]}))
+    for name, value in (("initiator_address.ranges.start", "10.0.0.9"),
+                        ("initiator_address.masks.address", "10.0.0.9"),
+                        ("chap.outbound.user", "nobody")):
+        assert api.get(CREDS, params={name: value}).json()["num_records"] == 3, name
+    assert api.get(CREDS, params={"svm.name": "svm1"}).json()["num_records"] == 2
+
+
+def show_count_ignores_filter(api):
+    counted = api.get(CREDS, params={"svm.name": "svm1", "return_records": "false"}).json()
+    assert counted["num_records"] == 2  # both SVMs' defaults, though only svm1's matches
+
+
+def show_next_link_drops_query(api):
+    created(post(api, initiator=IQN + "-1"))
+    created(post(api, initiator=IQN + "-2"))
+    first = api.get(CREDS, params={"svm.name": "svm1", "max_records": "2",
+                                   "fields": "authentication_type"}).json()
+    assert [r["svm"]["name"] for r in first["records"]] == ["svm1", "svm1"]
+    href = first["_links"]["next"]["href"]
+    query = parse_qs(urlsplit(href).query)
+    assert query["max_records"] == ["2"] and not {"svm.name", "fields"} & set(query)
+    second = api.get(href).json()["records"]
+    assert "svm2" in [r["svm"]["name"] for r in second]
+    assert all("authentication_type" not in r for r in second)
+
+
+SHOWS.update({
+    "uppercase-eui-refused": show_uppercase_eui_refused,
+    "address-filters-ignored": show_address_filters_ignored,
+    "count-ignores-filter": show_count_ignores_filter,
+    "next-link-drops-query": show_next_link_drops_query,
 })
 
 
