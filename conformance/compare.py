@@ -33,9 +33,10 @@ HTML_NAME = "upgrade.html"
 JSON_NAME = "upgrade.json"
 PASSED, FAILED, DEVIATED = "passed", "failed", "deviated"
 NOT_APPLICABLE, NOT_EXERCISED = "not_applicable", "not_exercised"
-JUDGED = frozenset({PASSED, FAILED, DEVIATED})
-BROKEN = frozenset({FAILED, DEVIATED})
-STATUSES = frozenset({PASSED, FAILED, DEVIATED, NOT_APPLICABLE, NOT_EXERCISED})
+KNOWN = "known"  # broke, but every break matched a --known-deviations entry (judged all the same)
+JUDGED = frozenset({PASSED, FAILED, DEVIATED, KNOWN})
+BROKEN = frozenset({FAILED, DEVIATED, KNOWN})
+STATUSES = frozenset({PASSED, FAILED, DEVIATED, KNOWN, NOT_APPLICABLE, NOT_EXERCISED})
 
 
 class CompareError(Exception):
@@ -136,6 +137,7 @@ def compare(before: dict[str, Any], after: dict[str, Any], *, before_name: str =
                  "explained_by": explained}
         if status[1] in BROKEN and status[0] not in BROKEN:
             kind = ("regression" if status[0] == PASSED and status[1] == FAILED else
+                    "broken, listed as a known deviation" if status[1] == KNOWN else
                     "regression of an observed rule" if status[0] == PASSED else
                     "newly applicable rule broken" if status[0] == NOT_APPLICABLE else "not judged before")
             new_failures.append({**entry, "kind": kind, "reason": (two or {}).get("reason", "")})

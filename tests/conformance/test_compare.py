@@ -141,3 +141,12 @@ def test_the_command_writes_both_files_and_exits_1_on_a_regression(tmp_path) -> 
     after.write_text(json.dumps(report("9.16.1")))
     assert main([str(before), str(after), "--out", str(tmp_path / "out")]) == 0
     assert (tmp_path / "out" / "upgrade.html").exists()
+
+
+def test_a_known_deviation_is_judged_evidence_not_a_regression() -> None:
+    diff = compare(report("9.10.1"), report("9.10.1", CRED_CHAP_004="known"))
+    [entry] = diff["new_failures"]
+    assert entry["kind"] == "broken, listed as a known deviation"
+    assert diff["regressions"] == [] and diff["coverage_lost"] == []
+    assert [f["rule"] for f in compare(report("9.10.1", CRED_CHAP_004="known"), report("9.10.1"))["fixed"]] == [
+        "CRED-CHAP-004"]
