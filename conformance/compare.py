@@ -12,8 +12,14 @@ release documents moves between ``deviated`` and ``failed``. A rule that passed 
 fails after is an **undocumented regression**: the command exits 1. It writes
 ``upgrade.html`` (self-contained, before and after side by side) and ``upgrade.json``.
 
-Exit status: 0 no undocumented regression, 1 an undocumented regression, 2 unusable input
-(one line on stderr).
+The comparison fails closed: it *cannot validate* the upgrade when a rule judged before is
+not judged after (not exercised, absent, or not applicable with no documented change to
+explain it: the rule "lost its evidence"), when the after run is incomplete or
+inconclusive, or when the before run is (it is then no usable baseline). It never says "no
+undocumented regression" about rules it could not see.
+
+Exit status: 0 validated, no undocumented regression; 1 an undocumented regression (wins
+over the rest); 3 cannot validate; 2 unusable input (one line on stderr).
 """
 
 from __future__ import annotations
@@ -37,6 +43,9 @@ KNOWN = "known"  # broke, but every break matched a --known-deviations entry (ju
 JUDGED = frozenset({PASSED, FAILED, DEVIATED, KNOWN})
 BROKEN = frozenset({FAILED, DEVIATED, KNOWN})
 STATUSES = frozenset({PASSED, FAILED, DEVIATED, KNOWN, NOT_APPLICABLE, NOT_EXERCISED})
+INCONCLUSIVE = "inconclusive"
+ABSENT = "absent"  # the after report has no entry for the rule
+EXIT_VALIDATED, EXIT_REGRESSION, EXIT_UNUSABLE, EXIT_CANNOT_VALIDATE = 0, 1, 2, 3
 
 
 class CompareError(Exception):
@@ -126,6 +135,7 @@ def compare(before: dict[str, Any], after: dict[str, Any], *, before_name: str =
     rules_before = {r["id"]: r for r in before["rules"]}
     rules_after = {r["id"]: r for r in after["rules"]}
     rows, new_failures, fixed, gained, lost, observed = [], [], [], [], [], []
+    evidence_lost: list[dict[str, Any]] = []
     for rule in RULES:
         one, two = rules_before.get(rule.id), rules_after.get(rule.id)
         status = (_status(one), _status(two))
@@ -149,6 +159,9 @@ def compare(before: dict[str, Any], after: dict[str, Any], *, before_name: str =
             gained.append({**entry, "reason": (one or {}).get("reason", "")})
         elif status[0] in JUDGED and status[1] not in JUDGED:
             lost.append({**entry, "reason": (two or {}).get("reason", "")})
+            if not explained:
+                evidence_lost.append({**entry, "after": status[1] if two else ABSENT,
+                                      "reason": (two or {}).get("reason") or "absent from the after report"})
         if status[0] in JUDGED and status[1] in JUDGED:
             broke = (_broken_by(one), _broken_by(two))
             if broke[0] != broke[1]:
@@ -175,6 +188,7 @@ def compare(before: dict[str, Any], after: dict[str, Any], *, before_name: str =
         "observed_changes": observed,
         "undocumented": undocumented,
         "within_documentation": within,
+        "cannot_validate": cannot_validate(before, after, evidence_lost),
         "warnings": _warnings(before, after),
         "rules": rows,
     }
@@ -182,12 +196,46 @@ def compare(before: dict[str, Any], after: dict[str, Any], *, before_name: str =
     return diff
 
 
+def cannot_validate(before: dict[str, Any], after: dict[str, Any],
+                    evidence_lost: list[dict[str, Any]]) -> dict[str, Any]:
+    """Why the comparison cannot validate the upgrade (empty ``reasons``: it can).
+
+    ``evidence_lost``: the rules judged before and not judged after, with no documented
+    change to explain it.
+    """
+    reasons = []
+    for name, document in (("after", after), ("before", before)):
+        problems = [word for word, bad in (("incomplete", document.get("complete") is False),
+                                           ("inconclusive", document.get("verdict") == INCONCLUSIVE)) if bad]
+        if not problems:
+            continue
+        why = f"{' and '.join(problems)}: {document.get('verdict_reason') or 'no reason given'}"
+        reasons.append(f"the after run is {why}" if name == "after"
+                       else f"the before run is no usable baseline: it is {why}")
+    if evidence_lost:
+        count = len(evidence_lost)
+        reasons.insert(0, f"{count} rule{'s' if count != 1 else ''} lost {'their' if count != 1 else 'its'} "
+                          f"evidence (judged before, not judged after): "
+                          f"{', '.join(r['rule'] for r in evidence_lost)}")
+    return {"reasons": reasons, "rules": evidence_lost}
+
+
+def exit_status(diff: dict[str, Any]) -> int:
+    """1 an undocumented regression (wins), else 3 cannot validate, else 0."""
+    if diff["regressions"]:
+        return EXIT_REGRESSION
+    return EXIT_CANNOT_VALIDATE if diff["cannot_validate"]["reasons"] else EXIT_VALIDATED
+
+
 def summary(diff: dict[str, Any]) -> str:
-    """One line: the releases, the documented changes, and what is not documented."""
+    """One line: the releases, the verdict of the comparison, the documented changes, and what
+    is not documented. It says "no undocumented regression" only when it could validate."""
     before, after = diff["before"]["release"], diff["after"]["release"]
     regressions = [r["rule"] for r in diff["regressions"]]
-    head = (f"UNDOCUMENTED REGRESSION ({', '.join(regressions)})" if regressions
-            else "no undocumented regression")
+    heads = [f"UNDOCUMENTED REGRESSION ({', '.join(regressions)})"] if regressions else []
+    if diff["cannot_validate"]["reasons"]:
+        heads.append(f"CANNOT VALIDATE: {'; '.join(diff['cannot_validate']['reasons'])}")
+    head = "; ".join(heads) or "no undocumented regression"
     within = diff["within_documentation"]
     steps = sum(int(e.get("count") or 1) for e in within)
     return (f"ONTAP {before} -> {after}: {head}; {len(diff['documented_changes'])} documented changes, "
@@ -252,10 +300,9 @@ def _about(document: dict[str, Any], name: str) -> dict[str, Any]:
 
 
 def _warnings(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """What makes the two runs differ in how they judged (an incomplete run is a reason the
+    comparison cannot validate, not a warning)."""
     warnings = []
-    for name, document in (("before", before), ("after", after)):
-        if document.get("complete") is False:
-            warnings.append(f"the {name} run is incomplete: {document.get('verdict_reason', '')}")
     strict = ((before.get("run") or {}).get("strict_observed"), (after.get("run") or {}).get("strict_observed"))
     if strict[0] != strict[1]:
         warnings.append("one run used --strict-observed and the other did not: observed rules are judged differently")
@@ -282,7 +329,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m conformance.compare",
         description="Rule-level diff of two conformance.json reports (before and after an upgrade). "
-                    "Exit 0: no undocumented regression; 1: an undocumented regression; 2: unusable input.")
+                    "Exit 0: validated, no undocumented regression; 1: an undocumented regression; "
+                    "3: cannot validate (a rule judged before is not judged after, or a run is incomplete "
+                    "or inconclusive); 2: unusable input.")
     parser.add_argument("before", type=Path, help="conformance.json of the run before")
     parser.add_argument("after", type=Path, help="conformance.json of the run after")
     parser.add_argument("--out", type=Path, default=None,
@@ -294,11 +343,15 @@ def main(argv: list[str] | None = None) -> int:
         html_path, json_path = write_outputs(diff, args.out or args.after.parent)
     except CompareError as exc:
         print(f"compare: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_UNUSABLE
     except OSError as exc:
         print(f"compare: cannot write the outputs: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_UNUSABLE
     print(diff["summary"])
+    for reason in diff["cannot_validate"]["reasons"]:
+        print(f"cannot validate: {reason}")
+    for lost in diff["cannot_validate"]["rules"]:
+        print(f"lost evidence: {lost['rule']}: {lost['before']} => {lost['after']} ({lost['reason']})")
     for warning in diff["warnings"]:
         print(f"warning: {warning}")
     for change in diff["documented_changes"]:
@@ -309,7 +362,7 @@ def main(argv: list[str] | None = None) -> int:
             steps = f" ({entry['count']} steps)" if entry.get("count") else ""
             print(f"{label}: {entry.get('kind', 'coverage')}: {what}{steps}: {entry.get('before')} => {entry.get('after')}")
     print(f"written: {html_path} and {json_path}")
-    return 1 if diff["regressions"] else 0
+    return exit_status(diff)
 
 
 if __name__ == "__main__":

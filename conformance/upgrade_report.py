@@ -50,7 +50,8 @@ def _explained(entry: dict[str, Any]) -> str:
 def html_page(diff: dict[str, Any]) -> str:
     """The whole ``upgrade.html`` page."""
     before, after = diff["before"], diff["after"]
-    bad = bool(diff["regressions"])
+    # "Cannot validate" leads the page as prominently as a regression: the same red banner.
+    bad = bool(diff["regressions"]) or bool(_cannot(diff)["reasons"])
     sides = "".join(
         f"<div><h2>{label}</h2><table class=\"up\">"
         f"<tr><th>Report</th><td>{_e(side['file'])}</td></tr>"
@@ -66,6 +67,7 @@ def html_page(diff: dict[str, Any]) -> str:
         _STYLE, "</head><body>",
         f"<h1>Upgrade validation: ONTAP {_e(before['release'])} &rarr; {_e(after['release'])}</h1>",
         f'<p class="up-verdict {"up-bad" if bad else "up-ok"}">{_e(diff["summary"])}</p>',
+        *cannot_validate_block(diff),
         f'<div class="up-side">{sides}</div>',
     ]
     if diff["warnings"]:
@@ -106,6 +108,24 @@ def html_page(diff: dict[str, Any]) -> str:
     return "".join(parts)
 
 
+def _cannot(diff: dict[str, Any]) -> dict[str, Any]:
+    return diff.get("cannot_validate") or {"reasons": [], "rules": []}
+
+
+def cannot_validate_block(diff: dict[str, Any]) -> list[str]:
+    """The "Cannot validate" section: why, and every rule that lost its evidence."""
+    cannot = _cannot(diff)
+    if not cannot["reasons"]:
+        return []
+    reasons = "".join(f"<li>{_e(r)}</li>" for r in cannot["reasons"])
+    rules = _table(["Rule", "Title", "Before", "After", "Why it was not judged after"],
+                   [[_e(r["rule"]), _e(r["title"]), _status(r["before"]), _status(r["after"]), _e(r["reason"])]
+                    for r in cannot["rules"]], "No rule lost its evidence; the runs themselves are the reason.")
+    return [f'<h2 id="cannot-validate" class="up-undoc">Cannot validate this upgrade</h2>'
+            f"<p>The comparison cannot say there is no undocumented regression:</p><ul>{reasons}</ul>"
+            f"<h3>Rules that lost their evidence</h3>{rules}"]
+
+
 def _steps(entry: dict[str, Any]) -> str:
     examples = "; ".join(entry.get("examples") or [f"{entry.get('test')} step {entry.get('step')}"])
     return f"{entry.get('op')}: {entry.get('count', 1)} step(s), e.g. {examples}"
@@ -135,8 +155,11 @@ def replay_blocks(document: dict[str, Any]) -> list[str]:
     baseline = document.get("baseline")
     if baseline:
         regressions = baseline.get("undocumented_regressions") or []
+        reasons = (baseline.get("cannot_validate") or {}).get("reasons") or []
         blocks.append(f"<h2>Compared with the baseline</h2><p>{_e(baseline['summary'])}</p>"
-                      f"<p>{_e(baseline['file'])}; the full comparison is upgrade.html"
+                      + (f'<p style="color:#a00;font-weight:bold">Cannot validate:</p><ul>{"".join(f"<li>{_e(r)}</li>" for r in reasons)}'
+                         "</ul>" if reasons else "")
+                      + f"<p>{_e(baseline['file'])}; the full comparison is upgrade.html"
                       + (f"; undocumented regressions: {_e(', '.join(regressions))}" if regressions else "")
                       + "</p>")
     return blocks

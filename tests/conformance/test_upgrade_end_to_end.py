@@ -72,7 +72,7 @@ def test_9_10_1_to_9_16_1_gives_only_the_documented_changes(before: Path) -> Non
     assert expected == {"CRED-CHAP-010", "CRED-PATCH-002", "CRED-PATCH-003", "CRED-DEL-002", "CRED-GET-003"}
     # ... and nothing else at the level of rules: every status change is one they imply.
     assert diff["regressions"] == [] and diff["new_failures"] == [] and diff["fixed"] == []
-    assert diff["coverage_lost"] == []
+    assert diff["coverage_lost"] == [] and diff["cannot_validate"] == {"reasons": [], "rules": []}
     assert {g["rule"] for g in diff["coverage_gained"]} == {"CRED-CHAP-010", "CRED-PATCH-002", "CRED-GET-003"}
     assert all(g["explained_by"] for g in diff["coverage_gained"])
     rule_level = [o for o in diff["observed_changes"] if not o["kind"].startswith("replayed")]
