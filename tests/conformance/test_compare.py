@@ -11,7 +11,11 @@ from typing import Any
 
 import pytest
 
+from conformance import postrun as postrun_module
 from conformance.compare import CompareError, compare, documented_changes, exit_status, main
+from conformance.config import TargetConfig
+from conformance.postrun import PostRun
+from conformance.upgrade import baseline_section
 from models.releases import parse_release
 from models.rules import RULES
 
@@ -260,3 +264,52 @@ def test_a_validated_upgrade_shows_no_cannot_validate_section(tmp_path) -> None:
     page = (tmp_path / "upgrade.html").read_text()
     assert 'id="cannot-validate"' not in page and 'class="up-verdict up-ok"' in page
 
+
+# ---- --baseline in a run: the run's exit status -----------------------------------------------
+def baseline_of(before: dict[str, Any], after: dict[str, Any], tmp_path: Path) -> dict[str, Any]:
+    section, line = baseline_section(after, before, tmp_path / "before.json", tmp_path)
+    assert line.startswith("baseline: ") and (tmp_path / "upgrade.html").exists()
+    return {**after, "baseline": section}
+
+
+def test_the_baseline_section_names_regressions_and_why_it_cannot_validate(tmp_path) -> None:
+    document = baseline_of(report("9.10.1"), report("9.10.1", CRED_DEL_001="not_exercised"), tmp_path)
+    assert document["baseline"]["undocumented_regressions"] == []
+    assert document["baseline"]["cannot_validate"] == {
+        "reasons": ["1 rule lost its evidence (judged before, not judged after): CRED-DEL-001"],
+        "rules": ["CRED-DEL-001"]}
+    assert "CANNOT VALIDATE" in document["baseline"]["summary"]
+
+
+def test_a_comparison_that_fails_cannot_validate(tmp_path) -> None:
+    after = {**report("9.10.1"), "rules": [{"id": "CRED-NOPE-1", "status": "passed"}]}
+    section, line = baseline_section(after, report("9.10.1"), tmp_path / "before.json", tmp_path)
+    assert line.startswith("baseline: CANNOT VALIDATE: the comparison with the baseline failed: ")
+    assert section["cannot_validate"]["reasons"] and section["undocumented_regressions"] == []
+
+
+@pytest.mark.parametrize(("after", "by_verdict", "expected", "note"), [
+    (report("9.10.1"), 0, 0, ""),
+    (report("9.10.1", CRED_DEL_001="not_exercised"), 0, 6, "--baseline: the comparison cannot validate"),
+    ({**report("9.10.1", CRED_DEL_001="not_exercised"), "verdict": "inconclusive"}, 6, 6, ""),
+    ({**report("9.10.1", CRED_CHAP_004="failed", CRED_DEL_001="not_exercised"), "verdict": "nonconformant"},
+     1, 1, ""),
+    # --fail-on new may let a nonconformant run exit 0; a regression since the baseline still fails it.
+    ({**report("9.10.1", CRED_CHAP_004="failed"), "verdict": "nonconformant"}, 0, 1,
+     "--baseline: undocumented regression since the baseline (CRED-CHAP-004): exit status 1"),
+])
+def test_with_a_baseline_a_run_that_cannot_validate_is_inconclusive(tmp_path, after, by_verdict, expected,
+                                                                    note) -> None:
+    postrun = PostRun(TargetConfig())
+    document = baseline_of(report("9.10.1"), after, tmp_path)
+    assert postrun.exit_status(document, by_verdict) == expected
+    assert postrun.exit_note.startswith(note) and bool(postrun.exit_note) == bool(note)
+    if note:
+        assert postrun.terminal_lines()[-1] == postrun.exit_note
+    assert PostRun(TargetConfig()).exit_status(after, by_verdict) == by_verdict  # no --baseline
+
+
+def test_the_exit_statuses_postrun_sets_are_the_plugins() -> None:
+    from conformance import plugin
+    assert plugin.EXIT_STATUS["nonconformant"] == postrun_module.EXIT_NONCONFORMANT
+    assert plugin.EXIT_STATUS["inconclusive"] == postrun_module.EXIT_INCONCLUSIVE
