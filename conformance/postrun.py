@@ -55,6 +55,7 @@ class PostRun:
         self.history_path: Path | None = None
         self.history_warnings: list[str] = []
         self.exit_note = ""
+        self.judgement_lines: list[str] = []  # what the verdict did not judge (reports.judgement_lines)
 
     # -- 1. the report ------------------------------------------------------------------------
     def build_report(self, ledger: Ledger, run: reports.RunInfo, run_id: str | None = None) -> dict[str, Any]:
@@ -78,6 +79,7 @@ class PostRun:
     # -- 2. certificate, history, trend ----------------------------------------------------------
     def finish(self, document: dict[str, Any], report_dir: Path, pytest_config: pytest.Config | None) -> None:
         """Write the certificate and append to the history (call before writing the JSON)."""
+        self.judgement_lines = reports.judgement_lines(document)
         self.certificate = certificate.build(document, {
             "id": self.run_id, "seeds": _seeds(pytest_config), "examples": self._examples()})
         self.certificate_path = certificate.write(self.certificate, report_dir)
@@ -160,8 +162,9 @@ class PostRun:
         return blocks
 
     def terminal_lines(self) -> list[str]:
-        """Lines for the terminal summary."""
-        lines = []
+        """Lines for the terminal summary: first what goes with the verdict line (observed
+        deviations, documented rules not applicable, documentation findings observed)."""
+        lines = list(self.judgement_lines)
         if self.outcome is not None:
             counts = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in self.outcome.counts().items())
             lines.append(f"known deviations: {counts or 'no entries'} ({self.config.known_deviations})")

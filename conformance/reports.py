@@ -9,16 +9,17 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from conformance import exploration
-from conformance.ledger import CONFORMANT, KNOWN, STATUSES, Ledger
+from conformance.ledger import CONFORMANT, DEVIATED, KNOWN, NOT_APPLICABLE, STATUSES, Ledger
 from conformance.redaction import REDACTOR
 from conformance.upgrade_report import replay_blocks
-from models.releases import release_text
+from models.releases import ReleaseError, parse_release, release_text
+from models.rules import BY_ID, DOCUMENTED
 
 JSON_NAME = "conformance.json"
 HTML_NAME = "conformance.html"
@@ -122,6 +123,65 @@ def summary_line(document: dict[str, Any]) -> str:
             f"{document['run']['requests']} requests")
 
 
+# ---- what the verdict did not judge: the statement's parts ---------------------------------------
+def observed_deviations(document: dict[str, Any]) -> list[dict[str, str]]:
+    """The rules that deviated (observed rules that broke, reported apart): ``{rule, title}``."""
+    return [{"rule": r["id"], "title": r["title"]} for r in document["rules"] if r["status"] == DEVIATED]
+
+
+def not_applicable(document: dict[str, Any]) -> list[dict[str, str]]:
+    """The documented rules of the judged release that this target could not judge:
+    ``{rule, reason}``. Rules of other releases are not part of the release's documented
+    behaviour, so they are not listed."""
+    try:
+        release = parse_release(str(document.get("release")))
+    except ReleaseError:
+        release = None
+    return [{"rule": r["id"], "reason": r.get("reason") or ""} for r in document["rules"]
+            if r["status"] == NOT_APPLICABLE and r.get("basis") == DOCUMENTED
+            and (release is None or r["id"] not in BY_ID or BY_ID[r["id"]].applies_to(release))]
+
+
+def deviations_text(deviations: Sequence[dict[str, str]]) -> str:
+    """``CRED-INIT-009 (its title), ...``."""
+    return ", ".join(f"{d['rule']} ({d['title']})" for d in deviations)
+
+
+def not_applicable_text(rules: Sequence[dict[str, str]]) -> str:
+    """``CRED-DEF-003, CRED-DEF-004 (one reason); CRED-SVM-002 (another)``: grouped by reason."""
+    groups: dict[str, list[str]] = {}
+    for entry in rules:
+        groups.setdefault(entry["reason"], []).append(entry["rule"])
+    return "; ".join(f"{', '.join(ids)} ({reason})" for reason, ids in groups.items())
+
+
+def statement_parts(deviations: Sequence[dict[str, str]], rules: Sequence[dict[str, str]]) -> list[str]:
+    """The parts a statement of conformance adds: every observed deviation, and the documented
+    rules not applicable here and why (nothing when there are none)."""
+    parts = []
+    if deviations:
+        parts.append(f"{_count(len(deviations), 'observed deviation')}: {deviations_text(deviations)}")
+    if rules:
+        parts.append(f"{_count(len(rules), 'documented rule')} not applicable here: {not_applicable_text(rules)}")
+    return parts
+
+
+def judgement_lines(document: dict[str, Any]) -> list[str]:
+    """Terminal lines that go with the verdict: observed deviations and documented rules not
+    applicable."""
+    lines = []
+    deviations, rules = observed_deviations(document), not_applicable(document)
+    if deviations:
+        lines.append(f"observed deviations: {deviations_text(deviations)}")
+    if rules:
+        lines.append(f"not applicable (documented rules): {not_applicable_text(rules)}")
+    return lines
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def html_title(document: dict[str, Any]) -> str:
     """The page title: verdict first, then the target and its ONTAP version."""
     target = document["target"]
@@ -152,6 +212,7 @@ def html_summary(document: dict[str, Any]) -> list[str]:
         _STYLE,
         f'<p class="cf-verdict cf-{c(verdict)}">Verdict: {c(verdict_label(document).upper())}</p>',
         f"<p><b>Why:</b> {e(document.get('verdict_reason', ''))}{incomplete}</p>",
+        *not_judged_html(document),
         *known_deviations_html(document),
         '<table class="cf"><tr><th>Target</th><td>' + e(target["url"] or "(not started)")
         + f"</td></tr><tr><th>Kind</th><td>{e(target['kind'])}</td></tr>"
@@ -224,6 +285,19 @@ def html_summary(document: dict[str, Any]) -> list[str]:
     return blocks
 
 
+def not_judged_html(document: dict[str, Any]) -> list[str]:
+    """Next to the verdict: the observed deviations and the documented rules not applicable."""
+    blocks = []
+    deviations, rules = observed_deviations(document), not_applicable(document)
+    if deviations:
+        blocks.append('<p id="cf-observed-deviations"><b>Observed deviations</b> (observed rules, reported '
+                      f"apart from the verdict): {_catalog(deviations_text(deviations))}</p>")
+    if rules:
+        blocks.append('<p id="cf-not-applicable"><b>Not applicable (documented rules)</b>: '
+                      f"{_escape(not_applicable_text(rules))}</p>")
+    return blocks
+
+
 def known_deviations_html(document: dict[str, Any]) -> list[str]:
     """The Known deviations section (always shown when the run had a known-deviations file)."""
     listed = document.get("known_deviations")
@@ -275,6 +349,7 @@ def _catalog(value: Any) -> str:
     return html.escape("" if value is None else str(value))
 
 
-__all__ = ["CONFORMANT", "HTML_NAME", "JSON_NAME", "JUNIT_NAME", "RunInfo", "build_report",
-           "html_summary", "html_title", "known_deviations_html", "step_program", "summary_line",
-           "verdict_label", "write_json"]
+__all__ = ["CONFORMANT", "HTML_NAME", "JSON_NAME", "JUNIT_NAME", "RunInfo", "build_report", "deviations_text",
+           "html_summary", "html_title", "judgement_lines", "known_deviations_html", "not_applicable",
+           "not_applicable_text", "not_judged_html", "observed_deviations", "statement_parts", "step_program",
+           "summary_line", "verdict_label", "write_json"]
