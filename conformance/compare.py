@@ -46,6 +46,7 @@ STATUSES = frozenset({PASSED, FAILED, DEVIATED, KNOWN, NOT_APPLICABLE, NOT_EXERC
 INCONCLUSIVE = "inconclusive"
 ABSENT = "absent"  # the after report has no entry for the rule
 EXIT_VALIDATED, EXIT_REGRESSION, EXIT_UNUSABLE, EXIT_CANNOT_VALIDATE = 0, 1, 2, 3
+MAX_IDS_SHOWN = 10  # rule IDs a reason names; cannot_validate.rules lists them all
 
 
 class CompareError(Exception):
@@ -213,10 +214,11 @@ def cannot_validate(before: dict[str, Any], after: dict[str, Any],
         reasons.append(f"the after run is {why}" if name == "after"
                        else f"the before run is no usable baseline: it is {why}")
     if evidence_lost:
-        count = len(evidence_lost)
+        count, ids = len(evidence_lost), [r["rule"] for r in evidence_lost]
+        shown = ", ".join(ids[:MAX_IDS_SHOWN]) + (f" and {count - MAX_IDS_SHOWN} more (see rules)"
+                                                   if count > MAX_IDS_SHOWN else "")
         reasons.insert(0, f"{count} rule{'s' if count != 1 else ''} lost {'their' if count != 1 else 'its'} "
-                          f"evidence (judged before, not judged after): "
-                          f"{', '.join(r['rule'] for r in evidence_lost)}")
+                          f"evidence (judged before, not judged after): {shown}")
     return {"reasons": reasons, "rules": evidence_lost}
 
 

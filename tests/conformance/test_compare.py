@@ -313,3 +313,12 @@ def test_the_exit_statuses_postrun_sets_are_the_plugins() -> None:
     from conformance import plugin
     assert plugin.EXIT_STATUS["nonconformant"] == postrun_module.EXIT_NONCONFORMANT
     assert plugin.EXIT_STATUS["inconclusive"] == postrun_module.EXIT_INCONCLUSIVE
+
+
+def test_a_reason_names_ten_rules_and_the_list_holds_them_all() -> None:
+    lost = [r.id for r in RULES if r.applies_to((9, 10, 1))][:12]
+    diff = compare(report("9.10.1"), report("9.10.1", **{r.replace("-", "_"): "not_exercised" for r in lost}))
+    [reason] = diff["cannot_validate"]["reasons"]
+    assert reason == (f"12 rules lost their evidence (judged before, not judged after): {', '.join(lost[:10])} "
+                      "and 2 more (see rules)")
+    assert [r["rule"] for r in diff["cannot_validate"]["rules"]] == lost
