@@ -322,3 +322,11 @@ def test_a_reason_names_ten_rules_and_the_list_holds_them_all() -> None:
     assert reason == (f"12 rules lost their evidence (judged before, not judged after): {', '.join(lost[:10])} "
                       "and 2 more (see rules)")
     assert [r["rule"] for r in diff["cannot_validate"]["rules"]] == lost
+
+
+def test_the_conformance_report_shows_why_its_baseline_comparison_cannot_validate(tmp_path) -> None:
+    from conformance.upgrade_report import replay_blocks
+    document = baseline_of(report("9.10.1"), report("9.10.1", CRED_DEL_001="not_exercised"), tmp_path)
+    [block] = replay_blocks(document)
+    assert "Compared with the baseline" in block and "Cannot validate:" in block
+    assert "<li>1 rule lost its evidence (judged before, not judged after): CRED-DEL-001</li>" in block
