@@ -153,6 +153,10 @@ def build(document: dict[str, Any], run: dict[str, Any]) -> dict[str, Any]:
         "known_deviations": [
             {k: e[k] for k in ("rule", "state", "status", "code", "reason", "owner", "expires")}
             for e in deviations],
+        "undocumented_properties": REDACTOR.redact_json(
+            [str(p.get("path")) for p in document.get("undocumented_properties") or []]),
+        "doc_findings": REDACTOR.redact_json(
+            [{"id": f.get("id"), "observed": f.get("observed")} for f in document.get("doc_findings") or []]),
     }
     # The target's URL and version, and reasons that quote its answers: redact again here,
     # so a certificate built from any document holds no secret.
@@ -298,6 +302,10 @@ def html_section(certificate: dict[str, Any], path: Path | None = None) -> str:
         ("Not applicable (documented rules)", e(reports.not_applicable_text(certificate.get("not_applicable") or [])
                                                 or "none")),
         ("Known deviations", c(len(certificate["known_deviations"]))),
+        ("Undocumented properties", e(", ".join(certificate.get("undocumented_properties") or []) or "none")),
+        ("Documentation findings", e("; ".join(
+            f"{f['id']}: {'observed ' + str(f['observed']) if f.get('observed') else 'not observed'}"
+            for f in certificate.get("doc_findings") or []) or "none")),
         ("Content hash", f"<code>{c(certificate[HASH_KEY])}</code>"),
     ]
     where = str(path) if path is not None else NAME

@@ -190,11 +190,48 @@ def compare(before: dict[str, Any], after: dict[str, Any], *, before_name: str =
         "undocumented": undocumented,
         "within_documentation": within,
         "cannot_validate": cannot_validate(before, after, evidence_lost),
+        # Information, never a regression: what the records carry beyond the page, and which
+        # reading of a self-contradicting page the target follows.
+        **property_changes(before, after),
+        "doc_readings_changed": doc_readings_changed(before, after),
         "warnings": _warnings(before, after),
         "rules": rows,
     }
     diff["summary"] = summary(diff)
     return diff
+
+
+def property_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """Undocumented properties the after run saw and the before run did not (``new_properties``),
+    and the reverse (``properties_gone``)."""
+    one, two = _properties(before), _properties(after)
+    return {"new_properties": [two[p] for p in two if p not in one],
+            "properties_gone": [one[p] for p in one if p not in two]}
+
+
+def _properties(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    found = {}
+    for entry in document.get("undocumented_properties") or []:
+        if isinstance(entry, dict) and entry.get("path"):
+            found[str(entry["path"])] = {"path": str(entry["path"]), "count": entry.get("count"),
+                                         "example": entry.get("example")}
+    return found
+
+
+def doc_readings_changed(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
+    """Documentation findings whose observed reading differs between the two runs (both runs
+    observed one: a finding one run did not observe has no reading to compare)."""
+    one = {f["id"]: f for f in before.get("doc_findings") or [] if isinstance(f, dict) and f.get("id")}
+    changed = []
+    for finding in after.get("doc_findings") or []:
+        if not isinstance(finding, dict) or finding.get("id") not in one:
+            continue
+        was, now = one[finding["id"]].get("observed"), finding.get("observed")
+        if was and now and was != now:
+            changed.append({"id": finding["id"], "title": finding.get("title"), "section": finding.get("section"),
+                            "model_reading": finding.get("model_reading"), "before": was, "after": now,
+                            "evidence": finding.get("evidence")})
+    return changed
 
 
 def cannot_validate(before: dict[str, Any], after: dict[str, Any],
@@ -245,7 +282,14 @@ def summary(diff: dict[str, Any]) -> str:
             f"{len(diff['fixed'])} fixed, coverage +{len(diff['coverage_gained'])}/-{len(diff['coverage_lost'])}, "
             f"{len(diff['observed_changes'])} observed behaviour changes"
             + (f", of which {len(within)} within the documentation of both releases ({steps} replayed steps))"
-               if within else ")"))
+               if within else ")") + _information(diff))
+
+
+def _information(diff: dict[str, Any]) -> str:
+    parts = [f"{len(diff[key])} {label}" for key, label in (
+        ("new_properties", "new undocumented properties"), ("properties_gone", "undocumented properties gone"),
+        ("doc_readings_changed", "documentation readings changed")) if diff.get(key)]
+    return f"; information: {', '.join(parts)}" if parts else ""
 
 
 def _status(entry: dict[str, Any] | None) -> str:
@@ -363,6 +407,12 @@ def main(argv: list[str] | None = None) -> int:
             what = entry.get("rule") or entry.get("code") or entry.get("op")
             steps = f" ({entry['count']} steps)" if entry.get("count") else ""
             print(f"{label}: {entry.get('kind', 'coverage')}: {what}{steps}: {entry.get('before')} => {entry.get('after')}")
+    for entry in diff["new_properties"]:
+        print(f"new undocumented property: {entry['path']} (e.g. {entry['example']})")
+    for entry in diff["properties_gone"]:
+        print(f"undocumented property gone: {entry['path']}")
+    for entry in diff["doc_readings_changed"]:
+        print(f"documentation reading changed: {entry['id']}: {entry['before']} => {entry['after']}")
     print(f"written: {html_path} and {json_path}")
     return exit_status(diff)
 

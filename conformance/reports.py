@@ -167,14 +167,20 @@ def statement_parts(deviations: Sequence[dict[str, str]], rules: Sequence[dict[s
 
 
 def judgement_lines(document: dict[str, Any]) -> list[str]:
-    """Terminal lines that go with the verdict: observed deviations and documented rules not
-    applicable."""
+    """Terminal lines that go with the verdict: observed deviations, documented rules not
+    applicable, and documentation findings when this run observed a reading."""
     lines = []
     deviations, rules = observed_deviations(document), not_applicable(document)
     if deviations:
         lines.append(f"observed deviations: {deviations_text(deviations)}")
     if rules:
         lines.append(f"not applicable (documented rules): {not_applicable_text(rules)}")
+    findings = document.get("doc_findings") or []
+    seen = [f for f in findings if f.get("observed")]
+    if seen:
+        lines.append(f"documentation findings: {len(findings)} ({len(seen)} observed): "
+                     + "; ".join(f"{f['id']} ({f.get('title', '')}): the target follows {f['observed']!r}, "
+                                 f"the model judges by {f.get('model_reading')!r}" for f in seen))
     return lines
 
 
@@ -233,6 +239,7 @@ def html_summary(document: dict[str, Any]) -> list[str]:
     )
     blocks.append("<h2>Rules</h2><table class=\"cf\"><tr><th>ID</th><th>Title and source</th>"
                   f"<th>Basis</th><th>Judged checks</th><th>Status</th><th>Why</th></tr>{rows}</table>")
+    blocks += undocumented_properties_html(document) + doc_findings_html(document)
     codes = "".join(
         f"<tr><td>{c(code['code'])}</td><td>{c(code['rule'])}</td><td>{c(code['produced'])}</td>"
         f"<td>{'required' if code['required'] else 'not required (its rule is not applicable)'}</td></tr>"
@@ -298,6 +305,46 @@ def not_judged_html(document: dict[str, Any]) -> list[str]:
     return blocks
 
 
+def undocumented_properties_html(document: dict[str, Any]) -> list[str]:
+    """Properties the target's records carried that the release's page does not list."""
+    found = document.get("undocumented_properties") or []
+    if not found:
+        return []
+    e = _escape
+    rows = "".join(f"<tr><td><code>{e(p.get('path'))}</code></td><td>{e(p.get('count'))}</td>"
+                   f"<td>{e(p.get('example'))}</td></tr>" for p in found)
+    return ['<h2 id="undocumented-properties">Undocumented properties</h2><p>Properties the target\'s '
+            f"records carried that the documentation of ONTAP {e(document.get('release', ''))} does not "
+            "list. Information, never a failure: later releases add properties, and clients must cope; "
+            "documented properties stay strictly judged.</p>"
+            '<table class="cf"><tr><th>Property</th><th>Times seen</th><th>Example</th></tr>'
+            f"{rows}</table>"]
+
+
+def doc_findings_html(document: dict[str, Any]) -> list[str]:
+    """Where NetApp's page contradicts itself: its readings, the model's, and the target's."""
+    findings = document.get("doc_findings") or []
+    if not findings:
+        return []
+    e = _escape
+    rows = []
+    for f in findings:
+        readings = "".join(f"<li><b>{e(r.get('name'))}</b>: {e(r.get('meaning'))}</li>"
+                           for r in f.get("readings") or [])
+        observed = (f"<b>{e(f['observed'])}</b><div class=\"cf-source\">{e(f.get('evidence'))}</div>"
+                    if f.get("observed") else "not observed in this run")
+        rules = ", ".join(str(r) for r in f.get("rules") or [])
+        rows.append(f"<tr><td>{e(f.get('id'))}</td><td>{e(f.get('section'))}</td><td>{e(f.get('title'))}"
+                    + (f'<div class="cf-source">rules: {e(rules)}</div>' if rules else "")
+                    + f"</td><td><ul>{readings}</ul></td><td>{e(f.get('model_reading'))}</td><td>{observed}</td></tr>")
+    seen = sum(1 for f in findings if f.get("observed"))
+    return ['<h2 id="doc-findings">Documentation findings</h2><p>Where NetApp\'s page contradicts itself: '
+            f"its readings, the one the model judges by, and the one this target followed ({seen} of "
+            f"{len(findings)} observed in this run).</p>"
+            '<table class="cf"><tr><th>ID</th><th>Section</th><th>Title</th><th>Readings</th>'
+            f"<th>Model's reading</th><th>Observed</th></tr>{''.join(rows)}</table>"]
+
+
 def known_deviations_html(document: dict[str, Any]) -> list[str]:
     """The Known deviations section (always shown when the run had a known-deviations file)."""
     listed = document.get("known_deviations")
@@ -350,6 +397,6 @@ def _catalog(value: Any) -> str:
 
 
 __all__ = ["CONFORMANT", "HTML_NAME", "JSON_NAME", "JUNIT_NAME", "RunInfo", "build_report", "deviations_text",
-           "html_summary", "html_title", "judgement_lines", "known_deviations_html", "not_applicable",
+           "doc_findings_html", "html_summary", "html_title", "judgement_lines", "known_deviations_html", "not_applicable",
            "not_applicable_text", "not_judged_html", "observed_deviations", "statement_parts", "step_program",
-           "summary_line", "verdict_label", "write_json"]
+           "summary_line", "undocumented_properties_html", "verdict_label", "write_json"]

@@ -94,6 +94,7 @@ def html_page(diff: dict[str, Any]) -> str:
         [[_e(o["kind"]), _e(o.get("rule") or o.get("code") or _steps(o)),
           _e(o.get("before")), _e(o.get("after")) + (f'<div class="up-small">{_e(o.get("why"))}</div>' if o.get("why") else ""),
           _explained(o)] for o in diff["observed_changes"]], "None."))
+    parts += information_blocks(diff)
     rows = "".join(
         f'<tr class="{"up-changed" if r["change"] else ""}"><td>{_e(r["rule"])}</td><td>{_e(r["title"])}</td>'
         f"<td>{_status(r['before']['status'])}</td><td>{_e(r['before']['basis'])}</td><td>{_e(r['before']['checks'])}</td>"
@@ -106,6 +107,23 @@ def html_page(diff: dict[str, Any]) -> str:
                  f"<th>Status</th><th>Basis</th><th>Checks</th></tr>{rows}</table>")
     parts.append("</body></html>\n")
     return "".join(parts)
+
+
+def information_blocks(diff: dict[str, Any]) -> list[str]:
+    """Undocumented properties new or gone, and documentation readings that changed: never a
+    regression (later releases add properties; a self-contradicting page allows either reading)."""
+    note = '<p class="up-small">Information, never a regression.</p>'
+    properties = [[_e("new"), f"<code>{_e(p['path'])}</code>", _e(p.get("example"))] for p in diff.get("new_properties") or []]
+    properties += [[_e("gone"), f"<code>{_e(p['path'])}</code>", _e(p.get("example"))]
+                   for p in diff.get("properties_gone") or []]
+    readings = [[_e(f["id"]), _e(f.get("section")), _e(f.get("title")), _e(f["before"]), _e(f["after"]),
+                 _e(f.get("model_reading"))] for f in diff.get("doc_readings_changed") or []]
+    return ["<h2>Undocumented properties, new or gone</h2>" + note
+            + _table(["", "Property", "Example (the run that saw it)"], properties,
+                     "None: both runs saw the same undocumented properties."),
+            "<h2>Documentation readings that changed</h2>" + note
+            + _table(["Finding", "Section", "Title", "Before", "After", "Model's reading"], readings,
+                     "None: where both runs observed a reading, it is the same.")]
 
 
 def _cannot(diff: dict[str, Any]) -> dict[str, Any]:
