@@ -225,7 +225,9 @@ def record_form(record: Any, exchange: Exchange) -> list[Verdict]:
         return [broken(exchange, ["CRED-SCHEMA-001"], "record is not an object")]
     verdicts: list[Verdict] = []
     auth = record.get("authentication_type")
-    if auth is not None:
+    if isinstance(auth, str) and auth.lower() in ("chap", "none", "deny"):
+        # The case only: a type that is none of the three is no spelling of one (a target that
+        # stored it broke CRED-AUTH-003 when it accepted it; a read shows it as a difference).
         if auth in ("chap", "none", "deny"):
             verdicts += passed(exchange, "CRED-AUTH-002")
         else:

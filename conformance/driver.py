@@ -14,7 +14,9 @@ with no write to explain it, CRED-STATE-001).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from conformance import checks
 from conformance.client import (
@@ -26,21 +28,24 @@ from conformance.client import (
     record_path,
 )
 from conformance.judge import Judge
-from conformance.readings import ALL, credential_from_json, record_key, same
+from conformance.pages import read_all
+from conformance.readings import ALL, credential_from_json, record_key, same, shown_filters
 from conformance.recording import attach, recorded
 from conformance.scope import EVERYTHING, Scope
 from conformance.undecided import WRITE_ATTEMPTS, UndecidedWrites
 from conformance.verdicts import Verdict, broken, failing, passed
 from conformance.witnesses import (
     DEFAULT_RULE,
+    FILTER_RULE,
     GET_RULE,
+    OPERATORS_RULE,
     ORDINARY_PATCH,
     STATE_RULE,
     SecondWitnesses,
     reblame,
 )
 from models.bodies import CLEAR_OUTBOUND_SINCE
-from models.outcomes import Expectation, Outcome
+from models.outcomes import CODE_OWNERS, Expectation, Outcome
 from models.query import FILTER_FIELDS
 from models.records import DEFAULT_INITIATOR, Credential, Svm
 from models.state import CredentialsModel, ListExpectation, flag
@@ -152,7 +157,7 @@ class Driver(SecondWitnesses, UndecidedWrites):
         verdicts, outcome = checks.status_matches_model(exchange, expectation, code)
         raw = _raw_colon(exchange.path)
         if not failing(verdicts):
-            self.judge.accepted_code(code)
+            self.judge.accepted_code(code, _alternatives(expectation, outcome))
             if raw and outcome is not None and outcome.success:
                 verdicts += passed(exchange, WIRE_RULE)  # the raw ':' reached the record
         elif raw and key in self.model.records and code in MISSING_CODES and \
@@ -191,10 +196,11 @@ class Driver(SecondWitnesses, UndecidedWrites):
         key = _created_key(outcome)
         if outcome is not None and outcome.success and key is not None:
             self.writes_applied += 1
+            self.model.commit(outcome)
+            key, outcome = self._learn_case(key, _location_name(exchange, key), outcome)
             self.judge.apply(checks.location_names_record(exchange, key))
             if return_records:
                 self._returned_record(exchange, outcome)
-            self.model.commit(outcome)
             self.read_back(key, credit=outcome.rules, blame=_create_blame(outcome))
         elif outcome is not None and not outcome.success:
             self._unchanged_after_refusal(body, outcome)
@@ -227,6 +233,23 @@ class Driver(SecondWitnesses, UndecidedWrites):
             return self.observed("delete", key, decided)
         return self.observed("delete", key, self._settle(exchange, expectation, key, {ALL: "CRED-DEL-001"},
                                                          secret_exercised=False))
+
+    def _learn_case(self, key: Key, stored: Any, outcome: Outcome | None = None) -> tuple[Key, Outcome | None]:
+        """Whether the target folds the case of initiator names (OQ-5): the first created name
+        with upper-case letters that it reports back (``stored``: from ``Location`` or a read)
+        decides for the rest of the program. Returns the record's key and the outcome as the
+        target stored them."""
+        if self.model.folds_case is not None or not isinstance(stored, str) or key not in self.model.records \
+                or key[1] == key[1].lower() or stored.casefold() != key[1].casefold():
+            return key, outcome
+        if stored == key[1]:
+            self.model.folds_case = False
+            return key, outcome
+        folded = self.model.fold(key, stored)
+        if outcome is not None:
+            outcome = replace(outcome, records=dict(self.model.records),
+                              result=tuple(replace(v, initiator=stored) for v in outcome.result))
+        return folded, outcome
 
     def observed(self, operation: str, key: Key | None, outcome: Outcome | None,
                  **details: Any) -> Outcome | None:
@@ -266,7 +289,7 @@ class Driver(SecondWitnesses, UndecidedWrites):
         outcome = self._judge_answer(exchange, expectation, secret_exercised=bool(passwords_in(body)))
         if outcome is not None and outcome.success:
             self._commit_collection(outcome)
-            whole, records = self.list({"fields": ALL, "max_records": "10000"})
+            whole, records = read_all(self, {"fields": ALL, "max_records": "10000"})
             self._reading_back = rule  # a state that differs now is this write's doing
             try:
                 self.compare_collection(records, self.model.list(), whole, rule)
@@ -315,6 +338,9 @@ class Driver(SecondWitnesses, UndecidedWrites):
         if outcome is None or not outcome.success:
             return outcome
         record = exchange.response_json
+        learned, _ = self._learn_case(key, record.get("initiator") if isinstance(record, dict) else None)
+        if learned != key:
+            key, outcome = learned, self.model.get(*learned).success or outcome
         self.judge.apply(checks.record_form(record, exchange))
         wanted = None if fields == ALL else frozenset((fields or "").split(","))
         self.judge.apply(checks.fields_returned(record, wanted, exchange))
@@ -346,11 +372,18 @@ class Driver(SecondWitnesses, UndecidedWrites):
             self.judge.accepted_code(code)
         self.judge.apply([*verdicts, *passed(exchange, *credit)])
 
-    @recorded("list", "params", "count_only")
+    @recorded("list", "params", "count_only", "whole")
     def list(self, params: dict[str, Any] | None = None, *, count_only: bool = False,
-             href: str | None = None) -> tuple[Exchange, list[Any]]:
+             href: str | None = None, whole: bool = False) -> tuple[Exchange, list[Any]]:
         """GET the collection (or a link it gave, path and query exactly as given); check its
-        form and return the exchange and its records."""
+        form and return the exchange and its records.
+
+        On a live target the query is narrowed to the run's scope (its SVMs, its initiators
+        and the defaults, :meth:`Scope.narrow`) unless ``whole``: a read whose rule needs only
+        the run's records then costs what they cost, not what the cluster holds.
+        """
+        if href is None and not whole:
+            params, _ = self.scope.narrow(params)
         exchange = self.send("GET", href or CREDENTIALS_PATH, params=None if href else params)
         records_sent = (exchange.response_json or {}).get("records") if isinstance(
             exchange.response_json, dict) else None
@@ -371,10 +404,11 @@ class Driver(SecondWitnesses, UndecidedWrites):
         if foreign:
             self.judge.ledger.saw_foreign(foreign, named=set(self.model.svms))
 
-    @recorded("compare", "rule", "fields", "filtered", "membership_rule")
+    @recorded("compare", "rule", "fields", "filtered", "membership_rule", "scoped")
     def compare_collection(self, records: list[Any], expected: ListExpectation, exchange: Exchange,
                            rule: str, *, fields: frozenset[str] | None = None,
-                           filtered: bool = False, membership_rule: str | None = None) -> None:
+                           filtered: bool = False, membership_rule: str | None = None,
+                           scoped: bool | None = None) -> None:
         """The returned keys are the model's (required and maybe optional), each record agreeing.
 
         Args:
@@ -384,17 +418,25 @@ class Driver(SecondWitnesses, UndecidedWrites):
                 disagreement is first checked against the whole collection.
             membership_rule: the rule of which records are returned, when it is not ``rule``
                 (a ``fields=`` query selects properties, not records).
+            scoped: the query carried the run's scope (``None``: as ``exchange`` shows); its
+                operators (CRED-LIST-004) then take part in which records come back.
         """
         membership = membership_rule or rule
+        scoped = self.is_scoped(exchange) if scoped is None else scoped
+        # Every record the run judges exactly is in a read that selects nothing but the scope.
+        whole_state = not filtered and fields is None and self.writes_applied > 0
+        if scoped:
+            expected = expected.within(self.sent_scope(exchange) or self.scope.own_filter)
+            filtered = True
         got = [record_key(r) for r in records]
         filters = {k: v for k, v in (exchange.params or {}).items() if k in FILTER_FIELDS}
         foreign = [r for r in records if self.scope.foreign(record_key(r)) and record_key(r) not in expected.records]
-        self._foreign_match(foreign, filters, exchange, rule)
+        self._foreign_match(foreign, shown_filters(filters, fields), exchange, rule, scoped)
         missing = expected.required - set(got)
         extra = set(got) - expected.required - expected.optional - {record_key(r) for r in foreign}
         if missing or extra or len(got) != len(set(got)):
             shown = {record_key(r): r for r in records if isinstance(r, dict)}
-            rules = (self._membership_blame(membership, missing, extra, filtered, filters, shown)
+            rules = (self._membership_blame(membership, missing, extra, filtered, filters, shown, scoped)
                      if missing or extra else [membership])
             self.judge.apply([broken(exchange, rules, f"collection keys differ: missing {sorted(missing)}, "
                                      f"unexpected {sorted(map(str, extra))}"
@@ -402,7 +444,6 @@ class Driver(SecondWitnesses, UndecidedWrites):
         self.judge.apply(passed(exchange, membership))
         if fields == frozenset():
             return
-        whole_state = not filtered and fields is None and self.writes_applied > 0
         for record in records:
             key = record_key(record)
             versions = expected.records.get(key)
@@ -425,15 +466,33 @@ class Driver(SecondWitnesses, UndecidedWrites):
             # Every record, written or not, is as the writes of this run left it.
             self.judge.apply(passed(exchange, STATE_RULE))
 
+    def is_scoped(self, exchange: Exchange) -> bool:
+        """Whether a collection read carried the run's scope (see :meth:`list`)."""
+        return bool(self.sent_scope(exchange))
+
+    def sent_scope(self, exchange: Exchange) -> dict[str, str]:
+        """The filters of the run's scope that a collection read carried."""
+        params = exchange.params or {}
+        return {k: v for k, v in self.scope.own_filter.items() if params.get(k) == v}
+
     def _foreign_match(self, foreign: list[Any], filters: dict[str, str], exchange: Exchange,
-                       rule: str) -> None:
-        """A foreign record's content is unknown, but one a filter returned must match it."""
+                       rule: str, scoped: bool = False) -> None:
+        """A foreign record's content is unknown, but one a filter returned must match it.
+
+        One that does not match is blamed on the query's rule, or, when a plain ``initiator=``
+        filter returns the record too, on filtering itself (CRED-LIST-003); the run's scope is
+        an operator query, so a foreign record a scoped read returns blames the operators
+        (CRED-LIST-004) unless filtering itself is broken.
+        """
         if not filters:
             return
         wrong = [record_key(r) for r in foreign if self._matches(r, filters) is False]
         if wrong:
-            self.judge.apply([broken(exchange, [rule], f"records that do not match {filters}: "
-                                     f"{sorted(map(str, wrong))[:5]}", "only records matching the filters")])
+            blamed = [FILTER_RULE if self._plain_filter_keeps(key) else
+                      OPERATORS_RULE if scoped else rule for key in wrong[:3]]
+            self.judge.apply([broken(exchange, list(dict.fromkeys(blamed)),
+                                     f"records that do not match {filters}: {sorted(map(str, wrong))[:5]}",
+                                     "only records matching the filters")])
 
     # ---- second witnesses ------------------------------------------------------------------------
     def _blame(self, key: Any, blame: dict[str, str]) -> dict[str, str]:
@@ -491,6 +550,25 @@ class Driver(SecondWitnesses, UndecidedWrites):
         if key not in self.model.records:
             rule = (outcome.rules or ("CRED-POST-001",))[0]
             self.read_back(key, credit=outcome.rules, blame={ALL: rule})
+
+
+def _location_name(exchange: Exchange, key: Key) -> str | None:
+    """The initiator a 201's ``Location`` names when it names the record's SVM (None else)."""
+    header = {k.lower(): v for k, v in exchange.response_headers.items()}.get("location")
+    if not header:
+        return None
+    svm, _, initiator = unquote(urlsplit(header).path).rstrip("/").rpartition("/")
+    return initiator if svm.endswith(f"/{key[0]}") else None
+
+
+def _alternatives(expectation: Expectation, outcome: Outcome | None) -> frozenset[str]:
+    """The codes of the rules a refusal stands for that the model allowed for this request:
+    an allowed refusal identifying a rule meets that rule's code requirement whichever of the
+    allowed codes it chose (a correct target may always pick one side of a choice)."""
+    if outcome is None or outcome.success or not outcome.rules:
+        return frozenset()
+    return frozenset(code for o in expectation.outcomes if not o.success and o.rules == outcome.rules
+                     for code in o.codes or () if CODE_OWNERS.get(code) in outcome.rules)
 
 
 def _visible(versions: tuple[Credential, ...] | None) -> list[str]:

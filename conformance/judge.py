@@ -76,10 +76,11 @@ class Judge:
         raise failure_for(rules)(rules, message, received=_received(first.exchange),
                                  documented=first.documented, curl=first.exchange.as_curl())
 
-    def accepted_code(self, code: str | None) -> None:
-        """Count an ONTAP error code carried by a response the model allowed."""
+    def accepted_code(self, code: str | None, alternatives: Iterable[str] = ()) -> None:
+        """Count an ONTAP error code carried by a response the model allowed (``alternatives``:
+        the codes the model allowed in its place for the same rule)."""
         if code is not None:
-            self.ledger.code_accepted(code)
+            self.ledger.code_accepted(code, tuple(alternatives))
 
     def expect_judged(self, *rule_ids: str) -> None:
         """Require each rule to have been judged by a response here.

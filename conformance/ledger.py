@@ -20,10 +20,11 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.client import Exchange
+from conformance.client import CREDENTIALS_PATH, Exchange
 from conformance.redaction import REDACTOR
 from models.releases import DEFAULT_RELEASE, Release, parse_release, release_text
 from models.rules import BY_ID, DOCUMENTED, ENDPOINT_ERROR_CODES, OBSERVED, RULE_FOR_CODE, RULES
+from models.schemas import undocumented_properties
 
 PASSED, FAILED, DEVIATED = "passed", "failed", "deviated"
 NOT_EXERCISED, NOT_APPLICABLE = "not_exercised", "not_applicable"
@@ -32,7 +33,8 @@ STATUSES = (PASSED, FAILED, DEVIATED, NOT_APPLICABLE, NOT_EXERCISED)
 #: deviation (``--known-deviations``, conformance/deviations.py); never set by the ledger.
 KNOWN = "known"
 CONFORMANT, NONCONFORMANT, INCONCLUSIVE = "conformant", "nonconformant", "inconclusive"
-#: Codes the report lists: the 22 endpoint codes and "4" (missing record on GET).
+#: Codes the report lists: the 22 endpoint codes and "4" (missing record); only the endpoint
+#: codes are required.
 REPORTED_ERROR_CODES: tuple[str, ...] = (*ENDPOINT_ERROR_CODES, "4")
 MAX_DEVIATIONS_KEPT = 200
 MAX_NOTES = 5
@@ -62,6 +64,10 @@ class Ledger:
         #: per rule, the (HTTP status, ONTAP code) of the responses that broke it or deviated
         self.broken_by: dict[str, set[tuple[int, str | None]]] = {}
         self.codes: Counter[str] = Counter()  # codes of responses the model allowed
+        #: documented codes a required code's requirement is met by: the code itself, or
+        #: another the model allowed in its place for the same rule (a correct target may
+        #: always pick one side of a choice the doc leaves open)
+        self.codes_met: Counter[str] = Counter()
         self.failures: list[FailureRecord] = []
         self.errors: list[dict[str, str]] = []  # the suite could not judge: not a verdict
         self.not_applicable: dict[str, str] = {}
@@ -81,6 +87,9 @@ class Ledger:
         #: apart (e.g. "ordinary PATCH applied": a default left unchanged is then the
         #: default's own rule, not PATCH in general). Never credits a rule.
         self.seen: Counter[str] = Counter()
+        #: properties the target's records carried that the page does not list: path ->
+        #: [count, an example request]; information, never a verdict
+        self.undocumented: dict[str, list[Any]] = {}
 
     # ---- entries (the judge writes these) ---------------------------------------------------
     def credit(self, rule_id: str, exchange: Exchange) -> None:
@@ -123,9 +132,27 @@ class Ledger:
         code = error.get("code") if isinstance(error, dict) else None
         self.broken_by.setdefault(rule_id, set()).add((exchange.status, None if code is None else str(code)))
 
-    def code_accepted(self, code: str) -> None:
-        """Count an ONTAP error code carried by a response the model allowed."""
+    def saw_records(self, exchange: Exchange) -> None:
+        """Note the undocumented properties of the records an answer carries (later releases
+        add properties; clients must tolerate them, and the report lists them)."""
+        body = exchange.response_json
+        if exchange.status not in (200, 201) or not isinstance(body, dict) or \
+                not exchange.path.startswith(CREDENTIALS_PATH):
+            return
+        records = body.get("records") if "records" in body else [body] if "initiator" in body else []
+        if not isinstance(records, list):
+            return
+        for record in records:
+            for path in undocumented_properties(record):
+                entry = self.undocumented.setdefault(path, [0, exchange.summary()])
+                entry[0] += 1
+
+    def code_accepted(self, code: str, alternatives: Collection[str] = ()) -> None:
+        """Count an ONTAP error code carried by a response the model allowed; ``alternatives``
+        are the codes the model allowed in its place for the same rule (each met by it)."""
         self.codes[str(code)] += 1
+        for met in {str(code), *alternatives}:
+            self.codes_met[met] += 1
 
     # ---- about the run ---------------------------------------------------------------------
     def failure(self, rule_ids: Sequence[str], test_nodeid: str, message: str, curl: str = "") -> None:
@@ -139,11 +166,14 @@ class Ledger:
         """Record a test the suite could not complete (its own error, or a lost target)."""
         self.errors.append({"test": test_nodeid, "message": REDACTOR.redact_text(message)[:1000]})
 
-    def flaky_replay(self, test_nodeid: str, message: str, outcomes: list[str]) -> None:
+    def flaky_replay(self, test_nodeid: str, message: str, outcomes: list[str],
+                     rules: Sequence[str] = ()) -> None:
         """Record that replaying a program gave another outcome: a fact about the target or the
-        network (faults, other clients), not a verdict on a rule."""
+        network (faults, other clients), not a verdict on a rule (``rules``: those the run that
+        did not come back named)."""
         self.flaky.append({"test": test_nodeid, "message": REDACTOR.redact_text(message)[:1500],
-                           "outcomes": [REDACTOR.redact_text(o)[:500] for o in outcomes]})
+                           "outcomes": [REDACTOR.redact_text(o)[:500] for o in outcomes],
+                           "rules": list(rules)})
 
     def safety_finding(self, what: str, detail: str) -> None:
         """Record a live-target safety problem (a record the run must not touch changed)."""
@@ -180,6 +210,25 @@ class Ledger:
             _known(rule_id)
             self.not_applicable[rule_id] = reason
 
+    # ---- flaky programs ------------------------------------------------------------------------
+    def checkpoint(self) -> dict[str, Any]:
+        """What the failures look like now (a test is about to run)."""
+        return {"fails": Counter(self.fails), "details": {k: list(v) for k, v in self.details.items()},
+                "broken_by": {k: set(v) for k, v in self.broken_by.items()}, "failures": len(self.failures)}
+
+    def unfail_since(self, mark: dict[str, Any]) -> list[str]:
+        """Take back the failures recorded since ``mark`` and return their rules.
+
+        A Hypothesis program that failed once and passed when replayed ("Flaky") is a fact
+        about the target or the network, not a verdict: its failures are reported with the
+        flaky replay, never as rule failures.
+        """
+        rules = sorted(rule for rule, count in self.fails.items() if count > mark["fails"].get(rule, 0))
+        rules += sorted({r for f in self.failures[mark["failures"]:] for r in f.rule_ids} - set(rules))
+        self.fails, self.details, self.broken_by = mark["fails"], mark["details"], mark["broken_by"]
+        del self.failures[mark["failures"]:]
+        return rules
+
     # ---- several workers, one verdict ---------------------------------------------------------
     def to_wire(self) -> dict[str, Any]:
         """Everything a worker judged, as JSON-able data for the controller to merge.
@@ -193,18 +242,19 @@ class Ledger:
             "deviation_count": dict(self.deviation_count), "evidence": self.evidence,
             "details": self.details, "deviations": self.deviations,
             "broken_by": {r: sorted(pairs, key=lambda p: (p[0], p[1] or "")) for r, pairs in self.broken_by.items()},
-            "codes": dict(self.codes),
+            "codes": dict(self.codes), "codes_met": dict(self.codes_met),
             "failures": [[list(f.rule_ids), f.test, f.message, f.curl] for f in self.failures],
             "errors": self.errors, "not_applicable": self.not_applicable, "safety": self.safety,
             "foreign_keys": sorted(self.foreign_keys), "unnamed_keys": sorted(self.unnamed_keys),
             "foreign_activity": self.foreign_activity, "flaky": self.flaky, "stopped": self.stopped,
             "release": list(self.release), "request_count": self.request_count,
             "retries": self.retries, "indeterminate": self.indeterminate, "seen": dict(self.seen),
+            "undocumented": self.undocumented,
         }
 
     def merge(self, wire: dict[str, Any]) -> None:
         """Add a worker's ledger (from :meth:`to_wire`) to this one."""
-        for name in ("passes", "fails", "deviation_count", "codes", "seen"):
+        for name in ("passes", "fails", "deviation_count", "codes", "codes_met", "seen"):
             getattr(self, name).update(wire.get(name) or {})
         for name in ("evidence", "details"):
             mine = getattr(self, name)
@@ -237,6 +287,8 @@ class Ledger:
             self.release = tuple(wire["release"])  # type: ignore[assignment]
         for name in ("request_count", "retries", "indeterminate"):
             setattr(self, name, getattr(self, name) + int(wire.get(name) or 0))
+        for path, (count, example) in (wire.get("undocumented") or {}).items():
+            self.undocumented.setdefault(path, [0, example])[0] += int(count)
 
     # ---- statuses and the verdict ------------------------------------------------------------
     def judged(self, rule_id: str) -> int:
@@ -268,8 +320,10 @@ class Ledger:
         return "no response judged it in this run"
 
     def applicable_codes(self) -> list[str]:
-        """The documented codes the run must produce: those of applicable documented rules."""
-        return [c for c in REPORTED_ERROR_CODES
+        """The documented codes the run must produce: those of the page's error-code tables
+        whose rule is documented and applies (not "4", which only the page's generic example
+        error shows). Each is met by itself or by a code the model allowed in its place."""
+        return [c for c in ENDPOINT_ERROR_CODES
                 if self.documented(RULE_FOR_CODE[c]) and RULE_FOR_CODE[c] not in self.not_applicable]
 
     def documented(self, rule_id: str) -> bool:
@@ -307,7 +361,7 @@ class Ledger:
         if unjudged:
             shown = ", ".join(unjudged[:6]) + (", ..." if len(unjudged) > 6 else "")
             reasons.append(f"{_count(unjudged, 'documented rule')} not exercised ({shown})")
-        missing = [c for c in self.applicable_codes() if not self.codes[c] and RULE_FOR_CODE[c] not in known]
+        missing = [c for c in self.applicable_codes() if not self.codes_met[c] and RULE_FOR_CODE[c] not in known]
         if missing:
             reasons.append(f"{_count(missing, 'documented error code')} never produced "
                            f"({', '.join(missing[:6])}{', ...' if len(missing) > 6 else ''})")
@@ -317,7 +371,7 @@ class Ledger:
         codes = self.applicable_codes()
         listed = [r.id for r in RULES if r.id in known and self.rule_status(r.id) in (FAILED, DEVIATED)]
         if listed:
-            produced = sum(1 for c in codes if self.codes[c])
+            produced = sum(1 for c in codes if self.codes_met[c])
             return CONFORMANT, (
                 f"{_count(listed, 'known deviation')} ({', '.join(listed)}) as listed; "
                 f"every other documented rule of ONTAP {release_text(self.release)} that applies to "
@@ -357,7 +411,7 @@ class Ledger:
             "observed_deviations": list(self.deviations),
             "error_codes": [
                 {"code": code, "rule": RULE_FOR_CODE[code], "produced": self.codes[code],
-                 "required": code in applicable}
+                 "required": code in applicable, "met": bool(self.codes_met[code])}
                 for code in REPORTED_ERROR_CODES
             ],
             "failures": [
@@ -366,6 +420,8 @@ class Ledger:
                 for rid in (record.rule_ids or ("",))
             ],
             "safety": list(self.safety),
+            "undocumented_properties": [{"path": path, "count": count, "example": example}
+                                        for path, (count, example) in sorted(self.undocumented.items())],
             "foreign": self.foreign_summary(),
             "flaky": list(self.flaky),
         }

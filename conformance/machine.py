@@ -63,6 +63,8 @@ LIST_KINDS = ("full", "keys", "fields", "filter", "operator", "order", "count")
 ADDRESS_MODES = ("replace", "add", "remove")
 CHANGE_KINDS = ("authentication", "any", *ADDRESS_MODES)
 QUERY_SPECIALS = set('*|!<>{}",') | {".."}
+#: The filters the machine draws: every filter of the page's table (CRED-LIST-003).
+MACHINE_FILTERS = list(FILTER_FIELDS)
 INVALID_SHARE = 5  # at most one step in five sends invalid input
 
 
@@ -311,7 +313,7 @@ class CredentialsMachine(RuleBasedStateMachine):
     @rule(kind=st.sampled_from(LIST_KINDS), data=st.data())
     @step
     def list_credentials(self, kind: str, data: st.DataObject) -> None:
-        _list(self.driver, kind, data, self.run.target.namespace)
+        _list(self.driver, kind, data, self.run.target)
 
     @rule(parts=st.integers(3, 4))
     @step
@@ -549,37 +551,56 @@ def _svm_ref(svm: Any, ref: str) -> dict[str, str]:
     return {"name": svm.name, "uuid": svm.uuid}
 
 
+def _values(value: Any) -> list[Any]:
+    """A field's values in one record: an address list holds several, a scalar one."""
+    return value if isinstance(value, list) else [value]
+
+
 def _plain(value: Any) -> bool:
     """A value a filter can carry literally (no query operator inside)."""
     return isinstance(value, str) and value != "" and value == value.strip() and not any(
         special in value for special in QUERY_SPECIALS)
 
 
-def _list(driver: Driver, kind: str, data: st.DataObject, namespace: str) -> None:
+def operator_queries(target: Any, scoped: bool) -> list[tuple[str, str]]:
+    """The operator queries the machine draws from (CRED-LIST-004).
+
+    On a live target (``scoped``) each must select within the run's scope, so its cost
+    follows the run's records: ``eui.*`` becomes the run's EUI prefix and ``>namespace``
+    (every later name on the cluster) a comparison on the type, which the scope narrows.
+    """
+    namespace = target.namespace
+    queries_ = [("initiator", f"{namespace}*"), ("initiator", "eui.*"), ("authentication_type", "!none"),
+                ("authentication_type", "chap|deny"), ("initiator", f">{namespace}"),
+                ("initiator", "default|" + namespace + "*")]
+    if scoped:
+        queries_[1] = ("initiator", f"eui.{target.eui_prefix.lower()}*")
+        queries_[4] = ("authentication_type", ">deny")
+    return queries_
+
+
+def _list(driver: Driver, kind: str, data: st.DataObject, target: Any) -> None:
     """One collection query of the given kind, checked against the model."""
     model = driver.model
     if kind == "full":
         queries.check_filtered(driver, {}, "CRED-LIST-002")
     elif kind == "keys":
-        exchange, got = driver.list()
+        exchange, got = queries.read_all(driver, {})
         driver.compare_collection(got, model.list(), exchange, "CRED-LIST-002", fields=frozenset())
     elif kind == "fields":
         queries.check_fields(driver, data.draw(st.sampled_from(FIELD_CHOICES), label="fields"))
     elif kind == "filter":
-        field = data.draw(st.sampled_from(["initiator", "svm.name", "authentication_type",
-                                           "chap.inbound.user"]), label="filter field")
+        field = data.draw(st.sampled_from(MACHINE_FILTERS), label="filter field")
         records = [versions[0] for versions in model.records.values()]
-        values = sorted({v for v in (FILTER_FIELDS[field](r) for r in records) if _plain(v)})
+        values = sorted({v for r in records for v in _values(FILTER_FIELDS[field](r)) if _plain(v)})
         if values:
             value = data.draw(st.sampled_from(values), label="value")
             queries.check_filtered(driver, {field: value}, "CRED-LIST-003")
         else:  # nothing to filter on (no CHAP user, say): the whole collection instead
             queries.check_filtered(driver, {}, "CRED-LIST-002")
     elif kind == "operator":
-        field, query = data.draw(st.sampled_from([
-            ("initiator", f"{namespace}*"), ("initiator", "eui.*"), ("authentication_type", "!none"),
-            ("authentication_type", "chap|deny"), ("initiator", f">{namespace}"),
-            ("initiator", "default|" + namespace + "*")]), label="operator query")
+        field, query = data.draw(st.sampled_from(operator_queries(target, bool(driver.scope.own_filter))),
+                                 label="operator query")
         queries.check_filtered(driver, {field: query}, "CRED-LIST-004")
     elif kind == "order":
         queries.check_ordered(driver, data.draw(st.sampled_from(["asc", "desc"]), label="direction"))

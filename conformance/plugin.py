@@ -23,6 +23,7 @@ from conformance.client import Client, TargetUnreachable
 from conformance.config import TargetConfig, load_config
 from conformance.emulator_process import EmulatorFailed
 from conformance.failures import ConformanceFailure
+from conformance.housekeeping import RunStopped
 from conformance.journal import read_journal, sweep
 from conformance.ledger import CONFORMANT, INCONCLUSIVE, NONCONFORMANT, Ledger
 from conformance.postrun import PostRun
@@ -36,6 +37,8 @@ SUITE_DIR = Path(__file__).resolve().parent
 EXIT_USAGE = 4
 #: The run's exit status by verdict (pytest's own: 2 interrupted, 4 usage error, 5 no tests).
 EXIT_STATUS = {CONFORMANT: 0, NONCONFORMANT: 1, INCONCLUSIVE: 6}
+#: Why a run may stop early for the target's sake (not Ctrl-C): its exit status stays the verdict's.
+STOPPED_BY_TARGET = ("target lost", "stopped at the first housekeeping finding")
 
 
 def _now() -> str:
@@ -329,6 +332,7 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     upgrade.set_test(item.nodeid)  # which test the drivers of --record belong to
+    item._ontap_checkpoint = _STATE.ledger.checkpoint()  # a Flaky takes its failures back
 
 
 def _in_suite(item: pytest.Item) -> bool:
@@ -346,6 +350,13 @@ def _conformance_failures(exc: BaseException | None) -> list[ConformanceFailure]
             found += _conformance_failures(inner)
         return found
     return []
+
+
+def _found(error: BaseException | None, kind: type[BaseException]) -> bool:
+    """Whether ``error`` is, or (in an exception group) holds, an exception of ``kind``."""
+    if isinstance(error, kind):
+        return True
+    return isinstance(error, BaseExceptionGroup) and any(_found(e, kind) for e in error.exceptions)
 
 
 def _is_flaky(error: BaseException | None) -> bool:
@@ -384,11 +395,20 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
     error = call.excinfo.value if call.excinfo is not None else None
     failures = _conformance_failures(error)
     if _is_flaky(error):
-        ledger.flaky_replay(item.nodeid, str(error).split("\n\n")[0], _outcomes(error))
-        if not failures:
-            report.conformance_rules = "(flaky replay)"
-            return
+        # The failure did not come back when replayed: its rules are reported with the flaky
+        # replay, never as failures (the ledger forgets what this test recorded as failed).
+        mark = getattr(item, "_ontap_checkpoint", None)
+        rules = ledger.unfail_since(mark) if mark is not None else []
+        ledger.flaky_replay(item.nodeid, str(error).split("\n\n")[0], _outcomes(error), rules)
+        report.conformance_rules = "(flaky replay" + (f": {', '.join(rules)})" if rules else ")")
+        return
     if not failures:
+        if _found(error, RunStopped):
+            # A housekeeping finding is already a verdict of its own; every later test would
+            # meet the same state, so the run ends here (the reports name the sweep command).
+            item.session.shouldstop = ledger.stopped or "stopped at a housekeeping finding"
+            report.conformance_rules = "(run stopped)"
+            return
         if isinstance(error, TargetUnreachable | EmulatorFailed):
             # The target is gone: every further test would fail the same way.
             ledger.stopped = REDACTOR.redact_text(f"target lost: {error}")
@@ -536,7 +556,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         xml.add_global_property("verdict", document["verdict"])
         for key, value in document["target"].items():
             xml.add_global_property(f"target_{key}", REDACTOR.redact_text(value))
-    if _STATE.target_error is None and (not interrupted or _STATE.ledger.stopped.startswith("target lost")):
+    if _STATE.target_error is None and (not interrupted or _STATE.ledger.stopped.startswith(STOPPED_BY_TARGET)):
         session.exitstatus = postrun.exit_status(document, EXIT_STATUS[document["verdict"]])
 
 

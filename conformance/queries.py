@@ -6,106 +6,87 @@ model and names the rule of the query feature it exercises.
 
 from __future__ import annotations
 
-from typing import Any
-from urllib.parse import urlsplit
-
 from conformance import checks
-from conformance.client import CREDENTIALS_PATH
+from conformance.client import CREDENTIALS_PATH, Exchange
 from conformance.driver import ALL, Driver
+from conformance.pages import PAGING_RULE, later_pages_keep_the_query, read_all, walk
 from conformance.recording import recorded
 from conformance.verdicts import broken, passed
-
-MAX_PAGES = 200
+from models.query import FILTER_FIELDS
 
 
 @recorded("check_filtered", "filters", "rule")
 def check_filtered(driver: Driver, filters: dict[str, str], rule: str) -> None:
     """A filtered ``fields=*`` query returns exactly the records the model matches."""
-    exchange, records = driver.list({**filters, "fields": ALL})
-    driver.compare_collection(records, driver.model.list(filters), exchange, rule, filtered=bool(filters))
+    walked = walk(driver, {**filters, "fields": ALL})
+    later_pages_keep_the_query(driver, walked, {**_scope_of(driver, walked.first), **filters})
+    driver.compare_collection(walked.records, driver.model.list(filters), walked.first, rule,
+                              filtered=bool(filters))
 
 
 @recorded("check_fields", "wanted")
 def check_fields(driver: Driver, wanted: frozenset[str]) -> None:
     """CRED-GET-002: ``fields`` returns the properties asked for and no other optional ones."""
-    exchange, records = driver.list({"fields": ",".join(sorted(wanted))})
-    driver.judge.apply(checks.only_fields_returned(records, wanted, exchange))
-    driver.compare_collection(records, driver.model.list(), exchange, "CRED-GET-002", fields=wanted,
-                              membership_rule="CRED-LIST-002")
+    walked = walk(driver, {"fields": ",".join(sorted(wanted))})
+    later_pages_keep_the_query(driver, walked, {}, fields=wanted)
+    driver.judge.apply(checks.only_fields_returned(walked.records, wanted, walked.first))
+    driver.compare_collection(walked.records, driver.model.list(), walked.first, "CRED-GET-002",
+                              fields=wanted, membership_rule="CRED-LIST-002")
 
 
 @recorded("check_ordered", "direction")
 def check_ordered(driver: Driver, direction: str) -> None:
     """CRED-LIST-007: ``order_by=initiator asc|desc`` sorts the records, and they are all there."""
-    exchange, records = driver.list({"order_by": f"initiator {direction}", "fields": ALL})
-    names = [r.get("initiator") for r in records if isinstance(r, dict)]
+    order = f"initiator {direction}"
+    walked = walk(driver, {"order_by": order, "fields": ALL})
+    later_pages_keep_the_query(driver, walked, {}, order=order)
+    names = [r.get("initiator") for r in walked.records if isinstance(r, dict)]
     if names != sorted(names, reverse=direction == "desc"):
-        driver.judge.apply([broken(exchange, ["CRED-LIST-007"], f"order_by=initiator {direction} gave {names}")])
-    driver.judge.apply(passed(exchange, "CRED-LIST-007") if len(names) > 1 else [])
-    driver.compare_collection(records, driver.model.list(), exchange, "CRED-LIST-002")
+        driver.judge.apply([broken(walked.first, ["CRED-LIST-007"], f"order_by={order} gave {names}")])
+    driver.judge.apply(passed(walked.first, "CRED-LIST-007") if len(names) > 1 else [])
+    driver.compare_collection(walked.records, driver.model.list(), walked.first, "CRED-LIST-002")
 
 
 @recorded("check_paged", "size")
 def check_paged(driver: Driver, size: int) -> int:
     """CRED-LIST-005 and -008: every page holds at most ``size`` records; the next links,
     followed exactly as given (path and query), cover the rest. Returns the pages read."""
-    exchange, page = driver.list({"max_records": str(size), "fields": ALL})
-    total = len(driver.model.list().required)
-    collected: list[Any] = []
-    seen: set[str] = set()
-    pages = 1
-    while True:
-        if len(page) > size:
-            driver.judge.apply([broken(exchange, ["CRED-LIST-005"],
-                                       f"max_records={size} returned {len(page)} records on page {pages}")])
-        elif pages == 1 and total > size:
-            driver.judge.apply(passed(exchange, "CRED-LIST-005"))
-        collected += page
-        href = next_href(exchange.response_json)
-        if not href or pages >= MAX_PAGES:
-            break
-        if href in seen:
-            driver.judge.apply([broken(exchange, ["CRED-LIST-008"], f"the next link {href} came back again")])
-            break
-        seen.add(href)
-        exchange, page = driver.list(href=href)
-        pages += 1
-    driver.observed("list", None, None, pages=pages)
-    rule = "CRED-LIST-008" if pages > 1 else "CRED-LIST-002"
-    driver.compare_collection(collected, driver.model.list(), exchange, rule, filtered=pages > 1)
+    walked = walk(driver, {"max_records": str(size), "fields": ALL}, size=size)
+    if len(walked.pages[0][1]) <= size < len(driver.model.list().required):
+        driver.judge.apply(passed(walked.first, "CRED-LIST-005"))
+    pages = len(walked.pages)
+    later_pages_keep_the_query(driver, walked, _scope_of(driver, walked.first))
+    rule = PAGING_RULE if pages > 1 else "CRED-LIST-002"
+    driver.compare_collection(walked.records, driver.model.list(), walked.last, rule, filtered=pages > 1,
+                              scoped=driver.is_scoped(walked.first))
     return pages
 
 
-def next_href(body: Any) -> str | None:
-    """The path and query of a collection's ``_links.next`` (a full URL loses its origin)."""
-    links = body.get("_links") if isinstance(body, dict) else None
-    link = links.get("next") if isinstance(links, dict) else None
-    href = link.get("href") if isinstance(link, dict) else None
-    if not isinstance(href, str) or not href:
-        return None
-    parts = urlsplit(href)
-    return parts.path + (f"?{parts.query}" if parts.query else "") if parts.netloc else href
+def _scope_of(driver: Driver, exchange: Exchange) -> dict[str, str]:
+    """The filters of the run's scope this read carried."""
+    return driver.sent_scope(exchange)
 
 
-@recorded("check_count")
-def check_count(driver: Driver) -> None:
+@recorded("check_count", "filters")
+def check_count(driver: Driver, filters: dict[str, str] | None = None) -> None:
     """CRED-LIST-006: ``return_records=false`` returns the count and no records.
 
     On a shared cluster only the run's own records can be counted exactly, so the query
-    selects them (``Scope.own_filter``). A count that differs from the model's but equals
+    selects them (the run's scope, :meth:`Scope.narrow`). A count that differs from the model's but equals
     the records the same query returns is a right count of a state that differs: the
     records are compared instead.
     """
-    filters = dict(driver.scope.own_filter)
-    exchange, records = driver.list({**filters, "return_records": "false"}, count_only=True)
+    params, _ = driver.scope.narrow(filters)
+    exchange, records = driver.list({**params, "return_records": "false"}, count_only=True)
     count = (exchange.response_json or {}).get("num_records")
-    expected = driver.model.list(filters)
+    expected = driver.model.list({k: v for k, v in params.items() if k in FILTER_FIELDS})
     low, high = len(expected.required), len(expected.required) + len(expected.optional)
     right = isinstance(count, int) and low <= count <= high
     if not records and not right:
-        whole_exchange, whole = driver.list({**filters, "fields": ALL, "max_records": "10000"})
+        whole_exchange, whole = read_all(driver, {**params, "fields": ALL})
         if len(whole) == count:
-            driver.compare_collection(whole, expected, whole_exchange, "CRED-LIST-002", filtered=bool(filters))
+            driver.compare_collection(whole, expected, whole_exchange, "CRED-LIST-002",
+                                      filtered=bool(params), scoped=driver.is_scoped(whole_exchange))
     if records or not right:
         driver.judge.apply([broken(exchange, ["CRED-LIST-006"], f"return_records=false gave {len(records)} "
                                    f"records and num_records {count} (model: {low}..{high})")])

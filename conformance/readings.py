@@ -5,6 +5,7 @@ they never take part)."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from models.records import UNKNOWN, Credential, differences
 
@@ -53,3 +54,25 @@ def without_links(value: Any) -> Any:
 def same(first: Any, second: Any) -> bool:
     """Two readers show the same record (links aside)."""
     return without_links(first) == without_links(second)
+
+
+def next_href(body: Any) -> str | None:
+    """The path and query of a collection's ``_links.next`` (a full URL loses its origin)."""
+    links = body.get("_links") if isinstance(body, dict) else None
+    link = links.get("next") if isinstance(links, dict) else None
+    href = link.get("href") if isinstance(link, dict) else None
+    if not isinstance(href, str) or not href:
+        return None
+    parts = urlsplit(href)
+    return parts.path + (f"?{parts.query}" if parts.query else "") if parts.netloc else href
+
+
+#: Filters on a record's keys: a returned record always shows them.
+KEY_FIELDS = frozenset({"initiator", "svm.uuid", "svm.name"})
+
+
+def shown_filters(filters: dict[str, str], fields: frozenset[str] | None) -> dict[str, str]:
+    """The filters a returned record can be judged by: those on its keys, and those on a
+    property the query asked for (``fields`` None: every property)."""
+    return {k: v for k, v in filters.items()
+            if fields is None or k in KEY_FIELDS or k.split(".")[0] in fields}

@@ -79,6 +79,7 @@ def build_report(ledger: Ledger, run: RunInfo, known: Collection[str] = ()) -> d
         "safety": [_redacted(f) for f in body["safety"]],
         "foreign": REDACTOR.redact_json(body["foreign"]),
         "flaky": [_redacted(f) for f in body["flaky"]],
+        "undocumented_properties": [_redacted(p) for p in body["undocumented_properties"]],
         "exploration": exploration.current().to_dict(),  # counts only: nothing to redact
     }
     for key in ("target", "run"):
@@ -274,7 +275,9 @@ def html_summary(document: dict[str, Any]) -> list[str]:
             f"</td></tr><tr><th>Changes by other clients during the run</th><td>{e(changes)}</td></tr></table>"
             + (f"<ul>{examples}</ul>" if examples else ""))
     if document.get("flaky"):
-        items = "".join(f"<li>{e(f['test'])}: {e(f['message'])}<ul>"
+        items = "".join(f"<li>{e(f['test'])}"
+                        + (f" (rules of the run that did not come back: {e(', '.join(f['rules']))})"
+                           if f.get("rules") else "") + f": {e(f['message'])}<ul>"
                         + "".join(f"<li>{e(o)}</li>" for o in f["outcomes"]) + "</ul></li>"
                         for f in document["flaky"][:20])
         blocks.append("<h2>Flaky replays</h2><p>When Hypothesis replayed a program the target answered "

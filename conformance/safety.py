@@ -10,8 +10,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import unquote
 
-from conformance.client import CREDENTIALS_PATH, Client, Exchange
-from conformance.readings import without_links
+from conformance.client import CREDENTIALS_PATH, TRANSIENT_STATUSES, Exchange
 
 DEFAULT_INITIATOR = "default"
 #: A default of these types can be put back by PATCH; a CHAP default cannot
@@ -25,45 +24,6 @@ class UnsafeOperation(Exception):
     """The live-safety guard refused a write that could touch someone else's record."""
 
 
-def list_credentials(client: Client, svm_uuids: tuple[str, ...] = ()) -> dict[Key, dict[str, Any]]:
-    """Return the credential records on the target, keyed by (svm uuid, initiator).
-
-    Args:
-        client: A client of the target.
-        svm_uuids: Only these SVMs' records (all SVMs when empty).
-
-    Follows ``_links.next`` so a large cluster is read whole.
-    """
-    records: dict[Key, dict[str, Any]] = {}
-    path: str | None = CREDENTIALS_PATH
-    params: dict[str, Any] | None = {"fields": "*", "max_records": 1000}
-    if svm_uuids:
-        params["svm.uuid"] = "|".join(svm_uuids)
-    while path:
-        exchange = client.request("GET", path, params=params)
-        if exchange.status != 200:
-            raise UnsafeOperation(f"cannot list credentials: {exchange.summary()}")
-        body = exchange.response_json or {}
-        for record in body.get("records") or []:
-            key = (str((record.get("svm") or {}).get("uuid")), str(record.get("initiator")))
-            records[key] = normalize(record)
-        path, params = _next_page(body)
-    return records
-
-
-def _next_page(body: dict[str, Any]) -> tuple[str | None, None]:
-    href = ((body.get("_links") or {}).get("next") or {}).get("href")
-    if not href:
-        return None, None
-    # ONTAP gives the next page as a path with its own query string.
-    return (href if href.startswith("/") else "/" + href.split("/", 3)[-1]), None
-
-
-def normalize(record: dict[str, Any]) -> dict[str, Any]:
-    """Drop the parts of a record that may differ between two reads (links)."""
-    return without_links(record)
-
-
 def _fold(key: Key) -> Key:
     return (key[0], key[1].casefold())
 
@@ -72,7 +32,7 @@ class LiveGuard:
     """Vetoes writes to records the run did not create; caps objects alive.
 
     Args:
-        snapshot: Every record present at start, from :func:`list_credentials`.
+        snapshot: Every record present at start (the housekeeping's start snapshot).
         svm_uuids: SVM name -> uuid for the SVMs the run uses.
         namespace: The run-unique IQN authority (``iqn.2000-01.org.conformance.r...``).
         eui_prefix: The run-unique 8 hex digits that start every EUI the run makes.
@@ -93,6 +53,8 @@ class LiveGuard:
         self.max_objects = max_objects
         self.created: set[Key] = set()
         self.alive: set[Key] = set()
+        #: creates sent whose answer never came: they may exist (the cleanup deletes them by key)
+        self.unsettled: set[Key] = set()
         self.defaults_touched: set[str] = set()
 
     def in_namespace(self, initiator: str) -> bool:
@@ -157,16 +119,20 @@ class LiveGuard:
         if len(self.alive) >= self.max_objects:
             raise UnsafeOperation(f"refusing to create more than --max-objects "
                                   f"{self.max_objects} records at once")
+        self.unsettled.add((str(uuid), initiator))
 
     def observe(self, exchange: Exchange) -> None:
         """Track what the run created and deleted, from the target's answers."""
-        if exchange.method == "POST" and exchange.status == 201:
+        if exchange.method == "POST" and exchange.path.rstrip("/") == CREDENTIALS_PATH:
             body = exchange.request_json if isinstance(exchange.request_json, dict) else {}
             svm = body.get("svm") or {}
             uuid = svm.get("uuid") or self.svm_uuids.get(str(svm.get("name")), "")
             key = (str(uuid), str(body.get("initiator")))
-            self.created.add(key)
-            self.alive.add(key)
+            if exchange.status not in TRANSIENT_STATUSES:
+                self.unsettled.discard(key)
+            if exchange.status == 201:
+                self.created.add(key)
+                self.alive.add(key)
         elif exchange.method == "DELETE" and exchange.status == 200:
             parts = exchange.path[len(CREDENTIALS_PATH) + 1:].split("/")
             if len(parts) == 2:
@@ -179,6 +145,7 @@ class LiveGuard:
     def forget_alive(self) -> None:
         """Called after a reset removed everything the run had alive."""
         self.alive.clear()
+        self.unsettled.clear()
 
 
 def changed_foreign_records(snapshot: dict[Key, dict[str, Any]],

@@ -32,9 +32,12 @@ def iqn_names(prefix: str) -> st.SearchStrategy[str]:
 
 
 def eui_names(eui_prefix: str) -> st.SearchStrategy[str]:
-    """Valid EUI names: ``eui.`` + 16 lowercase hex digits starting with the run's prefix."""
+    """Valid EUI names: ``eui.`` + 16 hex digits starting with the run's prefix, in lower or
+    upper case (the page's "X is a hexadecimal digit" allows both; whether a target folds the
+    case is open, OQ-5, and the model learns it)."""
     free = 16 - len(eui_prefix)
-    return st.text(HEX, min_size=free, max_size=free).map(lambda s: f"eui.{eui_prefix}{s}")
+    digits = st.text(HEX, min_size=free, max_size=free).map(lambda s: eui_prefix + s)
+    return st.tuples(digits, st.booleans()).map(lambda t: f"eui.{t[0].upper() if t[1] else t[0]}")
 
 
 def initiator_names(prefix: str, eui_prefix: str) -> st.SearchStrategy[str]:

@@ -7,22 +7,18 @@ run with one line (:class:`TargetError`) instead of one traceback per test.
 from __future__ import annotations
 
 import secrets
-import time
 from dataclasses import dataclass
 from typing import Any
 
 from conformance.client import (
-    CREDENTIALS_PATH,
     Client,
     Exchange,
-    NoAnswer,
-    OutcomeUnknown,
     RateLimiter,
     TargetUnreachable,
-    record_path,
 )
 from conformance.config import TargetConfig
 from conformance.emulator_process import EmulatorFailed, EmulatorProcess
+from conformance.housekeeping import Housekeeping, RunStopped
 from conformance.journal import Journal
 from conformance.ledger import Ledger
 from conformance.redaction import REDACTOR
@@ -31,7 +27,6 @@ from conformance.safety import (
     LiveGuard,
     UnsafeOperation,
     changed_foreign_records,
-    list_credentials,
 )
 from conformance.scope import EVERYTHING, Scope
 from models.releases import DEFAULT_RELEASE, Release, from_cluster, parse_release
@@ -41,7 +36,6 @@ EMULATOR_EUI_PREFIX = "2000C0DE"
 RESET_PATH = "/_emulator/reset"
 #: How long the run's own housekeeping (listing, cleanup, restoring defaults) keeps trying
 #: through transient faults before the target counts as lost.
-LOST_AFTER_SECONDS = 120.0
 FAULT_STREAK = 2  # under --emulator-faults, most faults in a row for one request
 #: Under --emulator-faults the faults are simulated on loopback: a faulted read is tried
 #: again at once, and only a second, third... failure in a row waits. The client's own
@@ -93,6 +87,7 @@ class Target:
         self.svms: tuple[Svm, ...] = ()
         self.journal: Journal | None = None
         self.guard: LiveGuard | None = None
+        self.housekeeping: Housekeeping | None = None
         self.snapshot: dict[tuple[str, str], dict[str, Any]] = {}
         self._credentials = (username, password)
         #: a read-only account (the embedded emulator's, or a live target's from the
@@ -129,6 +124,7 @@ class Target:
 
     def _tally(self, exchange: Exchange) -> None:
         self.ledger.request_count += 1
+        self.ledger.saw_records(exchange)
 
     def owns(self, key: tuple[str, str]) -> bool:
         """Whether the run judges this record exactly: any record on the emulator; on a live
@@ -145,11 +141,17 @@ class Target:
         return bool(self.run_prefix) and str(key[1]).casefold().startswith(self.run_prefix)
 
     def scope(self) -> Scope:
-        """The records a driver judges exactly (everything on the emulator)."""
+        """The records a driver judges exactly, and the filter that selects them (everything
+        on the emulator, with nothing to narrow)."""
         if self.guard is None:
             return EVERYTHING
-        own = f"{self.namespace}*|eui.{self.eui_prefix}*"
-        return Scope(foreign=lambda key: not self.owns(key), own_filter={"initiator": own})
+        return Scope(foreign=lambda key: not self.owns(key), own_filter=self.own_filter())
+
+    def own_filter(self) -> dict[str, str]:
+        """The query that selects the run's records and the named SVMs' defaults."""
+        svms = "|".join(svm.uuid for svm in self.svms)
+        own = f"{DEFAULT_INITIATOR}|{self.namespace}*|eui.{self.eui_prefix.lower()}*"
+        return {"svm.uuid": svms, "initiator": own}
 
     def may_modify(self, svm_uuid: str, initiator: str) -> bool:
         """Whether the run may PATCH/DELETE this key (always on the emulator)."""
@@ -229,7 +231,9 @@ class Target:
 
     def arm_live_safety(self) -> None:
         """Snapshot every credential, open the journal and install the write guard."""
-        self.snapshot = self._patiently("listing the credentials", lambda: list_credentials(self._admin))
+        self.housekeeping = Housekeeping(self._admin, self.ledger, strict_observed=self.strict_observed,
+                                         scope=self.own_filter())
+        self.snapshot = self.housekeeping.listing("the start snapshot")
         self.journal = Journal(self.config.report_dir, self.run_id, self.base_url)
         self.guard = LiveGuard(self.snapshot, svm_uuids={s.name: s.uuid for s in self.svms},
                                namespace=self.namespace, eui_prefix=self.eui_prefix,
@@ -241,10 +245,16 @@ class Target:
                 auth = self.snapshot[(svm.uuid, DEFAULT_INITIATOR)]["authentication_type"]
                 self.journal.record_default(svm.uuid, auth)
         self._admin = self.client()
+        self.housekeeping.client = self._admin
 
     # -- state -----------------------------------------------------------------------------
     def reset(self) -> None:
-        """Return the target to its starting state (between Hypothesis examples)."""
+        """Return the target to its starting state (between Hypothesis examples).
+
+        On a live target the run's own housekeeping does it, judged like any other step: a
+        cleanup that finds a write acknowledged and not applied stops the run
+        (:class:`RunStopped`), and so does every reset after it.
+        """
         if self.kind == "emulator":
             if self.emulator is not None:
                 self.emulator.check_alive()
@@ -252,77 +262,17 @@ class Target:
             if exchange.status not in (200, 204):
                 raise TargetError(f"emulator reset failed: {exchange.summary()}")
             return
-        leftovers = self._live_cleanup(verify=True)
-        if leftovers:
-            raise TargetError("the cleanup before this test could not remove the run's records "
-                              f"({'; '.join(leftovers[:3])}): the test cannot start from a known state")
-
-    def _live_cleanup(self, *, verify: bool = False) -> list[str]:
-        """Delete what the run created and restore the defaults it changed, through faults.
-
-        Listing is a read and is retried; a DELETE whose outcome is unknown is decided by a
-        read and sent again only if the record is still there. Only a target that gives no
-        usable answer for ``LOST_AFTER_SECONDS`` ends the run (as a lost target). With
-        ``verify``, the collection is listed again after any DELETE, and a record still there
-        (a DELETE that answered 200 but kept it) is a leftover too.
-        """
-        assert self.guard is not None
-        now = self._patiently("listing the credentials",
-                              lambda: list_credentials(self._admin, tuple(svm.uuid for svm in self.svms)))
-        leftovers: list[str] = []
-        deleted: list[tuple[str, str]] = []
-        for (uuid, initiator) in now:
-            if initiator != DEFAULT_INITIATOR and (uuid, initiator) not in self.snapshot \
-                    and self.guard.may_modify(uuid, initiator):
-                status = self._patiently(f"deleting {uuid}/{initiator}",
-                                         lambda k=(uuid, initiator): self._delete_decided(*k))
-                if status not in (200, 404):
-                    leftovers.append(f"{uuid}/{initiator}: DELETE -> {status}")
-                elif verify:
-                    deleted.append((uuid, initiator))
-        if deleted:
-            again = self._patiently("listing the credentials", lambda: list_credentials(
-                self._admin, tuple(svm.uuid for svm in self.svms)))
-            leftovers += [f"{uuid}/{initiator}: still present after a DELETE that answered 200"
-                          for (uuid, initiator) in deleted if (uuid, initiator) in again]
-        for uuid in sorted(self.guard.defaults_touched):
-            before = self.snapshot.get((uuid, DEFAULT_INITIATOR))
-            current = now.get((uuid, DEFAULT_INITIATOR))
-            if before is not None and current != before:
-                self._patiently(f"restoring the default of {uuid}",
-                                lambda u=uuid, b=before, c=current: self._restore_default(u, b, c))
-        self.guard.forget_alive()
-        return leftovers
-
-    def _delete_decided(self, uuid: str, initiator: str) -> int:
-        """DELETE a record; when the answer is lost, a GET decides whether it is gone."""
-        path = record_path(uuid, initiator)
-        try:
-            return self._admin.request("DELETE", path).status
-        except OutcomeUnknown:
-            if self._admin.request("GET", path).status == 404:
-                return 200
-            raise
-
-    def _restore_default(self, uuid: str, before: dict[str, Any], current: dict[str, Any] | None) -> None:
-        body = {"authentication_type": before["authentication_type"]}
-        if current is None:
-            self._admin.request("POST", CREDENTIALS_PATH,
-                                json={"svm": {"uuid": uuid}, "initiator": DEFAULT_INITIATOR, **body})
-        else:
-            self._admin.request("PATCH", record_path(uuid, DEFAULT_INITIATOR), json=body)
-
-    def _patiently(self, what: str, action: Any) -> Any:
-        """Run a housekeeping action, again and again through transient faults."""
-        deadline = time.monotonic() + LOST_AFTER_SECONDS
-        while True:
-            try:
-                return action()
-            except (NoAnswer, OutcomeUnknown) as exc:
-                if time.monotonic() > deadline:
-                    raise TargetUnreachable(REDACTOR.redact_text(
-                        f"{what}: no usable answer for {LOST_AFTER_SECONDS:.0f} s ({exc})")) from None
-                time.sleep(1.0)
+        assert self.guard is not None and self.housekeeping is not None
+        if not self.housekeeping.finding:
+            leftovers = self.housekeeping.cleanup(self.guard, self.snapshot)
+            if not leftovers and not self.housekeeping.finding:
+                return
+            self.housekeeping.finding = self.housekeeping.finding or (
+                f"the cleanup before this test could not remove the run's records ({'; '.join(leftovers[:3])})")
+        if not self.ledger.stopped:
+            self.ledger.stopped = REDACTOR.redact_text(
+                f"stopped at the first housekeeping finding: {self.housekeeping.finding}")
+        raise RunStopped(self.housekeeping.finding)
 
     def _foreign_changes(self, now: dict[tuple[str, str], dict[str, Any]]) -> list[str]:
         """Sort out how records the run did not create changed since the start.
@@ -354,9 +304,10 @@ class Target:
                 self.emulator.stop()
 
     def _finish_live(self) -> None:
+        assert self.guard is not None and self.housekeeping is not None
         try:
-            leftovers = self._live_cleanup()
-            now = self._patiently("listing the credentials", lambda: list_credentials(self._admin))
+            leftovers = self.housekeeping.cleanup(self.guard, self.snapshot)
+            now = self.housekeeping.listing("the end listing")
             problems = self._foreign_changes(now)
             # A DELETE that answered 200 but left the record is still a leftover.
             leftovers += [f"{uuid}/{initiator}: still present after the cleanup"

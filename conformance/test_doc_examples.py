@@ -12,6 +12,7 @@ import pytest
 
 from conformance.applicability import require
 from conformance.driver import ALL, Driver
+from conformance.pages import read_all
 from conformance.verdicts import broken, passed
 
 
@@ -53,7 +54,7 @@ def test_retrieve_all_properties_of_all_credentials(driver: Driver, target: Any,
                    "authentication_type": "none"})
     driver.create({"svm": {"name": svm.name}, "initiator": _initiator(target, "initiator2"),
                    "authentication_type": "chap", "chap": {"inbound": {"user": "user1", "password": "password1"}}})
-    exchange, records = driver.list({"fields": ALL})
+    exchange, records = read_all(driver, {"fields": ALL})
     driver.compare_collection(records, driver.model.list(), exchange, "CRED-LIST-002")
     defaults = {r["svm"]["uuid"] for r in records if r.get("initiator") == "default"}
     missing = {s.uuid for s in target.iscsi_svms} - defaults
@@ -145,6 +146,6 @@ def test_writes_change_only_the_record_they_name(driver: Driver, target: Any) ->
     driver.update((first.uuid, shared), {"authentication_type": "deny"})
     driver.delete((first.uuid, neighbour))
     driver.delete((second.uuid, shared))
-    exchange, records = driver.list({"fields": ALL})
+    exchange, records = read_all(driver, {"fields": ALL})
     driver.compare_collection(records, driver.model.list(), exchange, "CRED-LIST-002")
     driver.expect_judged("CRED-STATE-001")

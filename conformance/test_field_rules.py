@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from conformance.driver import Driver
+from conformance.pages import read_all
 
 
 def _name(target: Any, suffix: str) -> str:
@@ -29,10 +30,10 @@ def _created(outcome: Any) -> None:
 
 
 @pytest.mark.rule("CRED-INIT-008")
-@pytest.mark.parametrize("initiator", ["{ns}:host-a.example:disk.1", "{ns}", "eui.{eui}"])
+@pytest.mark.parametrize("initiator", ["{ns}:host-a.example:disk.1", "{ns}", "eui.{eui}", "eui.{EUI}"])
 def test_create_well_formed_names_is_accepted(driver: Driver, target: Any, initiator: str) -> None:
     eui = (target.eui_prefix.lower() + "0123456789abcdef")[:16]
-    name = initiator.format(ns=target.namespace, eui=eui)
+    name = initiator.format(ns=target.namespace, eui=eui, EUI=eui.upper())
     driver.create({"svm": {"uuid": target.iscsi_svms[0].uuid}, "initiator": name,
                    "authentication_type": "deny"})
     driver.expect_judged("CRED-INIT-008")
@@ -117,7 +118,7 @@ def test_chap_users_are_returned_and_passwords_never(driver: Driver, target: Any
     chap = {"inbound": {"user": "in user ü", "password": "in secret ü 1"},
             "outbound": {"user": "out-user", "password": "0XA1B2C3D4"}}
     _created(_create(driver, target, "users", authentication_type="chap", chap=chap))
-    exchange, records = driver.list({"fields": "*", "initiator": _name(target, "users")})
+    exchange, records = read_all(driver, {"fields": "*", "initiator": _name(target, "users")})
     driver.compare_collection(records, driver.model.list({"initiator": _name(target, "users")}),
                               exchange, "CRED-LIST-003", filtered=True)
     driver.expect_judged("CRED-CHAP-008", "CRED-CHAP-009")

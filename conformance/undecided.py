@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from conformance import checks
-from conformance.client import Exchange, OutcomeUnknown, record_path
+from conformance.client import Exchange, NoAnswer, OutcomeUnknown, record_path
+from conformance.pages import read_all
 from conformance.readings import ALL, agrees, record_key
 from conformance.verdicts import passed
 from models.outcomes import Expectation, Outcome
@@ -77,7 +78,7 @@ class UndecidedWrites:
         success = expectation.success
         if success is None:
             return None  # only refusals predicted: a refusal changes nothing, so it can be sent again
-        exchange, records = self.list({"fields": ALL, "max_records": "10000"})
+        exchange, records = read_all(self, {"fields": ALL, "max_records": "10000"})
         if exchange.status != 200:
             return None
         after = dict(success.records or {})
@@ -107,16 +108,30 @@ class UndecidedWrites:
         once the read shows it was not applied (so the change is never made twice).
 
         Returns the answered exchange, or ``(None, outcome)`` when a read showed the write
-        was applied (the outcome committed) or when it stayed unanswered every time.
+        was applied (the outcome committed).
+
+        Raises:
+            NoAnswer: no try got an answer and no read showed the write applied: the step is
+                an error of the run (unjudged), never silently skipped.
         """
-        for _ in range(WRITE_ATTEMPTS):
+        for attempt in range(WRITE_ATTEMPTS):
             exchange = self._write(method, path, params=params, json=body)
+            if exchange is not None and attempt and exchange.status >= 400:
+                # Sent again after a read showed the first try not applied: a cluster may have
+                # applied it since (late), and then refuses the copy (a duplicate, or no such
+                # record any more). A read decides; the target's own write is not blamed.
+                decided = self._decide(expectation, key, applied_if_present=applied_if_present)
+                if decided is not None:
+                    self.note(f"{method} {path}: applied late; the copy sent again was refused "
+                              f"({exchange.summary()})")
+                    return None, decided
             if exchange is not None:
                 return exchange, None
             decided = self._decide(expectation, key, applied_if_present=applied_if_present)
             if decided is not None:
                 return None, decided
-        return None, None
+        raise NoAnswer(f"{method} {path}: the answer was lost {WRITE_ATTEMPTS} times and a read never "
+                       "showed the write applied", WRITE_ATTEMPTS)
 
     def _commit_collection(self, outcome: Outcome) -> None:
         self.writes_applied += 1

@@ -17,7 +17,7 @@ from typing import Any
 
 from conformance import checks
 from conformance.client import CREDENTIALS_PATH, Exchange, passwords_in, record_path
-from conformance.readings import ALL, agrees, credential_from_json, record_key, same
+from conformance.readings import ALL, agrees, credential_from_json, next_href, record_key, same
 from conformance.verdicts import Verdict, broken, failing
 from models.query import record_matches
 from models.records import DEFAULT_INITIATOR, Credential
@@ -30,6 +30,7 @@ FILTER_RULE = "CRED-LIST-003"
 OPERATORS_RULE = "CRED-LIST-004"
 NO_SUCH_INITIATOR = "iqn.1992-08.com.netapp:conformance-no-such-initiator"
 ORDINARY_PATCH = "ordinary PATCH applied"
+MAX_WITNESS_PAGES = 50  # a witness read follows at most this many next links
 Key = tuple[str, str]
 
 
@@ -89,7 +90,7 @@ class SecondWitnesses:
         read-back, a record still as it was before the PATCH was not changed at all; on a
         plain read, a collection showing the same difference means the state changed.
         """
-        witness = self._witness_collection().get(key)
+        witness = self._collection_view(key)
         versions = self.model.records.get(key) or ()
         [verdict] = failing(verdicts)
         record = verdict.exchange.response_json
@@ -108,7 +109,7 @@ class SecondWitnesses:
         [verdict] = failing(verdicts)
         versions = self.model.records.get(key) or ()
         if filtered:
-            whole = self._witness_collection().get(key)
+            whole = self._collection_view(key)
             if whole is not None and agrees(whole, versions):
                 return verdicts  # the query feature is wrong, the collection is right
             rule = LIST_RULE
@@ -129,7 +130,7 @@ class SecondWitnesses:
         versions = self.model.records.get(key) or ()
         if not self._get_agrees(key):
             return verdicts
-        whole = self._witness_collection().get(key)
+        whole = self._collection_view(key)
         # A whole collection that shows the record's properties (the type, which every record
         # has) and still disagrees is stale; one that leaves them out ignores fields= too.
         if isinstance(whole, dict) and "authentication_type" in whole and not agrees(whole, versions):
@@ -139,7 +140,7 @@ class SecondWitnesses:
                         moves_users=True)]
 
     def _membership_blame(self, rule: str, missing: set[Key], extra: set[Key], filtered: bool,
-                          filters: dict[str, str], shown: dict[Key, Any]) -> list[str]:
+                          filters: dict[str, str], shown: dict[Key, Any], scoped: bool = False) -> list[str]:
         """Whom a collection's missing or unexpected keys blame.
 
         For a query that selects (a filter, or pages), the whole collection is the second
@@ -150,11 +151,17 @@ class SecondWitnesses:
         (the whole collection is stale: CRED-LIST-002). A record an operator query missed, or
         returned though it does not match, that a plain ``initiator=`` query misses or returns
         too blames filtering itself (CRED-LIST-003), not its operators.
+
+        On a live target the whole collection is the run's scope (a read that carries only
+        the scope); a record that read misses is settled first (:meth:`_outside_scope`).
         """
-        whole = self._witness_collection() if filtered else {}
+        whole = self._witness_collection(scoped) if filtered else {}
         blamed: list[str] = []
         for key in sorted(missing):
             actual = whole.get(key)
+            if scoped and actual is None:
+                blamed.append(self._outside_scope(key))
+                continue
             if filtered and actual is not None:
                 if self._matches(actual, filters) is False:
                     blamed.append(self._stale_or_state_rule(key, actual))
@@ -191,6 +198,23 @@ class SecondWitnesses:
             blamed.append((self._reading_back or STATE_RULE) if exchange.status == 200
                           else (LIST_RULE if filtered or rule == self._reading_back else rule))
         return list(dict.fromkeys(blamed))
+
+    def _outside_scope(self, key: Key) -> str:
+        """A record of the run that a read carrying only the run's scope missed.
+
+        The scope is an operator query (``|`` and ``*``): if a plain query naming the record
+        (``svm.uuid=..&initiator=..``, no operator) shows it, the operators lost it
+        (CRED-LIST-004); if that misses it too while the whole collection has it, filtering
+        itself is broken (CRED-LIST-003); otherwise the collection lacks it: the listing's
+        fault when the record's GET finds it (CRED-LIST-002), else the record is gone.
+        """
+        if self._plain_filter_shows(key, key[1]) is True:
+            return OPERATORS_RULE
+        if key in (self._listed({"fields": ALL, "max_records": 10000})[1] or {}):
+            return FILTER_RULE
+        if self._peek(record_path(*key), None, key).status == 200:
+            return LIST_RULE
+        return self._reading_back or (DEFAULT_RULE if key[1] == DEFAULT_INITIATOR else STATE_RULE)
 
     def _matches(self, record: Any, filters: dict[str, str]) -> bool | None:
         """Whether a returned record (its actual state) passes the query's filters."""
@@ -232,21 +256,41 @@ class SecondWitnesses:
             return self._reading_back
         return "CRED-DEF-002" if key in self.pristine else STATE_RULE
 
-    def _witness_collection(self) -> dict[Key, Any]:
-        """The whole collection, read once to settle a disagreement (its form is judged)."""
-        _, records = self._listed({"fields": ALL, "max_records": 10000})
+    def _witness_collection(self, scoped: bool = True) -> dict[Key, Any]:
+        """The whole collection, read once to settle a disagreement (its form is judged); on a
+        live target the whole of the run's scope (its records and the defaults), unless the
+        read being settled was not scoped itself (then the whole collection: a failure's cost)."""
+        scope = self.scope.own_filter if scoped else {}
+        _, records = self._listed({**scope, "fields": ALL, "max_records": 10000})
         return records or {}
 
+    def _collection_view(self, key: Key) -> Any:
+        """The collection's record for one key: from the whole collection (on a live target
+        the run's scope, then, if the scope misses it, a plain query naming it), or None."""
+        view = self._witness_collection().get(key)
+        if view is None and self.scope.own_filter:
+            _, records = self._listed({"svm.uuid": key[0], "initiator": key[1], "fields": ALL})
+            view = (records or {}).get(key)
+        return view
+
     def _listed(self, params: dict[str, Any]) -> tuple[Exchange, dict[Key, Any] | None]:
-        """A collection GET that only witnesses (its envelope judged, nothing credited): its
-        records by key, or None when the answer holds no list of records."""
+        """A collection GET that only witnesses (its envelope judged, nothing credited), every
+        page of it (next links followed as given): its records by key, or None when an answer
+        holds no list of records."""
+        found: dict[Key, Any] = {}
         exchange = self.send("GET", CREDENTIALS_PATH, params=params)
-        self._screen(exchange, secret_exercised=False)
-        body = exchange.response_json if isinstance(exchange.response_json, dict) else {}
-        records = body.get("records")
-        if not isinstance(records, list):
-            return exchange, None
-        return exchange, {record_key(r): r for r in records if isinstance(r, dict)}
+        for _ in range(MAX_WITNESS_PAGES):
+            self._screen(exchange, secret_exercised=False)
+            body = exchange.response_json if isinstance(exchange.response_json, dict) else {}
+            records = body.get("records")
+            if not isinstance(records, list):
+                return exchange, None
+            found.update({record_key(r): r for r in records if isinstance(r, dict)})
+            href = next_href(body)
+            if not href or not records:
+                break
+            exchange = self.send("GET", href)
+        return exchange, found
 
     def _get_agrees(self, key: Key) -> bool:
         """The record's GET, with every field, agrees with the model."""

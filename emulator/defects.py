@@ -136,7 +136,8 @@ DEFECTS: tuple[Defect, ...] = (
     Defect("return-timeout-unchecked", "CRED-LIST-009",
            "return_timeout outside 0..120 is accepted on the collection GET"),
     Defect("missing-wrong-code", "CRED-MISS-001",
-           "PATCH/DELETE of a missing credential answer code 4 instead of 5374895"),
+           "PATCH/DELETE of a missing credential answer 409 with another rule's code (5374148, the "
+           "default cannot be deleted) instead of 5374895"),
     Defect("missing-get-200", "CRED-MISS-002",
            "GET of a missing record answers 200 with an empty object"),
     # --- retrieval and query --------------------------------------------------------------

@@ -223,7 +223,8 @@ class Backend:
         found = self._lookup(svm.uuid, initiator)
         if found is None:
             if "missing-wrong-code" in self.defects:
-                raise errors.entry_missing("initiator")
+                raise OntapError(409, "5374148", "The default security credential cannot be deleted "
+                                 "for an SVM.", "initiator")
             raise OntapError(404, "5374895", "The iSCSI security credential does not exist on "
                              "the specified SVM.", "initiator")
         return found

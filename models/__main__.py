@@ -1,33 +1,43 @@
-"""Print the rule catalog: ``python -m models`` (a table) or ``python -m models --json``."""
+"""Print the catalog: ``python -m models`` (the rule table, then the documentation findings),
+``--json`` (rules, findings and the references their citations resolve to) or
+``--references`` (the text of docs/observed-behaviour.md)."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
-from models.rules import RULES
+from models.render import catalog_document, findings_table, references_markdown, rules_table
 
 
 def main(argv: list[str] | None = None) -> int:
     """Print the catalog; returns the exit status."""
     parser = argparse.ArgumentParser(prog="python -m models",
-                                     description="List the rules the conformance suite judges.")
-    parser.add_argument("--json", action="store_true", help="print the catalog as JSON")
+                                     description="List the rules the conformance suite judges and "
+                                                 "the defects of the documentation it reads.")
+    views = parser.add_mutually_exclusive_group()
+    views.add_argument("--json", action="store_true",
+                       help="print rules, findings, references and doc pages as one JSON object")
+    views.add_argument("--references", action="store_true",
+                       help="print the markdown of docs/observed-behaviour.md")
     args = parser.parse_args(argv)
-    if args.json:
-        json.dump([r.as_dict() for r in RULES], sys.stdout, indent=2)
-        sys.stdout.write("\n")
-        return 0
-    widths = (max(len(r.id) for r in RULES), 10, 7)
-    print(f"{'ID':<{widths[0]}}  {'BASIS':<{widths[1]}}  {'CODE':<{widths[2]}}  TITLE / SOURCE")
-    for r in RULES:
-        print(f"{r.id:<{widths[0]}}  {r.basis:<{widths[1]}}  {r.error_code or '-':<{widths[2]}}  "
-              f"{r.title}  [{', '.join(r.operations)}]")
-        print(f"{'':<{widths[0] + widths[1] + widths[2] + 6}}{r.source}")
-    documented = sum(r.basis == "documented" for r in RULES)
-    print(f"\n{len(RULES)} rules: {documented} documented, {len(RULES) - documented} observed")
+    try:
+        _print(args)
+    except BrokenPipeError:  # piped into head: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no flush error at exit
     return 0
+
+
+def _print(args: argparse.Namespace) -> None:
+    if args.json:
+        json.dump(catalog_document(), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    elif args.references:
+        sys.stdout.write(references_markdown())
+    else:
+        print("\n".join([*rules_table(), "", *findings_table()]))
 
 
 if __name__ == "__main__":

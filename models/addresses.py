@@ -31,7 +31,7 @@ class AddressRange:
     end: IPAddress
 
     def as_json(self) -> dict[str, str]:
-        """The form a GET returns (facts §37)."""
+        """The form a GET returns (OB-37)."""
         return {"start": str(self.start), "end": str(self.end), "family": family_of(self.start)}
 
 

@@ -2,8 +2,8 @@
 
 Each function returns the violations a body part commits and the possible results of
 accepting it. Results are lists because the doc sometimes leaves two readings open (for
-example whether switching a CHAP record to ``none`` keeps the stored users, facts open
-question 10); the model keeps every reading until a GET shows which one the target chose.
+example whether switching a CHAP record to ``none`` keeps the stored users, OQ-10); the
+model keeps every reading until a GET shows which one the target chose.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from models.outcomes import Violation, allowance, violation
 from models.records import UNKNOWN, Credential
 from models.releases import BASE_RELEASE, Release
 
-#: The first release that documents clearing outbound CHAP with an empty user (facts §65).
+#: The first release that documents clearing outbound CHAP with an empty user (OB-65).
 CLEAR_OUTBOUND_SINCE: Release = (9, 11, 1)
 
 SIDES = ("inbound", "outbound")
@@ -95,9 +95,9 @@ def chap_violations(auth_type: str, given: ChapInput, current: Credential | None
     base = current if current is not None and current.authentication_type == "chap" else None
     if current is not None and given.values and not type_given:
         # Ansible and Trident always send authentication_type with chap: real clusters may
-        # refuse a chap-only PATCH (facts §34); the error is unknown.
+        # refuse a chap-only PATCH (OB-34, OQ-9); the error is unknown.
         found.append(allowance("chap changed without authentication_type",
-                               "facts §34 (NetApp's clients always send both)"))
+                               "OB-34 (NetApp's clients always send both)"))
     merged = {}
     for side in SIDES:
         for key in ("user", "password"):
@@ -109,7 +109,7 @@ def chap_violations(auth_type: str, given: ChapInput, current: Credential | None
         # (CRED-CHAP-010); 9.10.1 does not say, so refusing stays allowed there.
         if release < CLEAR_OUTBOUND_SINCE:
             found.append(allowance("an empty outbound user (clears outbound CHAP from 9.11.1)",
-                                   "facts §32, §65 (not documented for 9.10.1)"))
+                                   "OB-32, OB-65 (not documented for 9.10.1)"))
         merged[("outbound", "user")] = merged[("outbound", "password")] = None
     found += _inbound_violations(given, merged)
     found += _outbound_violations(given, merged, clearing_outbound)
@@ -118,7 +118,7 @@ def chap_violations(auth_type: str, given: ChapInput, current: Credential | None
     if "outbound" in given.sides and not any(given.has("outbound", k) for k in ("user", "password")) \
             and base is not None and base.outbound_user is not None:
         # An empty outbound object means "no outbound credentials" to NetApp's clients
-        # (facts §74): whether it clears stored ones or leaves them is not documented.
+        # (OB-74): whether it clears stored ones or leaves them is not documented.
         cleared = {**result, "outbound_user": None, "outbound_password": None}
         return found, [result, cleared]
     return found, [result]

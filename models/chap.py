@@ -1,8 +1,8 @@
 """CHAP user names and secrets: lengths, hex secrets, and when two secrets are "the same".
 
 Doc: Overview ("any valid string or an even number of valid hexadecimal digits preceded by
-'0X' or '0x'"), code 5374145. Lengths are observed only (facts §28-29): users 1-128 bytes,
-passwords 1-512 bytes.
+'0X' or '0x'"), code 5374145. Lengths come from the CLI and SAN guides (OB-28, OB-29): users 1-128
+bytes, passwords 1-512 bytes.
 """
 
 from __future__ import annotations
@@ -14,6 +14,9 @@ from models.outcomes import Violation, violation
 MAX_USER_BYTES = 128
 MAX_PASSWORD_BYTES = 512
 _HEX_DIGITS = re.compile(r"[0-9a-fA-F]*")
+#: An empty user or password may be answered as a missing one: with the code of the rule that
+#: requires it (CRED-CHAP-001 inbound, CRED-CHAP-002 outbound).
+_MISSING = {"chap.inbound": ("5374149",), "chap.outbound": ("5374150",)}
 
 
 def is_hex_secret(password: str) -> bool:
@@ -27,7 +30,8 @@ def user_violations(user: object, where: str) -> list[Violation]:
         return [violation("CRED-BODY-001", detail=f"{where} user must be a string")]
     size = len(user.encode())
     if not 1 <= size <= MAX_USER_BYTES:
-        return [violation("CRED-CHAP-006", detail=f"{where} user is {size} bytes")]
+        return [violation("CRED-CHAP-006", detail=f"{where} user is {size} bytes", also=_MISSING.get(where, ())
+                          if size == 0 else ())]
     return []
 
 
@@ -38,7 +42,8 @@ def password_violations(password: object, where: str) -> list[Violation]:
     found = []
     size = len(password.encode())
     if not 1 <= size <= MAX_PASSWORD_BYTES:
-        found.append(violation("CRED-CHAP-007", detail=f"{where} password is {size} bytes"))
+        found.append(violation("CRED-CHAP-007", detail=f"{where} password is {size} bytes",
+                               also=_MISSING.get(where, ()) if size == 0 else ()))
     if is_hex_secret(password):
         digits = password[2:]
         if not _HEX_DIGITS.fullmatch(digits) or len(digits) % 2:
@@ -55,7 +60,7 @@ def secrets_clash(inbound: str, outbound: str) -> bool | None:
 
     Returns True (certainly the same), False (certainly different) or None when the doc
     leaves it open: two hex secrets that differ only in the case of their digits or prefix
-    (facts, open question 13).
+    (OQ-13).
     """
     if inbound == outbound:
         return True

@@ -2,9 +2,9 @@
 
 The doc's error texts define the shapes (doc: Create iSCSI credentials, codes 5373969-5373997):
 ``iqn.yyyy-mm.naming-authority[:string]`` with only ``a-z 0-9 . : -`` after the date, and
-``eui.`` + exactly 16 hex digits. RFC 3720 caps iSCSI names at 223 bytes (facts §43).
+``eui.`` + exactly 16 hex digits. RFC 3720 caps iSCSI names at 223 bytes (OB-43).
 Uppercase letters are left open: the doc lists only ``a-z``, while real clusters fold IQNs to
-lowercase (facts §44), so both answers are allowed.
+lowercase (OB-44), so both answers are allowed.
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ def initiator_violations(name: object) -> list[Violation]:
         return [violation("CRED-POST-003", detail="initiator is required and may not be empty")]
     found = _shape_violations(name)
     if len(name.encode()) > MAX_NAME_BYTES:
-        found.append(violation("CRED-INIT-009", detail=f"{len(name.encode())} bytes > 223"))
+        found.append(violation("CRED-INIT-009", detail=f"{len(name.encode())} bytes > 223",
+                               also=INITIATOR_CODES))  # an over-long name is an invalid name
     return found
 
 
@@ -43,7 +44,7 @@ def _shape_violations(name: str) -> list[Violation]:
     if prefix == "eui" and dot:
         return _eui_violations(rest)
     if prefix.lower() in ("iqn", "eui") and dot:
-        # "IQN." / "EUI.": real clusters may fold case first (facts §44); the doc lists
+        # "IQN." / "EUI.": real clusters may fold case first (OB-44); the doc lists
         # only the lowercase prefixes.
         inner = _iqn_violations(rest) if prefix.lower() == "iqn" else _eui_violations(rest)
         codes = ["5373970", "5373997", "5373978"]

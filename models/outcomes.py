@@ -12,8 +12,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from models.rules import RULE_FOR_CODE
+
 #: Any 4xx status: the doc gives endpoint codes with "Status: Default" and no HTTP status.
 CLIENT_ERRORS = frozenset(range(400, 500))
+#: Codes that name one rule: the endpoint's tables (and "4", no such record), and the generic
+#: codes with one meaning (OB-14: "1" an entry with the same identifiers exists, "6" permission
+#: denied).
+CODE_OWNERS: dict[str, str] = {**RULE_FOR_CODE, "1": "CRED-POST-004", "6": "CRED-ACCESS-002"}
 
 
 @dataclass(frozen=True)
@@ -30,7 +36,10 @@ class Violation:
             (the target may then also accept the request).
         detail: a short human explanation for reports.
         statuses: the allowed HTTP statuses.
-        source: for an allowance, the fact or open question that makes refusing allowed.
+        source: for an allowance, the reference (OB-N, OQ-N of
+            ``models.references``) that makes refusing allowed.
+        also: for a rule without a code of its own, codes of other rules that may still
+            identify it (an empty CHAP password may well be answered as "no password").
     """
 
     rule: str | None
@@ -39,20 +48,21 @@ class Violation:
     detail: str = ""
     statuses: frozenset[int] = CLIENT_ERRORS
     source: str = ""
+    also: frozenset[str] = frozenset()
 
 
 def violation(rule: str, *codes: str, certain: bool = True, detail: str = "",
-              statuses: Iterable[int] = CLIENT_ERRORS) -> Violation:
+              statuses: Iterable[int] = CLIENT_ERRORS, also: Iterable[str] = ()) -> Violation:
     """Build a violation; no codes means the doc documents no code for it."""
     return Violation(rule, frozenset(codes) if codes else None, certain, detail,
-                     frozenset(statuses))
+                     frozenset(statuses), also=frozenset(also))
 
 
 def allowance(detail: str, source: str) -> Violation:
     """A refusal the doc leaves open and no rule owns (any 4xx, any code; never certain).
 
     For example a PATCH that changes ``chap`` without ``authentication_type``: NetApp's
-    clients always send both because a real cluster may refuse it (facts §34), but no rule
+    clients always send both because a real cluster may refuse it (OB-34), but no rule
     says so. Such a refusal is allowed and judges nothing.
     """
     return Violation(None, None, False, detail, CLIENT_ERRORS, source)
@@ -86,6 +96,9 @@ class Outcome:
     deviates_from: tuple[str, ...] = ()
     detail: str = ""
     certain: bool = True
+    #: for a refusal with any code (``codes`` None): codes it may not carry, because they name
+    #: another rule that the request did not break (an answer naming that rule is a mismatch)
+    excluded: frozenset[str] = frozenset()
 
     def allows(self, status: int, code: str | None) -> bool:
         """Whether a response with this status and ONTAP code fits this outcome."""
@@ -93,7 +106,9 @@ class Outcome:
             return False
         if self.success:
             return code is None
-        return code is not None and (self.codes is None or code in self.codes)
+        if code is None:
+            return False
+        return code in self.codes if self.codes is not None else code not in self.excluded
 
     def describe(self) -> str:
         """A short text for "documented:" lines of a failure."""
@@ -160,7 +175,7 @@ def expectation_from(operation: str, violations: Iterable[Violation], success: O
     violations are of observed rules, accepting is allowed but marked as a deviation.
     """
     violations = tuple(violations)
-    outcomes = [refusal(v) for v in violations]
+    outcomes = list(refusals(violations))
     certain = [v for v in violations if v.certain]
     if not certain:
         outcomes.insert(0, success)
@@ -171,7 +186,21 @@ def expectation_from(operation: str, violations: Iterable[Violation], success: O
     return Expectation(operation, tuple(outcomes), violations)
 
 
-def refusal(v: Violation) -> Outcome:
+def refusal(v: Violation, excluded: frozenset[str] = frozenset()) -> Outcome:
     """The outcome of refusing a request for one violation (or allowance)."""
     rules = (v.rule,) if v.rule is not None else ()
-    return Outcome(v.statuses, v.codes, rules, False, detail=v.detail, certain=v.certain)
+    return Outcome(v.statuses, v.codes, rules, False, detail=v.detail, certain=v.certain,
+                   excluded=excluded - v.also if v.rule is not None and v.codes is None else frozenset())
+
+
+def refusals(violations: Iterable[Violation]) -> tuple[Outcome, ...]:
+    """The refusals of a request that breaks ``violations``.
+
+    A rule without a code of its own is identified by an answer with any code but one that
+    names another rule the request did not break: a POST whose only fault is its
+    authentication type, refused with "SVM does not exist", names the wrong rule.
+    """
+    violations = tuple(violations)
+    broken = {v.rule for v in violations if v.rule is not None}
+    excluded = frozenset(code for code, owner in CODE_OWNERS.items() if owner not in broken)
+    return tuple(refusal(v, excluded) for v in violations)

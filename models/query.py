@@ -1,6 +1,6 @@
 """The ONTAP query language as the model reads it: filters, order_by and fields.
 
-Operators (facts §46): ``*`` wildcard, ``!`` negation, ``|`` alternatives, ``<`` ``>`` ``<=``
+Operators (OB-46, OB-87): ``*`` wildcard, ``!`` negation, ``|`` alternatives, ``<`` ``>`` ``<=``
 ``>=`` comparisons and ``a..b`` ranges; unset fields do not match. Whether string matching
 folds case is not documented, so a match that depends on case is "uncertain" (``None``).
 """
@@ -12,7 +12,25 @@ from typing import Any
 
 from models.records import UNKNOWN, Credential
 
-#: Filterable fields the model knows, with how to read each from a record.
+
+def _ranges(read: Any) -> Any:
+    return lambda c: UNKNOWN if c.ranges is UNKNOWN else [read(r) for r in c.ranges]
+
+
+def _masks(read: Any) -> Any:
+    return lambda c: UNKNOWN if c.masks is UNKNOWN else [read(m) for m in c.masks]
+
+
+def _mask_address(mask: Any) -> Any:
+    """A mask's address as a target returns it: as given, or (the page does not say) with its
+    host bits dropped; certain only when the two are the same."""
+    return str(mask.address) if mask.address == mask.network.network_address else UNKNOWN
+
+
+#: Filterable fields the model knows, with how to read each from a record: every filter of
+#: the page's parameter table (the address filters by the property's own name,
+#: ``initiator_address.ranges.end``: the table's ``initiator_address_ranges.end`` is DOC-001).
+#: An address list reads as the values of its entries.
 FILTER_FIELDS = {
     "initiator": lambda c: c.initiator,
     "svm.name": lambda c: c.svm_name,
@@ -20,7 +38,16 @@ FILTER_FIELDS = {
     "authentication_type": lambda c: c.authentication_type,
     "chap.inbound.user": lambda c: c.inbound_user,
     "chap.outbound.user": lambda c: c.outbound_user,
+    "initiator_address.ranges.start": _ranges(lambda r: str(r.start)),
+    "initiator_address.ranges.end": _ranges(lambda r: str(r.end)),
+    "initiator_address.ranges.family": _ranges(lambda r: f"ipv{r.start.version}"),
+    "initiator_address.masks.address": _masks(_mask_address),
+    "initiator_address.masks.netmask": _masks(lambda m: str(m.netmask)),
+    "initiator_address.masks.family": _masks(lambda m: f"ipv{m.address.version}"),
 }
+#: Fields that hold one value per record (``order_by`` and plain filters draw from these).
+SCALAR_FIELDS = ("initiator", "svm.name", "svm.uuid", "authentication_type", "chap.inbound.user",
+                 "chap.outbound.user")
 
 
 def matches(query: str, value: str | None) -> bool | None:
@@ -63,12 +90,23 @@ def _compare(query: str, value: str) -> bool:
     return value == query
 
 
+def matches_values(query: str, values: list[Any]) -> bool | None:
+    """Whether a list field (an address list) matches: the page does not say whether one
+    entry or every entry must, so only a list whose entries all agree gives a certain
+    answer; an empty list is an unset field."""
+    if not values:
+        return matches(query, None)
+    results = {None if v is UNKNOWN else matches(query, v) for v in values}
+    return results.pop() if len(results) == 1 else None
+
+
 def record_matches(record: Credential, filters: dict[str, str]) -> bool | None:
     """Whether a record passes every filter (None: it depends on an undocumented detail)."""
     verdict: bool | None = True
     for name, query in filters.items():
         value = FILTER_FIELDS[name](record)
-        result = None if value is UNKNOWN else matches(query, value)
+        result = None if value is UNKNOWN else matches_values(query, value) if isinstance(value, list) \
+            else matches(query, value)
         if result is False:
             return False
         if result is None:

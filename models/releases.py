@@ -1,8 +1,8 @@
 """ONTAP releases: parsing, ordering, and the releases whose documented behaviour differs.
 
 The catalog's source is the 9.10.1 reference; later releases changed a few documented
-behaviours of this endpoint (facts §11). A release is a tuple ``(generation, major, minor)``
-as ``/api/cluster`` reports it in ``version.generation/major/minor`` (facts §73).
+behaviours of this endpoint (OB-65 to OB-73). A release is a tuple ``(generation, major, minor)``
+as ``/api/cluster`` reports it in ``version.generation/major/minor`` (OB-73).
 """
 
 from __future__ import annotations

@@ -2,9 +2,12 @@
 
 Each verdict of the suite names one of these rules. IDs are never reused or renumbered.
 ``source`` cites the section of NetApp's ONTAP 9.10.1 reference for
-``/api/protocols/san/iscsi/credentials`` ("doc: ...") or a numbered fact of the project's
-research note on real clusters ("facts §N"). ``basis`` is ``documented`` when the 9.10.1 doc
-says so and ``observed`` when only real clusters or NetApp's own clients show it.
+``/api/protocols/san/iscsi/credentials`` ("doc: ...", or "doc 9.11.1: ..." for a later
+release's page; ``models.references.DOC_PAGES`` gives each page's URL) or an entry of the
+project's own reference ``docs/observed-behaviour.md`` ("OB-N" for real-cluster, client or
+general-doc behaviour, "OQ-N" for an open question; ``models.references``). ``basis`` is
+``documented`` when the 9.10.1 doc says so and ``observed`` when only real clusters or
+NetApp's own clients show it.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ class Rule:
     why no such defect can exist (a rule nothing can fail is a rule nobody knows is checked,
     so the self-tests require one or the other).
 
-    Releases (facts §11): a rule applies from ``since`` on. An observed rule that a later
+    Releases (OB-65 to OB-73): a rule applies from ``since`` on. An observed rule that a later
     release documents names that release in ``documented_since``; from then on it is a
     documented rule.
     """
@@ -112,13 +115,13 @@ RULES: tuple[Rule, ...] = (
     Rule("CRED-INIT-008", "Well-formed IQN and EUI initiator names are accepted", (POST,),
          "doc: Overview, Examples; error 5373997 text (valid formats)"),
     Rule("CRED-INIT-009", "Initiator names longer than 223 bytes are refused", (POST,),
-         "facts §43 (RFC 3720 §3.2.6)", basis=OBSERVED),
+         "OB-43 (RFC 3720 section 3.2.6)", basis=OBSERVED),
     # --- create ------------------------------------------------------------------------
     Rule("CRED-POST-001", "POST creates the credentials and answers 201 Created", (POST,),
          "doc: Create iSCSI credentials, Response 201"),
     Rule("CRED-POST-002", "A 201 carries a Location header naming the new record", (POST,),
-         "facts §22 (generic doc: a 201 includes the Location of the resource), §54; declared in "
-         "the 9.12.1 swagger (facts §66)"),
+         "OB-85 (generic doc: a created object's URL comes back in Location), OB-22, OB-54; "
+         "declared in the 9.12.1 swagger (OB-66)"),
     Rule("CRED-POST-003", "initiator, svm and authentication_type are required in POST", (POST,),
          "doc: Create iSCSI credentials, Required properties"),
     Rule("CRED-POST-004", "A second credential for the same initiator on the same SVM is refused",
@@ -126,14 +129,14 @@ RULES: tuple[Rule, ...] = (
     Rule("CRED-BODY-001", "A body property of the wrong type or not in the documented schema is refused",
          (POST, PATCH), "doc: Definitions, iscsi_credentials (property types)"),
     Rule("CRED-POST-005", "POST with return_records=true returns the created record", (POST,),
-         "doc: Create iSCSI credentials, Parameters (return_records); facts §23"),
+         "doc: Create iSCSI credentials, Parameters (return_records); OB-23"),
     # --- authentication type -----------------------------------------------------------
     Rule("CRED-AUTH-001", "authentication_type chap, none or deny is accepted in any case",
-         (POST, PATCH), "doc: Overview (authentication methods), Examples (\"CHAP\"); facts §26"),
+         (POST, PATCH), "doc: Overview (authentication methods), Examples (\"CHAP\"); OB-26"),
     Rule("CRED-AUTH-002", "authentication_type is returned in lowercase", (GET, LIST),
-         "doc: Examples (\"CHAP\" in, \"chap\" out); facts §26"),
+         "doc: Examples (\"CHAP\" in, \"chap\" out); OB-26"),
     Rule("CRED-AUTH-003", "An authentication_type other than chap, none or deny is refused",
-         (POST, PATCH), "doc: Overview (iSCSI authentication methods); facts §26"),
+         (POST, PATCH), "doc: Overview (iSCSI authentication methods); OB-26"),
     # --- CHAP ----------------------------------------------------------------------------
     Rule("CRED-CHAP-001", "CHAP needs the inbound user and password", (POST, PATCH), _TABLES,
          error_code="5374149"),
@@ -146,16 +149,16 @@ RULES: tuple[Rule, ...] = (
     Rule("CRED-CHAP-005", "CHAP properties are refused with authentication type none or deny",
          (POST, PATCH), _TABLES, error_code="5374900"),
     Rule("CRED-CHAP-006", "CHAP user names are 1 to 128 bytes", (POST, PATCH),
-         "facts §28 (CLI reference; swagger minLength 1, maxLength 128 from 9.8 on)"),
+         "OB-28 (CLI reference; swagger minLength 1, maxLength 128 from 9.8 on)"),
     Rule("CRED-CHAP-007", "CHAP passwords are 1 to 512 bytes", (POST, PATCH),
-         "facts §29 (SAN administration: 1 to 512 bytes); maxLength 512 in the swagger from 9.16.1 "
-         "(facts §70)"),
+         "OB-29 (SAN administration: 1 to 512 bytes); maxLength 512 in the swagger from 9.16.1 "
+         "(OB-70)"),
     Rule("CRED-CHAP-008", "CHAP passwords are write-only and never returned", ALL_OPERATIONS,
          "doc: Definitions, inbound/outbound (Write-only); Examples (\"Passwords are not included\")"),
     Rule("CRED-CHAP-009", "CHAP user names that were set are returned", (GET, LIST),
          "doc: Examples, Retrieving specific iSCSI credentials"),
     Rule("CRED-CHAP-010", "An empty chap.outbound.user in PATCH clears the outbound CHAP credentials",
-         (PATCH,), "doc 9.11.1: Update iSCSI credentials, chap.outbound.user (facts §32, §65)",
+         (PATCH,), "doc 9.11.1: Update iSCSI credentials, chap.outbound.user (OB-32, OB-65)",
          since="9.11.1"),
     # --- initiator addresses -------------------------------------------------------------
     Rule("CRED-ADDR-001", "A range's start may not be greater than its end", (POST, PATCH),
@@ -169,7 +172,7 @@ RULES: tuple[Rule, ...] = (
     Rule("CRED-ADDR-005", "Addresses must be IPv4 or IPv6 addresses", (POST, PATCH),
          f"{_IP_INFO}; {_RANGE}"),
     Rule("CRED-ADDR-006", "Ranges and masks are returned with their family", (GET, LIST),
-         "doc: Retrieve iSCSI credentials, Example response; facts §37"),
+         "doc: Retrieve iSCSI credentials, Example response; OB-37"),
     Rule("CRED-ADDR-007", "PATCH initiator_address replaces the address list", (PATCH,),
          "doc: Update iSCSI credentials, add_/remove_initiator_addresses (default behaviour)"),
     Rule("CRED-ADDR-008", "add_initiator_addresses=true merges the addresses into the list",
@@ -191,15 +194,15 @@ RULES: tuple[Rule, ...] = (
     Rule("CRED-PATCH-001", "PATCH applies the change and answers 200", (PATCH,),
          "doc: Update iSCSI credentials, Response 200"),
     Rule("CRED-PATCH-002", "svm cannot be specified in a PATCH body", (PATCH,),
-         "doc 9.15.1+: iscsi_credentials svm (\"cannot be specified in a PATCH method\"); facts §67",
+         "doc 9.15.1+: iscsi_credentials svm (\"cannot be specified in a PATCH method\"); OB-67",
          since="9.15.1"),
     Rule("CRED-PATCH-003", "A PATCH of the collection with a query changes every matching record and no other",
-         (PATCH,), "doc 9.16.1: Update iSCSI credentials (collection); generic doc before (facts §41, §70)",
+         (PATCH,), "doc 9.16.1: Update iSCSI credentials (collection); before, the generic doc (OB-41, OB-88, OB-70)",
          basis=OBSERVED, documented_since="9.16.1"),
     Rule("CRED-DEL-001", "DELETE removes the record and answers 200", (DELETE,),
          "doc: Delete iSCSI credentials, Response 200"),
     Rule("CRED-DEL-002", "A DELETE of the collection with a query deletes every matching record and no other",
-         (DELETE,), "doc 9.16.1: Delete iSCSI credentials (collection); generic doc before (facts §41, §70)",
+         (DELETE,), "doc 9.16.1: Delete iSCSI credentials (collection); before, the generic doc (OB-41, OB-88, OB-70)",
          basis=OBSERVED, documented_since="9.16.1"),
     Rule("CRED-STATE-001", "A record changes only through a write that names it", ALL_OPERATIONS,
          "doc: Update/Delete iSCSI credentials (\"Updates specified\", \"Deletes specified\"; "
@@ -207,15 +210,15 @@ RULES: tuple[Rule, ...] = (
     Rule("CRED-MISS-001", "PATCH or DELETE of a credential the SVM does not have is refused",
          (PATCH, DELETE), f"{_PATCH_TABLE}; {_DELETE_TABLE}", error_code="5374895"),
     Rule("CRED-MISS-002", "GET of a missing record is refused (404 code \"4\", or 5374895)", (GET,),
-         "doc: Retrieve specific iSCSI credentials, Example error; facts §14-15, open question 2",
+         "doc: Retrieve specific iSCSI credentials, Example error; OB-14, OB-15, OQ-2",
          error_code="4"),
     # --- retrieval -----------------------------------------------------------------------
     Rule("CRED-GET-001", "GET of a record returns the record as the model holds it", (GET,),
          "doc: Retrieve specific iSCSI credentials"),
     Rule("CRED-GET-002", "fields selects which properties are returned", (GET, LIST),
-         "doc: Retrieve iSCSI credentials, fields; facts §48"),
+         "doc: Retrieve iSCSI credentials, fields; OB-48"),
     Rule("CRED-GET-003", "A password can be neither asked for with fields= nor used in a query",
-         (GET, LIST), "doc 9.11.1+ generic error table: 262202 (9.15.1+: 262249, 262250); facts §18, §68",
+         (GET, LIST), "OB-18 (9.11.1+ generic error table: 262202), OB-68 (9.15.1+: 262249, 262250)",
          since="9.11.1"),
     Rule("CRED-LIST-001", "A collection has records, num_records equal to their count, and _links",
          (LIST,), "doc: Retrieve iSCSI credentials, Response"),
@@ -224,42 +227,42 @@ RULES: tuple[Rule, ...] = (
     Rule("CRED-LIST-003", "A filter on a field returns exactly the matching records", (LIST,),
          "doc: Retrieve iSCSI credentials, Parameters (Filter by ...)"),
     Rule("CRED-LIST-004", "Query operators * ! | < > <= >= a..b filter as ONTAP defines",
-         (LIST,), "facts §46 (generic doc: record filtering)"),
+         (LIST,), "OB-87, OB-46 (generic doc: record filtering)"),
     Rule("CRED-LIST-005", "max_records caps the number of records returned", (LIST,),
          "doc: Retrieve iSCSI credentials, max_records"),
     Rule("CRED-LIST-006", "return_records=false returns the count without records", (LIST,),
          "doc: Retrieve iSCSI credentials, return_records"),
     Rule("CRED-LIST-007", "order_by sorts the records ascending or descending", (LIST,),
-         "doc: Retrieve iSCSI credentials, order_by; facts §49"),
+         "doc: Retrieve iSCSI credentials, order_by; OB-49"),
     Rule("CRED-LIST-008", "_links.next of a capped page leads to the remaining records", (LIST,),
-         "facts §50 (generic doc: records and pagination), §52"),
+         "OB-88, OB-50 (generic doc: records and pagination), OB-52"),
     Rule("CRED-LIST-009", "return_timeout outside 0..120 seconds is refused", (LIST,),
-         "doc: Retrieve iSCSI credentials, Parameters (return_timeout: min 0, max 120); facts §72"),
+         "doc: Retrieve iSCSI credentials, Parameters (return_timeout: min 0, max 120); OB-72"),
     # --- response form -------------------------------------------------------------------
     Rule("CRED-ERR-001", "Errors use the ONTAP envelope: error.message and error.code as a string",
-         ALL_OPERATIONS, "doc: Definitions, error / error_arguments; facts §13"),
+         ALL_OPERATIONS, "doc: Definitions, error / error_arguments; OB-13"),
     Rule("CRED-ERR-002", "Endpoint error codes come with a 4xx status", ALL_OPERATIONS,
-         "facts §14, §25", basis=OBSERVED),
+         "OB-14, OB-25", basis=OBSERVED),
     Rule("CRED-SCHEMA-001", "Records and collections match the documented schema", (GET, LIST, POST),
          "doc: Definitions, iscsi_credentials"),
     # --- wire details NetApp's clients rely on -------------------------------------------
     Rule("CRED-WIRE-001", "A record is reached with the ':' of its IQN raw in the path as with %3A",
-         (GET, PATCH, DELETE), "doc: Examples (the curl lines send ':' raw); facts §2, §3, §75 "
+         (GET, PATCH, DELETE), "doc: Examples (the curl lines send ':' raw); OB-2, OB-3, OB-75 "
          "(Ansible sends ':' raw, PCL sends %3A)"),
     Rule("CRED-WIRE-002", "Answers are JSON labelled application/hal+json (application/json when asked for)",
-         ALL_OPERATIONS, "facts §8 (generic doc: the Accept header and HAL), §9"),
+         ALL_OPERATIONS, "OB-86, OB-8 (generic doc: the Accept header and HAL), OB-9"),
     Rule("CRED-WIRE-003", "A record's _links.self.href names the record (compared after percent-decoding)",
          (GET, LIST, POST), "doc: Examples, Retrieving all properties (_links.self of each record); "
-         "facts §78"),
+         "OB-78"),
     # --- authentication and methods ------------------------------------------------------
     Rule("CRED-ACCESS-001", "A request without credentials, or with wrong ones, is refused with 401",
-         ALL_OPERATIONS, "facts §20 (generic doc: every call is authenticated; 401: user "
-         "authentication failed; body unknown)"),
+         ALL_OPERATIONS, "OB-81, OB-82 (generic doc: every call is authenticated; 401: user "
+         "authentication failed), OB-20 (the 401 body is unknown)"),
     Rule("CRED-ACCESS-002", "A read-only user may read but its writes are refused with 403 (code 6)",
-         ALL_OPERATIONS, "facts §14 (generic doc: 6 -> 403 permission denied), §19; RBAC: a "
-         "read-only role may not write"),
+         ALL_OPERATIONS, "OB-83, OB-84 (generic doc, RBAC: a readonly role may only GET), OB-82 (403: "
+         "authorization error), OB-14 (6 -> 403 permission denied), OB-19"),
     Rule("CRED-ACCESS-003", "A method the endpoint lacks (PUT) is refused with 405",
-         ALL_OPERATIONS, "facts §14 (3 -> 405: operation not supported)", basis=OBSERVED),
+         ALL_OPERATIONS, "OB-14 (3 -> 405: operation not supported), OB-82 (405: method not supported)", basis=OBSERVED),
 )
 
 BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
@@ -276,7 +279,7 @@ RULE_FOR_CODE: dict[str, str] = {r.error_code: r.id for r in RULES if r.error_co
 
 
 #: Generic ONTAP codes the doc gives for what this endpoint shares with every endpoint
-#: (facts §18, §68): a secret field in the URL, not readable in fields=, not queryable, not
+#: (OB-18, OB-68): a secret field in the URL, not readable in fields=, not queryable, not
 #: allowed in a PATCH body.
 GENERIC_ERROR_CODES: tuple[str, ...] = ("262202", "262249", "262250", "262203")
 

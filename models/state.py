@@ -29,7 +29,7 @@ from models.outcomes import (
     Violation,
     allowance,
     expectation_from,
-    refusal,
+    refusals,
     violation,
 )
 from models.query import FILTER_FIELDS, record_matches
@@ -44,8 +44,8 @@ POST_FIELDS = {"svm", "initiator", "authentication_type", "chap", "initiator_add
 PATCH_FIELDS = {"authentication_type", "chap", "initiator_address", "_links"}
 OBSERVED_RULES = frozenset(r.id for r in RULES if r.basis == OBSERVED)
 NOT_FOUND = frozenset({404})
-#: The first release where svm cannot be given in a PATCH body (facts §67), and whose
-#: generic error table gives 400 for an unknown SVM (facts §68).
+#: The first release where svm cannot be given in a PATCH body (OB-67), and whose
+#: generic error table gives 400 for an unknown SVM (OB-68).
 SVM_FIXED_SINCE: Release = (9, 15, 1)
 UNKNOWN_SVM_STATUSES = frozenset({400, 404})
 
@@ -58,6 +58,18 @@ class ListExpectation:
     optional: frozenset[Key]
     records: Mapping[Key, Versions]
 
+    def within(self, filters: Mapping[str, str]) -> ListExpectation:
+        """The same expectation for a read that also carried ``filters`` (a live run's scope):
+        a key stays required only if every version certainly matches them."""
+        required, optional = set(), set()
+        for key in self.required | self.optional:
+            verdicts = {record_matches(v, dict(filters)) for v in self.records.get(key, ())}
+            if verdicts == {True} and key in self.required:
+                required.add(key)
+            elif verdicts != {False}:
+                optional.add(key)
+        return ListExpectation(frozenset(required), frozenset(optional), self.records)
+
 
 class CredentialsModel:
     """The documented behaviour of one target's credentials, as a pure in-memory model."""
@@ -66,6 +78,10 @@ class CredentialsModel:
                  release: Release = BASE_RELEASE) -> None:
         self.svms: dict[str, Svm] = {svm.uuid: svm for svm in svms}
         self.release = release
+        #: whether the target stores initiator names case-folded: the doc does not say (OQ-5;
+        #: ONTAP lowercases igroup initiators, OB-44), so the first name with upper-case letters
+        #: the target creates decides (:meth:`fold`); None until then
+        self.folds_case: bool | None = None
         self.records: dict[Key, Versions] = {}
         for record in records:
             self.records[record.key] = (record,)
@@ -95,7 +111,7 @@ class CredentialsModel:
     def create(self, body: Any) -> Expectation:
         """POST /protocols/san/iscsi/credentials with this JSON body."""
         if not isinstance(body, dict):
-            return Expectation("post", (refusal(violation("CRED-BODY-001", detail="body is no object")),))
+            return _refused("post", [violation("CRED-BODY-001", detail="body is no object")])
         found: list[Violation] = []
         unknown = set(body) - POST_FIELDS
         if unknown:
@@ -119,10 +135,17 @@ class CredentialsModel:
         if body.get("initiator_address") is not None:
             lists, more = read_addresses(body["initiator_address"])
             found += more
-        if svm is not None and isinstance(initiator, str) and (svm.uuid, initiator) in self.records:
-            found.append(violation("CRED-POST-004", "5374142", detail="the initiator already has credentials"))
+        if svm is not None and isinstance(initiator, str):
+            twin = self.resolve(svm.uuid, initiator, any_case=True)
+            if (svm.uuid, initiator) in self.records or (twin in self.records and self.folds_case):
+                found.append(violation("CRED-POST-004", "5374142", detail="the initiator already has credentials"))
+            elif twin in self.records and self.folds_case is None:
+                found.append(violation("CRED-POST-004", "5374142", certain=False,
+                                       detail="a name that differs only in case has credentials (OQ-5)"))
         if svm is None or not isinstance(initiator, str) or auth_type is None:
             return _refused("post", found)
+        if self.folds_case:
+            initiator = initiator.lower()
         record = Credential(svm.uuid, svm.name, initiator, auth_type,
                             ranges=lists.get("ranges", frozenset()), masks=lists.get("masks", frozenset()))
         versions = tuple(replace(record, **chap_fields) for chap_fields in chap_results)
@@ -134,8 +157,25 @@ class CredentialsModel:
         success = self._success({201}, rules, {record.key: versions}, versions)
         return expectation_from("post", found, success, observed_rules=OBSERVED_RULES)
 
+    def resolve(self, svm_uuid: str, initiator: str, *, any_case: bool = False) -> Key:
+        """The key of the record a path names: itself, or, on a target that folds case (or,
+        with ``any_case``, on any target), a record whose name differs only in case."""
+        key = (svm_uuid, initiator)
+        if key in self.records or not (any_case or self.folds_case):
+            return key
+        folded = initiator.casefold()
+        return next((k for k in self.records if k[0] == svm_uuid and k[1].casefold() == folded), key)
+
+    def fold(self, key: Key, stored: str) -> Key:
+        """The target stored a created name case-folded (``stored``): from now on it folds."""
+        self.folds_case = True
+        versions = self.records.pop(key)
+        self.records[(key[0], stored)] = tuple(replace(v, initiator=stored) for v in versions)
+        return (key[0], stored)
+
     def get(self, svm_uuid: str, initiator: str) -> Expectation:
         """GET /protocols/san/iscsi/credentials/{svm.uuid}/{initiator}."""
+        svm_uuid, initiator = self.resolve(svm_uuid, initiator)
         versions = self.records.get((svm_uuid, initiator))
         if versions is not None:
             rules = ("CRED-DEF-001", "CRED-GET-001") if initiator == DEFAULT_INITIATOR else ("CRED-GET-001",)
@@ -151,11 +191,12 @@ class CredentialsModel:
                params: Mapping[str, Any] | None = None) -> Expectation:
         """PATCH /protocols/san/iscsi/credentials/{svm.uuid}/{initiator} (with its query flags)."""
         params = params or {}
+        svm_uuid, initiator = self.resolve(svm_uuid, initiator)
         current = self.records.get((svm_uuid, initiator))
         if current is None:
             return Expectation("patch", self._missing(svm_uuid, initiator, "patch"))
         if not isinstance(body, dict):
-            return Expectation("patch", (refusal(violation("CRED-BODY-001", detail="body is no object")),))
+            return _refused("patch", [violation("CRED-BODY-001", detail="body is no object")])
         per_version = [self._update_version(version, body, params) for version in current]
         found = _merge_violations([f for f, _ in per_version])
         # Not dict.fromkeys: a refused body may leave unhashable values (lists) in a version.
@@ -172,7 +213,7 @@ class CredentialsModel:
 
     def delete(self, svm_uuid: str, initiator: str) -> Expectation:
         """DELETE /protocols/san/iscsi/credentials/{svm.uuid}/{initiator}."""
-        key = (svm_uuid, initiator)
+        key = svm_uuid, initiator = self.resolve(svm_uuid, initiator)
         if key not in self.records:
             return Expectation("delete", self._missing(svm_uuid, initiator, "delete"))
         if initiator == DEFAULT_INITIATOR:
@@ -197,7 +238,7 @@ class CredentialsModel:
                           params: Mapping[str, Any] | None = None) -> Expectation:
         """PATCH /protocols/san/iscsi/credentials?<query>: the change, on every matching record.
 
-        At least one field filter is required (facts §41). When any matching record would
+        At least one field filter is required (OB-41). When any matching record would
         refuse the change, or whether a record matches is not certain, the model cannot say
         which records a target changes before it stops: only refusals are predicted then.
         """
@@ -208,7 +249,7 @@ class CredentialsModel:
         refusals = [o for e in expectations for o in e.outcomes if not o.success]
         if maybe or any(e.must_fail for e in expectations):
             found = [v for e in expectations for v in e.violations]
-            return _refused("patch", found or [allowance("uncertain match", "facts §46")]) if not refusals \
+            return _refused("patch", found or [allowance("uncertain match", "OB-46")]) if not refusals \
                 else Expectation("patch", tuple(refusals), tuple(found))
         records = dict(self.records)
         for key, expectation in zip(certain, expectations, strict=True):
@@ -302,9 +343,9 @@ class CredentialsModel:
         """Outcomes for a record the SVM does not hold (CRED-MISS-001/002, CRED-SVM-001/005).
 
         GET has no endpoint codes: a missing record is the generic 404 code "4" (the doc's
-        example error), or the endpoint's own 5374895 with some 4xx (open question 2). PATCH
+        example error), or the endpoint's own 5374895 with some 4xx (OQ-2). PATCH
         and DELETE document 5374895 for a credential the SVM does not have. When the SVM
-        itself is unknown, the generic not-found and invalid-key codes (facts §15-16) and, on
+        itself is unknown, the generic not-found and invalid-key codes (OB-15, OB-16) and, on
         writes, 2621462 are allowed too. A key that exists on another SVM makes the request
         exercise CRED-SVM-005 (the record is not reached through a foreign SVM), and then
         that rule is the one judged.
@@ -315,10 +356,14 @@ class CredentialsModel:
         if operation == "get":
             outcomes = [Outcome(NOT_FOUND, frozenset({"4"}), rules, False, detail="entry doesn't exist"),
                         Outcome(CLIENT_ERRORS, frozenset({"5374895"}), rules, False,
-                                detail="the SVM has no such credential (open question 2)")]
+                                detail="the SVM has no such credential (OQ-2)")]
         else:
+            # The tables give 5374895; the page's own example error of its Update and Delete
+            # sections is 404 "4" "entry doesn't exist" (OB-15): either identifies the rule.
             outcomes = [Outcome(CLIENT_ERRORS, frozenset({"5374895"}), rules, False,
-                                detail="the SVM has no such credential")]
+                                detail="the SVM has no such credential"),
+                        Outcome(NOT_FOUND, frozenset({"4", "5374895"}), rules, False,
+                                detail="entry doesn't exist (the page's example error)")]
         if svm_uuid not in self.svms:
             outcomes.append(Outcome(CLIENT_ERRORS, frozenset({"2", "4"}),
                                     ("CRED-SVM-001",) if operation != "get" else rules, False,
@@ -330,7 +375,7 @@ class CredentialsModel:
 
     def _unknown_svm_statuses(self) -> frozenset[int]:
         """2621462's HTTP status: any 4xx (no doc gives one) until 9.15.1's generic table says
-        400; 404 stays allowed as a later copy of that table dropped the row (facts §68)."""
+        400; 404 stays allowed as a later copy of that table dropped the row (OB-68)."""
         return UNKNOWN_SVM_STATUSES if self.release >= SVM_FIXED_SINCE else CLIENT_ERRORS
 
     def _update_version(self, record: Credential, body: dict[str, Any],
@@ -342,7 +387,7 @@ class CredentialsModel:
             unknown -= {"svm"}
         if unknown & {"svm", "initiator"}:
             found.append(violation("CRED-BODY-001", certain=False,
-                                   detail="svm and initiator are not patchable (facts §40)"))
+                                   detail="svm and initiator are not patchable (OB-40)"))
             unknown -= {"svm", "initiator"}
         if unknown:
             found.append(violation("CRED-BODY-001", detail=f"unknown fields {sorted(unknown)}"))
@@ -384,7 +429,7 @@ class CredentialsModel:
 
 
 def flag(params: Mapping[str, Any], name: str) -> bool:
-    """A boolean query flag as ONTAP reads it (``true``/``True``, facts §53)."""
+    """A boolean query flag as ONTAP reads it (``true``/``True``, OB-53)."""
     value = params.get(name)
     return value is True or (isinstance(value, str) and value.lower() == "true")
 
@@ -465,4 +510,4 @@ def _refused(operation: str, found: list[Violation]) -> Expectation:
     """An expectation where accepting is not possible (e.g. the SVM could not be resolved)."""
     if not found:
         found = [violation("CRED-BODY-001", detail="request cannot be applied")]
-    return Expectation(operation, tuple(refusal(v) for v in found), tuple(found))
+    return Expectation(operation, refusals(found), tuple(found))

@@ -219,7 +219,7 @@ def show_delete_not_applied(api):
 
 
 def show_missing_code(api):
-    assert api.delete(url(api, "iqn.1992-08.com.netapp:gone")).json()["error"]["code"] == "4"
+    assert api.delete(url(api, "iqn.1992-08.com.netapp:gone")).json()["error"]["code"] == "5374148"
 
 
 def show_missing_get_200(api):

@@ -95,7 +95,7 @@ def test_catalog_violation_calls_name_known_rules() -> None:
 def test_models_cli_json_lists_the_catalog() -> None:
     done = subprocess.run([sys.executable, "-m", "models", "--json"], cwd=ROOT,
                           capture_output=True, text=True, check=True, timeout=60)
-    rules = json.loads(done.stdout)
+    rules = json.loads(done.stdout)["rules"]
     assert isinstance(rules, list)
     assert [r["id"] for r in rules] == [r.id for r in RULES]
     for item in rules:
@@ -113,7 +113,7 @@ def test_models_cli_table_names_every_rule() -> None:
 
 def test_a_rule_is_judged_at_the_release_that_documents_it() -> None:
     assert documented_release("CRED-POST-001") == "9.10.1"  # documented from the start
-    assert documented_release("CRED-PATCH-002") == "9.15.1"  # svm not patchable (facts §11)
+    assert documented_release("CRED-PATCH-002") == "9.15.1"  # svm not patchable (OB-67)
     assert documented_release("CRED-DEL-002") == "9.16.1"  # query-based DELETE, generic before
     for rule in RULES:
         release = parse_release(documented_release(rule.id))

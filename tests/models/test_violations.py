@@ -213,19 +213,23 @@ def test_update_missing_credential_refused_5374895() -> None:
     expectation = fresh_model().update(SVM1.uuid, IQN, {"authentication_type": "deny"})
     assert expectation.must_fail
     assert any(o.allows(400, "5374895") for o in expectation.outcomes)
-    assert {c for o in expectation.outcomes for c in o.codes} == {"5374895"}
+    # The page's own example error of its Update section: 404 code "4" "entry doesn't exist".
+    assert {c for o in expectation.outcomes for c in o.codes} == {"5374895", "4"}
+    assert any(o.allows(404, "4") for o in expectation.outcomes)
+    assert not any(o.allows(400, "4") for o in expectation.outcomes)
 
 
 def test_delete_missing_credential_refused_5374895() -> None:
     expectation = fresh_model().delete(SVM1.uuid, IQN)
     assert expectation.must_fail
     assert any(o.allows(404, "5374895") for o in expectation.outcomes)
-    assert {c for o in expectation.outcomes for c in o.codes} == {"5374895"}
+    assert {c for o in expectation.outcomes for c in o.codes} == {"5374895", "4"}
+    assert any(o.allows(404, "4") for o in expectation.outcomes)
 
 
 def test_get_missing_credential_404_code_4_or_any_4xx_with_5374895() -> None:
     # The doc's example error is 404 code "4"; the endpoint's own "does not exist" code
-    # 5374895 is also allowed, with any 4xx since no doc gives its status (open question 2).
+    # 5374895 is also allowed, with any 4xx since no doc gives its status (OQ-2).
     expectation = fresh_model().get(SVM1.uuid, IQN)
     assert [(o.statuses, o.codes) for o in expectation.outcomes] == [
         (frozenset({404}), frozenset({"4"})), (frozenset(range(400, 500)), frozenset({"5374895"}))]
@@ -261,3 +265,22 @@ def test_unknown_svm_status_is_400_or_404_from_9_15_1_and_any_4xx_before() -> No
     assert old.matching(409, "2621462") and old.matching(404, "2621462")
     assert new.matching(400, "2621462") and new.matching(404, "2621462")
     assert not new.matching(409, "2621462")
+
+
+def test_a_refusal_carrying_another_rules_code_identifies_nothing() -> None:
+    # authentication_type "kerberos" breaks CRED-AUTH-003 alone: an answer naming the SVM
+    # (2621462, CRED-SVM-001's code) is not a refusal of it, and neither is "6" (permission).
+    expectation = fresh_model().create({"svm": {"uuid": SVM1.uuid}, "initiator": IQN,
+                                        "authentication_type": "kerberos"})
+    assert expectation.must_fail
+    assert expectation.matching(400, "2621462") == []
+    assert expectation.matching(403, "6") == []
+    assert [o.rules for o in expectation.matching(400, "2")] == [("CRED-AUTH-003",)]
+
+
+def test_an_empty_inbound_password_may_be_answered_as_a_missing_one() -> None:
+    expectation = fresh_model().create({"svm": {"uuid": SVM1.uuid}, "initiator": IQN,
+                                        "authentication_type": "chap",
+                                        "chap": {"inbound": {"user": "u1", "password": ""}}})
+    assert ("CRED-CHAP-007",) in {o.rules for o in expectation.matching(400, "5374149")}
+    assert expectation.matching(400, "5374142") == []
