@@ -5,7 +5,10 @@ exact: ``conformant to the documented behaviour of ONTAP 9.10.1 for
 /api/protocols/san/iscsi/credentials`` (with the release the run judged against) only when
 the verdict is conformant and no known deviation was needed; ``conformant with N known
 deviations`` when some were; otherwise the verdict itself (``nonconformant`` or
-``inconclusive``).
+``inconclusive``). Then it names what the verdict did not judge: every observed deviation
+(``; 1 observed deviation: CRED-XXX-NNN (title)``) and the documented rules not applicable
+here, grouped by reason (``; 3 documented rules not applicable here: A, B, C (why)``). The
+same facts are in ``observed_deviations`` and ``not_applicable``, inside the hashed content.
 
 The certificate ends with a SHA-256 over everything else in it (canonical JSON), so an edit
 shows::
@@ -29,12 +32,15 @@ import html
 import json
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from conformance.ledger import CONFORMANT, FAILED, KNOWN
+from conformance import reports
+from conformance.ledger import CONFORMANT, DEVIATED, FAILED, KNOWN, NOT_APPLICABLE
 from conformance.redaction import REDACTOR
-from models.rules import ENDPOINT_ERROR_CODES, RULES
+from models.releases import ReleaseError, parse_release
+from models.rules import BY_ID, DOCUMENTED, ENDPOINT_ERROR_CODES, RULES
 
 NAME = "certificate.json"
 FORMAT = "ontap-iscsi-conformance certificate/1"
@@ -45,13 +51,20 @@ UNKNOWN = "unknown"
 EXIT_VALID, EXIT_TAMPERED, EXIT_UNREADABLE = 0, 1, 2
 
 
-def statement(verdict: str, known: int, release: str) -> str:
-    """The certificate's one-line claim (see the module docstring)."""
+def statement(verdict: str, known: int, release: str, deviations: Sequence[dict[str, str]] = (),
+              not_applicable: Sequence[dict[str, str]] = ()) -> str:
+    """The certificate's one-line claim (see the module docstring).
+
+    ``deviations``: ``{rule, title}`` of every observed deviation; ``not_applicable``:
+    ``{rule, reason}`` of every documented rule not applicable here.
+    """
     if verdict == CONFORMANT and not known:
-        return f"conformant to the documented behaviour of ONTAP {release} for {ENDPOINT}"
-    if verdict == CONFORMANT:
-        return f"conformant with {known} known deviation{'' if known == 1 else 's'}"
-    return verdict
+        head = f"conformant to the documented behaviour of ONTAP {release} for {ENDPOINT}"
+    elif verdict == CONFORMANT:
+        head = f"conformant with {known} known deviation{'' if known == 1 else 's'}"
+    else:
+        head = verdict
+    return "; ".join([head, *reports.statement_parts(deviations, not_applicable)])
 
 
 def catalog_hash() -> str:
@@ -108,9 +121,13 @@ def build(document: dict[str, Any], run: dict[str, Any]) -> dict[str, Any]:
     known = sum(1 for status in rules.values() if status == KNOWN)
     release = document.get("release") or UNKNOWN
     deviations = (document.get("known_deviations") or {}).get("entries", [])
+    # Reasons and property paths can quote a target's answers: redacted (rule IDs and titles
+    # are the catalog's). The statement is built from exactly what the certificate holds.
+    observed = reports.observed_deviations(document)
+    unjudged = REDACTOR.redact_json(reports.not_applicable(document))
     body: dict[str, Any] = {
         "format": FORMAT,
-        "statement": statement(document["verdict"], known, release),
+        "statement": statement(document["verdict"], known, release, observed, unjudged),
         "endpoint": ENDPOINT,
         "release": release,
         "verdict": document["verdict"],
@@ -131,9 +148,15 @@ def build(document: dict[str, Any], run: dict[str, Any]) -> dict[str, Any]:
             "complete": document.get("complete", True),
         },
         "rules": rules,
+        "observed_deviations": observed,
+        "not_applicable": unjudged,
         "known_deviations": [
             {k: e[k] for k in ("rule", "state", "status", "code", "reason", "owner", "expires")}
             for e in deviations],
+        "undocumented_properties": REDACTOR.redact_json(
+            [str(p.get("path")) for p in document.get("undocumented_properties") or []]),
+        "doc_findings": REDACTOR.redact_json(
+            [{"id": f.get("id"), "observed": f.get("observed")} for f in document.get("doc_findings") or []]),
     }
     # The target's URL and version, and reasons that quote its answers: redact again here,
     # so a certificate built from any document holds no secret.
@@ -180,12 +203,48 @@ def check(certificate: Any) -> list[str]:
                         f"computed {computed[:16]}...)")
     rules = certificate["rules"] if isinstance(certificate["rules"], dict) else {}
     known = sum(1 for status in rules.values() if status == KNOWN)
-    expected = statement(certificate["verdict"], known, certificate["release"])
+    observed = _entries(certificate, "observed_deviations", ("rule", "title"))
+    unjudged = _entries(certificate, "not_applicable", ("rule", "reason"))
+    expected = statement(certificate["verdict"], known, certificate["release"], observed, unjudged)
     if certificate["statement"] != expected:
         problems.append(f"the statement does not follow from the verdict and the rules "
                         f"(expected {expected!r})")
     if certificate["verdict"] == CONFORMANT and any(s == FAILED for s in rules.values()):
         problems.append("a conformant verdict with a failed rule")
+    problems += _unjudged_problems(certificate, rules, observed, unjudged)
+    return problems
+
+
+def _entries(certificate: dict[str, Any], key: str, fields: tuple[str, ...]) -> list[dict[str, str]]:
+    """A list of ``{fields}`` of text (absent in certificates written before it existed: empty)."""
+    value = certificate.get(key, [])
+    if not isinstance(value, list) or not all(
+            isinstance(e, dict) and all(isinstance(e.get(f), str) for f in fields) for e in value):
+        raise NotACertificate(f"{key} is not a list of {{{', '.join(fields)}}}")
+    return value
+
+
+def _unjudged_problems(certificate: dict[str, Any], rules: dict[str, Any], observed: list[dict[str, str]],
+                       unjudged: list[dict[str, str]]) -> list[str]:
+    """The statement's parts must name exactly the rules' deviated and not-applicable ones."""
+    if "observed_deviations" not in certificate:  # a certificate from before they were listed
+        return []
+    problems = []
+    deviated = sorted(r for r, s in rules.items() if s == DEVIATED)
+    if sorted(e["rule"] for e in observed) != deviated:
+        problems.append(f"observed_deviations do not name the deviated rules ({', '.join(deviated) or 'none'})")
+    listed = {e["rule"] for e in unjudged}
+    if any(rules.get(r) != NOT_APPLICABLE for r in listed):
+        problems.append("not_applicable names a rule that is not 'not_applicable'")
+    if (certificate.get("catalog") or {}).get("sha256") == catalog_hash():
+        try:
+            release = parse_release(str(certificate["release"]))
+        except ReleaseError:
+            return problems
+        expected = {r for r, s in rules.items() if s == NOT_APPLICABLE and r in BY_ID
+                    and BY_ID[r].applies_to(release) and BY_ID[r].basis_in(release) == DOCUMENTED}
+        if listed != expected:
+            problems.append("not_applicable does not name every documented rule not applicable here")
     return problems
 
 
@@ -238,7 +297,15 @@ def html_section(certificate: dict[str, Any], path: Path | None = None) -> str:
         ("Seeds", c(seeds)),
         ("Examples", c(examples)),
         ("Requests", c(run.get("requests"))),
+        ("Observed deviations", c(reports.deviations_text(certificate.get("observed_deviations") or [])
+                                  or "none")),
+        ("Not applicable (documented rules)", e(reports.not_applicable_text(certificate.get("not_applicable") or [])
+                                                or "none")),
         ("Known deviations", c(len(certificate["known_deviations"]))),
+        ("Undocumented properties", e(", ".join(certificate.get("undocumented_properties") or []) or "none")),
+        ("Documentation findings", e("; ".join(
+            f"{f['id']}: {'observed ' + str(f['observed']) if f.get('observed') else 'not observed'}"
+            for f in certificate.get("doc_findings") or []) or "none")),
         ("Content hash", f"<code>{c(certificate[HASH_KEY])}</code>"),
     ]
     where = str(path) if path is not None else NAME

@@ -12,8 +12,14 @@ release documents moves between ``deviated`` and ``failed``. A rule that passed 
 fails after is an **undocumented regression**: the command exits 1. It writes
 ``upgrade.html`` (self-contained, before and after side by side) and ``upgrade.json``.
 
-Exit status: 0 no undocumented regression, 1 an undocumented regression, 2 unusable input
-(one line on stderr).
+The comparison fails closed: it *cannot validate* the upgrade when a rule judged before is
+not judged after (not exercised, absent, or not applicable with no documented change to
+explain it: the rule "lost its evidence"), when the after run is incomplete or
+inconclusive, or when the before run is (it is then no usable baseline). It never says "no
+undocumented regression" about rules it could not see.
+
+Exit status: 0 validated, no undocumented regression; 1 an undocumented regression (wins
+over the rest); 3 cannot validate; 2 unusable input (one line on stderr).
 """
 
 from __future__ import annotations
@@ -33,9 +39,14 @@ HTML_NAME = "upgrade.html"
 JSON_NAME = "upgrade.json"
 PASSED, FAILED, DEVIATED = "passed", "failed", "deviated"
 NOT_APPLICABLE, NOT_EXERCISED = "not_applicable", "not_exercised"
-JUDGED = frozenset({PASSED, FAILED, DEVIATED})
-BROKEN = frozenset({FAILED, DEVIATED})
-STATUSES = frozenset({PASSED, FAILED, DEVIATED, NOT_APPLICABLE, NOT_EXERCISED})
+KNOWN = "known"  # broke, but every break matched a --known-deviations entry (judged all the same)
+JUDGED = frozenset({PASSED, FAILED, DEVIATED, KNOWN})
+BROKEN = frozenset({FAILED, DEVIATED, KNOWN})
+STATUSES = frozenset({PASSED, FAILED, DEVIATED, KNOWN, NOT_APPLICABLE, NOT_EXERCISED})
+INCONCLUSIVE = "inconclusive"
+ABSENT = "absent"  # the after report has no entry for the rule
+EXIT_VALIDATED, EXIT_REGRESSION, EXIT_UNUSABLE, EXIT_CANNOT_VALIDATE = 0, 1, 2, 3
+MAX_IDS_SHOWN = 10  # rule IDs a reason names; cannot_validate.rules lists them all
 
 
 class CompareError(Exception):
@@ -125,6 +136,7 @@ def compare(before: dict[str, Any], after: dict[str, Any], *, before_name: str =
     rules_before = {r["id"]: r for r in before["rules"]}
     rules_after = {r["id"]: r for r in after["rules"]}
     rows, new_failures, fixed, gained, lost, observed = [], [], [], [], [], []
+    evidence_lost: list[dict[str, Any]] = []
     for rule in RULES:
         one, two = rules_before.get(rule.id), rules_after.get(rule.id)
         status = (_status(one), _status(two))
@@ -136,6 +148,7 @@ def compare(before: dict[str, Any], after: dict[str, Any], *, before_name: str =
                  "explained_by": explained}
         if status[1] in BROKEN and status[0] not in BROKEN:
             kind = ("regression" if status[0] == PASSED and status[1] == FAILED else
+                    "broken, listed as a known deviation" if status[1] == KNOWN else
                     "regression of an observed rule" if status[0] == PASSED else
                     "newly applicable rule broken" if status[0] == NOT_APPLICABLE else "not judged before")
             new_failures.append({**entry, "kind": kind, "reason": (two or {}).get("reason", "")})
@@ -147,6 +160,9 @@ def compare(before: dict[str, Any], after: dict[str, Any], *, before_name: str =
             gained.append({**entry, "reason": (one or {}).get("reason", "")})
         elif status[0] in JUDGED and status[1] not in JUDGED:
             lost.append({**entry, "reason": (two or {}).get("reason", "")})
+            if not explained:
+                evidence_lost.append({**entry, "after": status[1] if two else ABSENT,
+                                      "reason": (two or {}).get("reason") or "absent from the after report"})
         if status[0] in JUDGED and status[1] in JUDGED:
             broke = (_broken_by(one), _broken_by(two))
             if broke[0] != broke[1]:
@@ -173,6 +189,11 @@ def compare(before: dict[str, Any], after: dict[str, Any], *, before_name: str =
         "observed_changes": observed,
         "undocumented": undocumented,
         "within_documentation": within,
+        "cannot_validate": cannot_validate(before, after, evidence_lost),
+        # Information, never a regression: what the records carry beyond the page, and which
+        # reading of a self-contradicting page the target follows.
+        **property_changes(before, after),
+        "doc_readings_changed": doc_readings_changed(before, after),
         "warnings": _warnings(before, after),
         "rules": rows,
     }
@@ -180,12 +201,80 @@ def compare(before: dict[str, Any], after: dict[str, Any], *, before_name: str =
     return diff
 
 
+def property_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """Undocumented properties the after run saw and the before run did not (``new_properties``),
+    and the reverse (``properties_gone``)."""
+    one, two = _properties(before), _properties(after)
+    return {"new_properties": [two[p] for p in two if p not in one],
+            "properties_gone": [one[p] for p in one if p not in two]}
+
+
+def _properties(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    found = {}
+    for entry in document.get("undocumented_properties") or []:
+        if isinstance(entry, dict) and entry.get("path"):
+            found[str(entry["path"])] = {"path": str(entry["path"]), "count": entry.get("count"),
+                                         "example": entry.get("example")}
+    return found
+
+
+def doc_readings_changed(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
+    """Documentation findings whose observed reading differs between the two runs (both runs
+    observed one: a finding one run did not observe has no reading to compare)."""
+    one = {f["id"]: f for f in before.get("doc_findings") or [] if isinstance(f, dict) and f.get("id")}
+    changed = []
+    for finding in after.get("doc_findings") or []:
+        if not isinstance(finding, dict) or finding.get("id") not in one:
+            continue
+        was, now = one[finding["id"]].get("observed"), finding.get("observed")
+        if was and now and was != now:
+            changed.append({"id": finding["id"], "title": finding.get("title"), "section": finding.get("section"),
+                            "model_reading": finding.get("model_reading"), "before": was, "after": now,
+                            "evidence": finding.get("evidence")})
+    return changed
+
+
+def cannot_validate(before: dict[str, Any], after: dict[str, Any],
+                    evidence_lost: list[dict[str, Any]]) -> dict[str, Any]:
+    """Why the comparison cannot validate the upgrade (empty ``reasons``: it can).
+
+    ``evidence_lost``: the rules judged before and not judged after, with no documented
+    change to explain it.
+    """
+    reasons = []
+    for name, document in (("after", after), ("before", before)):
+        problems = [word for word, bad in (("incomplete", document.get("complete") is False),
+                                           ("inconclusive", document.get("verdict") == INCONCLUSIVE)) if bad]
+        if not problems:
+            continue
+        why = f"{' and '.join(problems)}: {document.get('verdict_reason') or 'no reason given'}"
+        reasons.append(f"the after run is {why}" if name == "after"
+                       else f"the before run is no usable baseline: it is {why}")
+    if evidence_lost:
+        count, ids = len(evidence_lost), [r["rule"] for r in evidence_lost]
+        shown = ", ".join(ids[:MAX_IDS_SHOWN]) + (f" and {count - MAX_IDS_SHOWN} more (see rules)"
+                                                   if count > MAX_IDS_SHOWN else "")
+        reasons.insert(0, f"{count} rule{'s' if count != 1 else ''} lost {'their' if count != 1 else 'its'} "
+                          f"evidence (judged before, not judged after): {shown}")
+    return {"reasons": reasons, "rules": evidence_lost}
+
+
+def exit_status(diff: dict[str, Any]) -> int:
+    """1 an undocumented regression (wins), else 3 cannot validate, else 0."""
+    if diff["regressions"]:
+        return EXIT_REGRESSION
+    return EXIT_CANNOT_VALIDATE if diff["cannot_validate"]["reasons"] else EXIT_VALIDATED
+
+
 def summary(diff: dict[str, Any]) -> str:
-    """One line: the releases, the documented changes, and what is not documented."""
+    """One line: the releases, the verdict of the comparison, the documented changes, and what
+    is not documented. It says "no undocumented regression" only when it could validate."""
     before, after = diff["before"]["release"], diff["after"]["release"]
     regressions = [r["rule"] for r in diff["regressions"]]
-    head = (f"UNDOCUMENTED REGRESSION ({', '.join(regressions)})" if regressions
-            else "no undocumented regression")
+    heads = [f"UNDOCUMENTED REGRESSION ({', '.join(regressions)})"] if regressions else []
+    if diff["cannot_validate"]["reasons"]:
+        heads.append(f"CANNOT VALIDATE: {'; '.join(diff['cannot_validate']['reasons'])}")
+    head = "; ".join(heads) or "no undocumented regression"
     within = diff["within_documentation"]
     steps = sum(int(e.get("count") or 1) for e in within)
     return (f"ONTAP {before} -> {after}: {head}; {len(diff['documented_changes'])} documented changes, "
@@ -193,7 +282,14 @@ def summary(diff: dict[str, Any]) -> str:
             f"{len(diff['fixed'])} fixed, coverage +{len(diff['coverage_gained'])}/-{len(diff['coverage_lost'])}, "
             f"{len(diff['observed_changes'])} observed behaviour changes"
             + (f", of which {len(within)} within the documentation of both releases ({steps} replayed steps))"
-               if within else ")"))
+               if within else ")") + _information(diff))
+
+
+def _information(diff: dict[str, Any]) -> str:
+    parts = [f"{len(diff[key])} {label}" for key, label in (
+        ("new_properties", "new undocumented properties"), ("properties_gone", "undocumented properties gone"),
+        ("doc_readings_changed", "documentation readings changed")) if diff.get(key)]
+    return f"; information: {', '.join(parts)}" if parts else ""
 
 
 def _status(entry: dict[str, Any] | None) -> str:
@@ -250,10 +346,9 @@ def _about(document: dict[str, Any], name: str) -> dict[str, Any]:
 
 
 def _warnings(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """What makes the two runs differ in how they judged (an incomplete run is a reason the
+    comparison cannot validate, not a warning)."""
     warnings = []
-    for name, document in (("before", before), ("after", after)):
-        if document.get("complete") is False:
-            warnings.append(f"the {name} run is incomplete: {document.get('verdict_reason', '')}")
     strict = ((before.get("run") or {}).get("strict_observed"), (after.get("run") or {}).get("strict_observed"))
     if strict[0] != strict[1]:
         warnings.append("one run used --strict-observed and the other did not: observed rules are judged differently")
@@ -280,7 +375,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m conformance.compare",
         description="Rule-level diff of two conformance.json reports (before and after an upgrade). "
-                    "Exit 0: no undocumented regression; 1: an undocumented regression; 2: unusable input.")
+                    "Exit 0: validated, no undocumented regression; 1: an undocumented regression; "
+                    "3: cannot validate (a rule judged before is not judged after, or a run is incomplete "
+                    "or inconclusive); 2: unusable input.")
     parser.add_argument("before", type=Path, help="conformance.json of the run before")
     parser.add_argument("after", type=Path, help="conformance.json of the run after")
     parser.add_argument("--out", type=Path, default=None,
@@ -292,11 +389,15 @@ def main(argv: list[str] | None = None) -> int:
         html_path, json_path = write_outputs(diff, args.out or args.after.parent)
     except CompareError as exc:
         print(f"compare: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_UNUSABLE
     except OSError as exc:
         print(f"compare: cannot write the outputs: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_UNUSABLE
     print(diff["summary"])
+    for reason in diff["cannot_validate"]["reasons"]:
+        print(f"cannot validate: {reason}")
+    for lost in diff["cannot_validate"]["rules"]:
+        print(f"lost evidence: {lost['rule']}: {lost['before']} => {lost['after']} ({lost['reason']})")
     for warning in diff["warnings"]:
         print(f"warning: {warning}")
     for change in diff["documented_changes"]:
@@ -306,8 +407,14 @@ def main(argv: list[str] | None = None) -> int:
             what = entry.get("rule") or entry.get("code") or entry.get("op")
             steps = f" ({entry['count']} steps)" if entry.get("count") else ""
             print(f"{label}: {entry.get('kind', 'coverage')}: {what}{steps}: {entry.get('before')} => {entry.get('after')}")
+    for entry in diff["new_properties"]:
+        print(f"new undocumented property: {entry['path']} (e.g. {entry['example']})")
+    for entry in diff["properties_gone"]:
+        print(f"undocumented property gone: {entry['path']}")
+    for entry in diff["doc_readings_changed"]:
+        print(f"documentation reading changed: {entry['id']}: {entry['before']} => {entry['after']}")
     print(f"written: {html_path} and {json_path}")
-    return 1 if diff["regressions"] else 0
+    return exit_status(diff)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ The plugin makes one :class:`PostRun` per session and calls it at four points:
    excused rules as ``known``, and adds the run's id, duration and time budget;
 2. :meth:`PostRun.finish` just before ``conformance.json`` is written: writes
    ``certificate.json``, appends the run to the history and computes the trend;
-3. :meth:`PostRun.exit_status`: the exit status, with ``--fail-on new``;
+3. :meth:`PostRun.exit_status`: the exit status, with ``--fail-on new`` and ``--baseline``;
 4. :meth:`PostRun.html_blocks` and :meth:`PostRun.terminal_lines` for the reports.
 """
 
@@ -24,6 +24,9 @@ from conformance import budget as budget_module
 from conformance import certificate, deviations, exploration, history, reports
 from conformance.config import TargetConfig
 from conformance.ledger import NONCONFORMANT, Ledger
+
+#: The exit statuses this module sets (the plugin's EXIT_STATUS: nonconformant 1, inconclusive 6).
+EXIT_NONCONFORMANT, EXIT_INCONCLUSIVE = 1, 6
 
 
 class PostRun:
@@ -52,6 +55,7 @@ class PostRun:
         self.history_path: Path | None = None
         self.history_warnings: list[str] = []
         self.exit_note = ""
+        self.judgement_lines: list[str] = []  # what the verdict did not judge (reports.judgement_lines)
 
     # -- 1. the report ------------------------------------------------------------------------
     def build_report(self, ledger: Ledger, run: reports.RunInfo, run_id: str | None = None) -> dict[str, Any]:
@@ -75,6 +79,7 @@ class PostRun:
     # -- 2. certificate, history, trend ----------------------------------------------------------
     def finish(self, document: dict[str, Any], report_dir: Path, pytest_config: pytest.Config | None) -> None:
         """Write the certificate and append to the history (call before writing the JSON)."""
+        self.judgement_lines = reports.judgement_lines(document)
         self.certificate = certificate.build(document, {
             "id": self.run_id, "seeds": _seeds(pytest_config), "examples": self._examples()})
         self.certificate_path = certificate.write(self.certificate, report_dir)
@@ -110,7 +115,29 @@ class PostRun:
     def exit_status(self, document: dict[str, Any], by_verdict: int) -> int:
         """The run's exit status: the verdict's, except that ``--fail-on new`` lets a
         nonconformant run pass when none of its failures is new since the history's last run
-        of this target (a known-deviations file that needs review always fails)."""
+        of this target (a known-deviations file that needs review always fails), and that
+        with ``--baseline`` an undocumented regression exits 1 and a run that would exit 0
+        exits 6 (inconclusive) when the comparison cannot validate the upgrade."""
+        return self._by_baseline(document, self._by_history(document, by_verdict))
+
+    def _by_baseline(self, document: dict[str, Any], status: int) -> int:
+        baseline = document.get("baseline") or {}
+        regressions = baseline.get("undocumented_regressions") or []
+        reasons = (baseline.get("cannot_validate") or {}).get("reasons") or []
+        if regressions and status != EXIT_NONCONFORMANT:
+            self._note(f"--baseline: undocumented regression since the baseline ({', '.join(regressions)}): "
+                       f"exit status {EXIT_NONCONFORMANT}")
+            return EXIT_NONCONFORMANT
+        if reasons and status == 0:
+            self._note(f"--baseline: the comparison cannot validate the upgrade ({'; '.join(reasons)}): "
+                       f"exit status {EXIT_INCONCLUSIVE} (inconclusive)")
+            return EXIT_INCONCLUSIVE
+        return status
+
+    def _note(self, text: str) -> None:
+        self.exit_note = f"{self.exit_note}; {text}" if self.exit_note else text
+
+    def _by_history(self, document: dict[str, Any], by_verdict: int) -> int:
         if self.config.fail_on != "new" or document["verdict"] != NONCONFORMANT or self.trend is None:
             return by_verdict
         if self.outcome is not None and self.outcome.problems:
@@ -135,8 +162,9 @@ class PostRun:
         return blocks
 
     def terminal_lines(self) -> list[str]:
-        """Lines for the terminal summary."""
-        lines = []
+        """Lines for the terminal summary: first what goes with the verdict line (observed
+        deviations, documented rules not applicable, documentation findings observed)."""
+        lines = list(self.judgement_lines)
         if self.outcome is not None:
             counts = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in self.outcome.counts().items())
             lines.append(f"known deviations: {counts or 'no entries'} ({self.config.known_deviations})")

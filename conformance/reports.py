@@ -9,16 +9,17 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from conformance import exploration
-from conformance.ledger import CONFORMANT, KNOWN, STATUSES, Ledger
+from conformance.ledger import CONFORMANT, DEVIATED, KNOWN, NOT_APPLICABLE, STATUSES, Ledger
 from conformance.redaction import REDACTOR
 from conformance.upgrade_report import replay_blocks
-from models.releases import release_text
+from models.releases import ReleaseError, parse_release, release_text
+from models.rules import BY_ID, DOCUMENTED
 
 JSON_NAME = "conformance.json"
 HTML_NAME = "conformance.html"
@@ -124,6 +125,71 @@ def summary_line(document: dict[str, Any]) -> str:
             f"{document['run']['requests']} requests")
 
 
+# ---- what the verdict did not judge: the statement's parts ---------------------------------------
+def observed_deviations(document: dict[str, Any]) -> list[dict[str, str]]:
+    """The rules that deviated (observed rules that broke, reported apart): ``{rule, title}``."""
+    return [{"rule": r["id"], "title": r["title"]} for r in document["rules"] if r["status"] == DEVIATED]
+
+
+def not_applicable(document: dict[str, Any]) -> list[dict[str, str]]:
+    """The documented rules of the judged release that this target could not judge:
+    ``{rule, reason}``. Rules of other releases are not part of the release's documented
+    behaviour, so they are not listed."""
+    try:
+        release = parse_release(str(document.get("release")))
+    except ReleaseError:
+        release = None
+    return [{"rule": r["id"], "reason": r.get("reason") or ""} for r in document["rules"]
+            if r["status"] == NOT_APPLICABLE and r.get("basis") == DOCUMENTED
+            and (release is None or r["id"] not in BY_ID or BY_ID[r["id"]].applies_to(release))]
+
+
+def deviations_text(deviations: Sequence[dict[str, str]]) -> str:
+    """``CRED-INIT-009 (its title), ...``."""
+    return ", ".join(f"{d['rule']} ({d['title']})" for d in deviations)
+
+
+def not_applicable_text(rules: Sequence[dict[str, str]]) -> str:
+    """``CRED-DEF-003, CRED-DEF-004 (one reason); CRED-SVM-002 (another)``: grouped by reason."""
+    groups: dict[str, list[str]] = {}
+    for entry in rules:
+        groups.setdefault(entry["reason"], []).append(entry["rule"])
+    return "; ".join(f"{', '.join(ids)} ({reason})" for reason, ids in groups.items())
+
+
+def statement_parts(deviations: Sequence[dict[str, str]], rules: Sequence[dict[str, str]]) -> list[str]:
+    """The parts a statement of conformance adds: every observed deviation, and the documented
+    rules not applicable here and why (nothing when there are none)."""
+    parts = []
+    if deviations:
+        parts.append(f"{_count(len(deviations), 'observed deviation')}: {deviations_text(deviations)}")
+    if rules:
+        parts.append(f"{_count(len(rules), 'documented rule')} not applicable here: {not_applicable_text(rules)}")
+    return parts
+
+
+def judgement_lines(document: dict[str, Any]) -> list[str]:
+    """Terminal lines that go with the verdict: observed deviations, documented rules not
+    applicable, and documentation findings when this run observed a reading."""
+    lines = []
+    deviations, rules = observed_deviations(document), not_applicable(document)
+    if deviations:
+        lines.append(f"observed deviations: {deviations_text(deviations)}")
+    if rules:
+        lines.append(f"not applicable (documented rules): {not_applicable_text(rules)}")
+    findings = document.get("doc_findings") or []
+    seen = [f for f in findings if f.get("observed")]
+    if seen:
+        lines.append(f"documentation findings: {len(findings)} ({len(seen)} observed): "
+                     + "; ".join(f"{f['id']} ({f.get('title', '')}): the target follows {f['observed']!r}, "
+                                 f"the model judges by {f.get('model_reading')!r}" for f in seen))
+    return lines
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def html_title(document: dict[str, Any]) -> str:
     """The page title: verdict first, then the target and its ONTAP version."""
     target = document["target"]
@@ -154,6 +220,7 @@ def html_summary(document: dict[str, Any]) -> list[str]:
         _STYLE,
         f'<p class="cf-verdict cf-{c(verdict)}">Verdict: {c(verdict_label(document).upper())}</p>',
         f"<p><b>Why:</b> {e(document.get('verdict_reason', ''))}{incomplete}</p>",
+        *not_judged_html(document),
         *known_deviations_html(document),
         '<table class="cf"><tr><th>Target</th><td>' + e(target["url"] or "(not started)")
         + f"</td></tr><tr><th>Kind</th><td>{e(target['kind'])}</td></tr>"
@@ -174,6 +241,7 @@ def html_summary(document: dict[str, Any]) -> list[str]:
     )
     blocks.append("<h2>Rules</h2><table class=\"cf\"><tr><th>ID</th><th>Title and source</th>"
                   f"<th>Basis</th><th>Judged checks</th><th>Status</th><th>Why</th></tr>{rows}</table>")
+    blocks += undocumented_properties_html(document) + doc_findings_html(document)
     codes = "".join(
         f"<tr><td>{c(code['code'])}</td><td>{c(code['rule'])}</td><td>{c(code['produced'])}</td>"
         f"<td>{'required' if code['required'] else 'not required (its rule is not applicable)'}</td></tr>"
@@ -228,6 +296,59 @@ def html_summary(document: dict[str, Any]) -> list[str]:
     return blocks
 
 
+def not_judged_html(document: dict[str, Any]) -> list[str]:
+    """Next to the verdict: the observed deviations and the documented rules not applicable."""
+    blocks = []
+    deviations, rules = observed_deviations(document), not_applicable(document)
+    if deviations:
+        blocks.append('<p id="cf-observed-deviations"><b>Observed deviations</b> (observed rules, reported '
+                      f"apart from the verdict): {_catalog(deviations_text(deviations))}</p>")
+    if rules:
+        blocks.append('<p id="cf-not-applicable"><b>Not applicable (documented rules)</b>: '
+                      f"{_escape(not_applicable_text(rules))}</p>")
+    return blocks
+
+
+def undocumented_properties_html(document: dict[str, Any]) -> list[str]:
+    """Properties the target's records carried that the release's page does not list."""
+    found = document.get("undocumented_properties") or []
+    if not found:
+        return []
+    e = _escape
+    rows = "".join(f"<tr><td><code>{e(p.get('path'))}</code></td><td>{e(p.get('count'))}</td>"
+                   f"<td>{e(p.get('example'))}</td></tr>" for p in found)
+    return ['<h2 id="undocumented-properties">Undocumented properties</h2><p>Properties the target\'s '
+            f"records carried that the documentation of ONTAP {e(document.get('release', ''))} does not "
+            "list. Information, never a failure: later releases add properties, and clients must cope; "
+            "documented properties stay strictly judged.</p>"
+            '<table class="cf"><tr><th>Property</th><th>Times seen</th><th>Example</th></tr>'
+            f"{rows}</table>"]
+
+
+def doc_findings_html(document: dict[str, Any]) -> list[str]:
+    """Where NetApp's page contradicts itself: its readings, the model's, and the target's."""
+    findings = document.get("doc_findings") or []
+    if not findings:
+        return []
+    e = _escape
+    rows = []
+    for f in findings:
+        readings = "".join(f"<li><b>{e(r.get('name'))}</b>: {e(r.get('meaning'))}</li>"
+                           for r in f.get("readings") or [])
+        observed = (f"<b>{e(f['observed'])}</b><div class=\"cf-source\">{e(f.get('evidence'))}</div>"
+                    if f.get("observed") else "not observed in this run")
+        rules = ", ".join(str(r) for r in f.get("rules") or [])
+        rows.append(f"<tr><td>{e(f.get('id'))}</td><td>{e(f.get('section'))}</td><td>{e(f.get('title'))}"
+                    + (f'<div class="cf-source">rules: {e(rules)}</div>' if rules else "")
+                    + f"</td><td><ul>{readings}</ul></td><td>{e(f.get('model_reading'))}</td><td>{observed}</td></tr>")
+    seen = sum(1 for f in findings if f.get("observed"))
+    return ['<h2 id="doc-findings">Documentation findings</h2><p>Where NetApp\'s page contradicts itself: '
+            f"its readings, the one the model judges by, and the one this target followed ({seen} of "
+            f"{len(findings)} observed in this run).</p>"
+            '<table class="cf"><tr><th>ID</th><th>Section</th><th>Title</th><th>Readings</th>'
+            f"<th>Model's reading</th><th>Observed</th></tr>{''.join(rows)}</table>"]
+
+
 def known_deviations_html(document: dict[str, Any]) -> list[str]:
     """The Known deviations section (always shown when the run had a known-deviations file)."""
     listed = document.get("known_deviations")
@@ -279,6 +400,7 @@ def _catalog(value: Any) -> str:
     return html.escape("" if value is None else str(value))
 
 
-__all__ = ["CONFORMANT", "HTML_NAME", "JSON_NAME", "JUNIT_NAME", "RunInfo", "build_report",
-           "html_summary", "html_title", "known_deviations_html", "step_program", "summary_line",
-           "verdict_label", "write_json"]
+__all__ = ["CONFORMANT", "HTML_NAME", "JSON_NAME", "JUNIT_NAME", "RunInfo", "build_report", "deviations_text",
+           "doc_findings_html", "html_summary", "html_title", "judgement_lines", "known_deviations_html", "not_applicable",
+           "not_applicable_text", "not_judged_html", "observed_deviations", "statement_parts", "step_program",
+           "summary_line", "undocumented_properties_html", "verdict_label", "write_json"]

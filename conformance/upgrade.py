@@ -11,7 +11,9 @@ The plugin calls these few functions; the work is done by :mod:`conformance.reco
   (``conformance/test_replay.py``), each step judged as usual and classified against the
   recording; ``replay.json`` and a ``replay`` section of ``conformance.json`` say what changed.
 - ``--baseline FILE``: the run's ``conformance.json`` is compared with an earlier one
-  (:mod:`conformance.compare`): ``upgrade.html`` and ``upgrade.json`` in the report directory.
+  (:mod:`conformance.compare`): ``upgrade.html`` and ``upgrade.json`` in the report directory,
+  and a ``baseline`` section that :meth:`conformance.postrun.PostRun.exit_status` reads (a
+  regression exits 1; a run that would exit 0 exits 6 when the comparison cannot validate).
 """
 
 from __future__ import annotations
@@ -184,12 +186,31 @@ def finish_report(document: dict[str, Any], report_dir: Path) -> None:
         _STATE.lines.append("replay: " + ", ".join(f"{n} {c}" for c, n in counts.items() if n)
                             + f" ({document['replay']['changes_total']} changes at their origin): {path}")
     if _STATE.baseline is not None and _STATE.baseline_path is not None:
-        diff = compare(_STATE.baseline, json.loads(json.dumps(document)), before_name=str(_STATE.baseline_path),
+        document["baseline"], line = baseline_section(document, _STATE.baseline, _STATE.baseline_path, report_dir)
+        _STATE.lines.append(line)
+
+
+def baseline_section(document: dict[str, Any], baseline: dict[str, Any], baseline_path: Path,
+                     report_dir: Path) -> tuple[dict[str, Any], str]:
+    """Compare the run with its baseline: the report's ``baseline`` section and the terminal line.
+
+    The section holds the comparison's summary, its regressions and why it cannot validate
+    (:meth:`conformance.postrun.PostRun.exit_status` reads the last two). A comparison that
+    fails cannot validate either: the gate fails closed.
+    """
+    try:
+        diff = compare(baseline, json.loads(json.dumps(document)), before_name=str(baseline_path),
                        after_name=str(report_dir / "conformance.json"))
         html_path, _ = write_outputs(diff, report_dir)
-        document["baseline"] = {"file": str(_STATE.baseline_path), "summary": diff["summary"],
-                                "undocumented_regressions": [r["rule"] for r in diff["regressions"]]}
-        _STATE.lines.append(f"baseline: {diff['summary']}: {html_path}")
+    except (CompareError, OSError) as exc:
+        why = REDACTOR.redact_text(f"the comparison with the baseline failed: {exc}")
+        return ({"file": str(baseline_path), "summary": f"CANNOT VALIDATE: {why}", "undocumented_regressions": [],
+                 "cannot_validate": {"reasons": [why], "rules": []}}, f"baseline: CANNOT VALIDATE: {why}")
+    return ({"file": str(baseline_path), "summary": diff["summary"],
+             "undocumented_regressions": [r["rule"] for r in diff["regressions"]],
+             "cannot_validate": {"reasons": diff["cannot_validate"]["reasons"],
+                                 "rules": [r["rule"] for r in diff["cannot_validate"]["rules"]]}},
+            f"baseline: {diff['summary']}: {html_path}")
 
 
 def summary_lines() -> list[str]:

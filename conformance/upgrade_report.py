@@ -50,7 +50,8 @@ def _explained(entry: dict[str, Any]) -> str:
 def html_page(diff: dict[str, Any]) -> str:
     """The whole ``upgrade.html`` page."""
     before, after = diff["before"], diff["after"]
-    bad = bool(diff["regressions"])
+    # "Cannot validate" leads the page as prominently as a regression: the same red banner.
+    bad = bool(diff["regressions"]) or bool(_cannot(diff)["reasons"])
     sides = "".join(
         f"<div><h2>{label}</h2><table class=\"up\">"
         f"<tr><th>Report</th><td>{_e(side['file'])}</td></tr>"
@@ -66,6 +67,7 @@ def html_page(diff: dict[str, Any]) -> str:
         _STYLE, "</head><body>",
         f"<h1>Upgrade validation: ONTAP {_e(before['release'])} &rarr; {_e(after['release'])}</h1>",
         f'<p class="up-verdict {"up-bad" if bad else "up-ok"}">{_e(diff["summary"])}</p>',
+        *cannot_validate_block(diff),
         f'<div class="up-side">{sides}</div>',
     ]
     if diff["warnings"]:
@@ -92,6 +94,7 @@ def html_page(diff: dict[str, Any]) -> str:
         [[_e(o["kind"]), _e(o.get("rule") or o.get("code") or _steps(o)),
           _e(o.get("before")), _e(o.get("after")) + (f'<div class="up-small">{_e(o.get("why"))}</div>' if o.get("why") else ""),
           _explained(o)] for o in diff["observed_changes"]], "None."))
+    parts += information_blocks(diff)
     rows = "".join(
         f'<tr class="{"up-changed" if r["change"] else ""}"><td>{_e(r["rule"])}</td><td>{_e(r["title"])}</td>'
         f"<td>{_status(r['before']['status'])}</td><td>{_e(r['before']['basis'])}</td><td>{_e(r['before']['checks'])}</td>"
@@ -104,6 +107,41 @@ def html_page(diff: dict[str, Any]) -> str:
                  f"<th>Status</th><th>Basis</th><th>Checks</th></tr>{rows}</table>")
     parts.append("</body></html>\n")
     return "".join(parts)
+
+
+def information_blocks(diff: dict[str, Any]) -> list[str]:
+    """Undocumented properties new or gone, and documentation readings that changed: never a
+    regression (later releases add properties; a self-contradicting page allows either reading)."""
+    note = '<p class="up-small">Information, never a regression.</p>'
+    properties = [[_e("new"), f"<code>{_e(p['path'])}</code>", _e(p.get("example"))] for p in diff.get("new_properties") or []]
+    properties += [[_e("gone"), f"<code>{_e(p['path'])}</code>", _e(p.get("example"))]
+                   for p in diff.get("properties_gone") or []]
+    readings = [[_e(f["id"]), _e(f.get("section")), _e(f.get("title")), _e(f["before"]), _e(f["after"]),
+                 _e(f.get("model_reading"))] for f in diff.get("doc_readings_changed") or []]
+    return ["<h2>Undocumented properties, new or gone</h2>" + note
+            + _table(["", "Property", "Example (the run that saw it)"], properties,
+                     "None: both runs saw the same undocumented properties."),
+            "<h2>Documentation readings that changed</h2>" + note
+            + _table(["Finding", "Section", "Title", "Before", "After", "Model's reading"], readings,
+                     "None: where both runs observed a reading, it is the same.")]
+
+
+def _cannot(diff: dict[str, Any]) -> dict[str, Any]:
+    return diff.get("cannot_validate") or {"reasons": [], "rules": []}
+
+
+def cannot_validate_block(diff: dict[str, Any]) -> list[str]:
+    """The "Cannot validate" section: why, and every rule that lost its evidence."""
+    cannot = _cannot(diff)
+    if not cannot["reasons"]:
+        return []
+    reasons = "".join(f"<li>{_e(r)}</li>" for r in cannot["reasons"])
+    rules = _table(["Rule", "Title", "Before", "After", "Why it was not judged after"],
+                   [[_e(r["rule"]), _e(r["title"]), _status(r["before"]), _status(r["after"]), _e(r["reason"])]
+                    for r in cannot["rules"]], "No rule lost its evidence; the runs themselves are the reason.")
+    return [f'<h2 id="cannot-validate" class="up-undoc">Cannot validate this upgrade</h2>'
+            f"<p>The comparison cannot say there is no undocumented regression:</p><ul>{reasons}</ul>"
+            f"<h3>Rules that lost their evidence</h3>{rules}"]
 
 
 def _steps(entry: dict[str, Any]) -> str:
@@ -135,8 +173,11 @@ def replay_blocks(document: dict[str, Any]) -> list[str]:
     baseline = document.get("baseline")
     if baseline:
         regressions = baseline.get("undocumented_regressions") or []
+        reasons = (baseline.get("cannot_validate") or {}).get("reasons") or []
         blocks.append(f"<h2>Compared with the baseline</h2><p>{_e(baseline['summary'])}</p>"
-                      f"<p>{_e(baseline['file'])}; the full comparison is upgrade.html"
+                      + (f'<p style="color:#a00;font-weight:bold">Cannot validate:</p><ul>{"".join(f"<li>{_e(r)}</li>" for r in reasons)}'
+                         "</ul>" if reasons else "")
+                      + f"<p>{_e(baseline['file'])}; the full comparison is upgrade.html"
                       + (f"; undocumented regressions: {_e(', '.join(regressions))}" if regressions else "")
                       + "</p>")
     return blocks

@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from conformance import certificate, deviations
+from conformance import applicability, certificate, deviations, reports
 from conformance.certificate import ENDPOINT, build, statement, verify, write
+from conformance.config import TargetConfig
 from conformance.judge import Judge
 from conformance.ledger import Ledger
+from conformance.postrun import PostRun
 from conformance.redaction import REDACTOR
-from conformance.reports import RunInfo, build_report
+from conformance.reports import RunInfo, build_report, html_summary
 from conformance.verdicts import passed
 from models.releases import parse_release
 from models.rules import RULES
@@ -161,3 +163,121 @@ def test_no_secret_reaches_the_certificate(tmp_path):
     text = write(build(document, RUN), tmp_path).read_text()
     assert secret not in text
     assert verify(tmp_path / "certificate.json")[0] == 0
+
+
+# ---- the statement names what the verdict did not judge ----------------------------------------
+DEVIATION = "CRED-INIT-009"
+DEVIATION_TITLE = "Initiator names longer than 223 bytes are refused"
+NEEDS_DEFAULT = applicability.NEEDS_DEFAULT_CHANGES
+NEEDS_TWO_SVMS = "needs two SVMs (name a second one with --svm)"
+
+
+def ledger_with(deviated: bool = True, two_reasons: bool = False, fail: bool = False) -> Ledger:
+    """A conformant 9.10.1 ledger with CRED-INIT-009 deviated and the default-changing rules not
+    applicable (and CRED-CHAP-010, which 9.10.1 does not document)."""
+    ledger = failing_ledger((201, None)) if fail else Ledger()
+    if not fail:
+        credit_everything(ledger)
+    reasons = {"CRED-DEF-003": NEEDS_DEFAULT, "CRED-DEF-004": NEEDS_DEFAULT, "CRED-DEF-005": NEEDS_DEFAULT,
+               "CRED-CHAP-010": "documented from ONTAP 9.11.1; the run judges against ONTAP 9.10.1"}
+    if two_reasons:
+        reasons["CRED-SVM-002"] = NEEDS_TWO_SVMS
+    ledger.mark_not_applicable(reasons)
+    if deviated:
+        ledger.deviate(DEVIATION, "a 224-byte name was accepted", exchange(201))
+    return ledger
+
+
+def test_the_statement_names_every_observed_deviation_and_the_documented_rules_not_applicable():
+    cert = build(document_of(ledger_with()), RUN)
+    assert cert["verdict"] == "conformant"
+    assert cert["statement"] == (
+        f"conformant to the documented behaviour of ONTAP 9.10.1 for {ENDPOINT}; "
+        f"1 observed deviation: {DEVIATION} ({DEVIATION_TITLE}); "
+        f"3 documented rules not applicable here: CRED-DEF-003, CRED-DEF-004, CRED-DEF-005 ({NEEDS_DEFAULT})")
+    assert cert["observed_deviations"] == [{"rule": DEVIATION, "title": DEVIATION_TITLE}]
+    assert [e["rule"] for e in cert["not_applicable"]] == ["CRED-DEF-003", "CRED-DEF-004", "CRED-DEF-005"]
+    assert "CRED-CHAP-010" not in cert["statement"]  # not part of 9.10.1's documented behaviour
+
+
+def test_not_applicable_rules_are_grouped_by_reason():
+    cert = build(document_of(ledger_with(deviated=False, two_reasons=True)), RUN)
+    # In the catalog's order (the SVM rules come first), one group per reason.
+    assert cert["statement"].endswith(
+        f"; 4 documented rules not applicable here: CRED-SVM-002 ({NEEDS_TWO_SVMS}); "
+        f"CRED-DEF-003, CRED-DEF-004, CRED-DEF-005 ({NEEDS_DEFAULT})")
+    assert "observed deviation" not in cert["statement"]
+
+
+def test_every_verdict_names_its_deviations_and_known_deviations_keep_their_wording():
+    assert statement("nonconformant", 0, "9.10.1", [{"rule": "R-1", "title": "t"}], []) == (
+        "nonconformant; 1 observed deviation: R-1 (t)")
+    assert statement("conformant", 2, "9.10.1", [{"rule": "R-1", "title": "t"}, {"rule": "R-2", "title": "u"}],
+                     [{"rule": "R-3", "reason": "why"}]) == (
+        "conformant with 2 known deviations; 2 observed deviations: R-1 (t), R-2 (u); "
+        "1 documented rule not applicable here: R-3 (why)")
+    cert = build(document_of(ledger_with(fail=True)), RUN)
+    assert cert["statement"].startswith(f"nonconformant; 1 observed deviation: {DEVIATION}")
+
+
+def test_verify_prints_the_statement_and_checks_its_parts(tmp_path):
+    path = write(build(document_of(ledger_with()), RUN), tmp_path)
+    status, line = verify(path)
+    assert status == 0 and f"1 observed deviation: {DEVIATION}" in line and "CRED-DEF-005" in line
+
+    def rewrite(edit):
+        cert = json.loads(path.read_text())
+        edit(cert)
+        cert["content_sha256"] = certificate._sha256({k: v for k, v in cert.items() if k != "content_sha256"})
+        other = tmp_path / "edited.json"
+        other.write_text(json.dumps(cert))
+        return verify(other)
+
+    # The statement without its parts, the hash recomputed: the statement no longer follows.
+    status, line = rewrite(lambda c: c.update(statement=c["statement"].split("; ")[0]))
+    assert status == 1 and "the statement does not follow" in line
+    # A deviation dropped from the list and from the statement alike: the rules still show it.
+    def drop(cert):
+        cert["observed_deviations"] = []
+        cert["statement"] = statement(cert["verdict"], 0, cert["release"], [], cert["not_applicable"])
+    status, line = rewrite(drop)
+    assert status == 1 and "observed_deviations do not name the deviated rules" in line
+    def hide(cert):
+        cert["not_applicable"] = cert["not_applicable"][:1]
+        cert["statement"] = statement(cert["verdict"], 0, cert["release"], cert["observed_deviations"],
+                                      cert["not_applicable"])
+    status, line = rewrite(hide)
+    assert status == 1 and "not_applicable does not name every documented rule" in line
+    status, line = rewrite(lambda c: c.update(not_applicable="CRED-DEF-003"))
+    assert status == 2 and "not a certificate" in line
+
+
+def test_a_certificate_written_before_the_parts_existed_still_verifies(tmp_path):
+    cert = build(document_of(ledger_with()), RUN)
+    for key in ("observed_deviations", "not_applicable", "undocumented_properties", "doc_findings"):
+        cert.pop(key, None)
+    cert["statement"] = statement("conformant", 0, "9.10.1")
+    cert["content_sha256"] = certificate._sha256({k: v for k, v in cert.items() if k != "content_sha256"})
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(cert))
+    assert verify(path)[0] == 0
+
+
+def test_the_terminal_and_the_html_say_it_next_to_the_verdict(tmp_path):
+    document = document_of(ledger_with())
+    postrun = PostRun(TargetConfig(report_dir=tmp_path))
+    postrun.finish(document, tmp_path, None)
+    lines = postrun.terminal_lines()
+    assert lines[:2] == [f"observed deviations: {DEVIATION} ({DEVIATION_TITLE})",
+                         f"not applicable (documented rules): CRED-DEF-003, CRED-DEF-004, CRED-DEF-005 "
+                         f"({NEEDS_DEFAULT})"]
+    assert any(line.startswith("certificate: ") and "1 observed deviation" in line for line in lines)
+    page = "".join(html_summary(document))
+    verdict, rules = page.index("Verdict: CONFORMANT"), page.index("<h2>Rules</h2>")
+    assert verdict < page.index('id="cf-observed-deviations"') < rules
+    assert verdict < page.index('id="cf-not-applicable"') < rules
+    assert f"{DEVIATION} ({DEVIATION_TITLE})" in page and "CRED-DEF-005 (changing (and restoring)" in page
+    clean = Ledger()
+    credit_everything(clean)
+    assert reports.judgement_lines(document_of(clean)) == []
+    assert 'id="cf-not-applicable"' not in "".join(html_summary(document_of(clean)))
