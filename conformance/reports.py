@@ -179,10 +179,12 @@ def judgement_lines(document: dict[str, Any]) -> list[str]:
         lines.append(f"not applicable (documented rules): {not_applicable_text(rules)}")
     findings = document.get("doc_findings") or []
     seen = [f for f in findings if f.get("observed")]
+    other = [f for f in seen if f["observed"] != f.get("model_reading")]
     if seen:
-        lines.append(f"documentation findings: {len(findings)} ({len(seen)} observed): "
-                     + "; ".join(f"{f['id']} ({f.get('title', '')}): the target follows {f['observed']!r}, "
-                                 f"the model judges by {f.get('model_reading')!r}" for f in seen))
+        lines.append(f"documentation findings: {len(findings)} ({len(seen)} observed; "
+                     + (f"the target follows another reading than the model's in {len(other)}: "
+                        + "; ".join(f"{f['id']} {f['observed']!r}" for f in other) if other
+                        else "each as the model reads it") + ")")
     return lines
 
 

@@ -62,15 +62,20 @@ def test_the_html_report_has_both_sections_after_the_rule_matrix_escaped_and_red
 
 
 def test_absent_keys_are_empty_sections_left_out() -> None:
-    page = "".join(html_summary(document()))
+    bare = {k: v for k, v in document().items() if k not in ("undocumented_properties", "doc_findings")}
+    page = "".join(html_summary(bare))
     assert 'id="undocumented-properties"' not in page and 'id="doc-findings"' not in page
-    assert judgement_lines(document()) == []
+    assert judgement_lines(bare) == []
 
 
 def test_the_terminal_names_findings_only_when_this_run_observed_a_reading() -> None:
     [line] = judgement_lines(document(doc_findings=FINDINGS))
-    assert line.startswith("documentation findings: 2 (1 observed): DOC-001 ")
-    assert "the target follows 'prefix', the model judges by 'exact'" in line and "DOC-002" not in line
+    assert line.startswith("documentation findings: 2 (1 observed; the target follows another reading "
+                           "than the model's in 1: DOC-001 'prefix')")
+    assert "DOC-002" not in line
+    same = [{**f, "observed": f["model_reading"]} if f["observed"] else f for f in FINDINGS]
+    assert judgement_lines(document(doc_findings=same)) == [
+        "documentation findings: 2 (1 observed; each as the model reads it)"]
     unobserved = [{**f, "observed": None} for f in FINDINGS]
     assert judgement_lines(document(doc_findings=unobserved)) == []
 
