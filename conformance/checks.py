@@ -313,16 +313,20 @@ def media_type_is_json(exchange: Exchange, accept: str = "application/json") -> 
                    JSON_MEDIA_TYPES.get(accept, "application/hal+json"))]
 
 
-def self_link_names_record(record: dict[str, Any], exchange: Exchange) -> list[Verdict]:
-    """CRED-WIRE-003 (observed): ``_links.self.href`` is the record's own path, compared
-    after percent-decoding (facts §78). Judged only where the record carries the link as
-    the schema draws it (a malformed ``_links`` is CRED-SCHEMA-001's)."""
+def self_link_names_record(record: dict[str, Any], exchange: Exchange, *, required: bool = False) -> list[Verdict]:
+    """CRED-WIRE-003: ``_links.self.href`` is the record's own path, compared after
+    percent-decoding (OB-78). Judged where the record carries the link as the schema draws
+    it (a malformed ``_links`` is CRED-SCHEMA-001's); with ``required`` (an answer to a request
+    for HAL, OB-8) a record without it breaks the rule too."""
     links = record.get("_links")
     link = links.get("self") if isinstance(links, dict) else None
     href = link.get("href") if isinstance(link, dict) else None
     svm = record.get("svm")
     uuid = svm.get("uuid") if isinstance(svm, dict) else None
     initiator = record.get("initiator")
+    if required and links is None and isinstance(uuid, str) and isinstance(initiator, str):
+        return [broken(exchange, ["CRED-WIRE-003"], f"no _links.self in a HAL answer for {uuid}/{initiator}",
+                       f"{CREDENTIALS_PATH}/<svm.uuid>/<initiator> in _links.self.href")]
     if not (isinstance(href, str) and isinstance(uuid, str) and isinstance(initiator, str)):
         return []
     want = f"{CREDENTIALS_PATH}/{uuid}/{initiator}"

@@ -486,10 +486,11 @@ class Driver(SecondWitnesses, UndecidedWrites):
         """
         if not filters:
             return
-        wrong = [record_key(r) for r in foreign if self._matches(r, filters) is False]
+        wrong = [r for r in foreign if self._matches(r, filters) is False]
         if wrong:
-            blamed = [FILTER_RULE if self._plain_filter_keeps(key) else
-                      OPERATORS_RULE if scoped else rule for key in wrong[:3]]
+            blamed = [FILTER_RULE if self._plain_filter_keeps(record_key(r), r, filters) else
+                      OPERATORS_RULE if scoped else rule for r in wrong[:3]]
+            wrong = [record_key(r) for r in wrong]
             self.judge.apply([broken(exchange, list(dict.fromkeys(blamed)),
                                      f"records that do not match {filters}: {sorted(map(str, wrong))[:5]}",
                                      "only records matching the filters")])

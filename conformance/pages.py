@@ -126,6 +126,8 @@ def _page_problems(driver: Driver, page: list[Any], filters: dict[str, str],
             return f"{record.get('initiator')!r} does not match {judged}"
         if fields is not None and (OPTIONAL_FIELDS - fields) & set(record):
             return f"{record.get('initiator')!r} carries {sorted((OPTIONAL_FIELDS - fields) & set(record))} not asked for"
+        if (fields is None or "authentication_type" in fields) and "authentication_type" not in record:
+            return f"{record.get('initiator')!r} lacks authentication_type, which the query asked for"
     return ""
 
 

@@ -90,11 +90,18 @@ def test_answers_are_hal_json_and_self_links_name_their_records(driver: Driver, 
     _create(driver, key)
     driver.get(key)
     driver.list({"fields": "*", "initiator": key[1]})
-    # As NetApp's Python client asks (Accept: */*): then only HAL is right (facts §7, §8).
+    # As NetApp's Python client asks (Accept: */*): then only HAL is right (OB-7, OB-8), and a
+    # HAL answer carries each record's self link (with Accept: application/json, which the
+    # suite sends elsewhere, a target may leave links out: OB-8).
+    params, _ = driver.scope.narrow({"initiator": key[1], "fields": "*"})
     for accept in ("*/*", "application/hal+json"):
-        answer = driver.client.request("GET", CREDENTIALS_PATH, params={"initiator": key[1]},
-                                       headers={"Accept": accept})
+        answer = driver.client.request("GET", CREDENTIALS_PATH, params=params, headers={"Accept": accept})
+        driver.screen(answer)
         driver.judge.apply(checks.media_type_is_json(answer, accept))
+        body = answer.response_json if isinstance(answer.response_json, dict) else {}
+        for record in body.get("records") or []:
+            if isinstance(record, dict):
+                driver.judge.apply(checks.self_link_names_record(record, answer, required=True))
     driver.expect_judged("CRED-WIRE-002", "CRED-WIRE-003")
 
 

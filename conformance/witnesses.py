@@ -19,7 +19,7 @@ from conformance import checks
 from conformance.client import CREDENTIALS_PATH, Exchange, passwords_in, record_path
 from conformance.readings import ALL, agrees, credential_from_json, next_href, record_key, same
 from conformance.verdicts import Verdict, broken, failing
-from models.query import record_matches
+from models.query import FILTER_FIELDS, record_matches
 from models.records import DEFAULT_INITIATOR, Credential
 
 GET_RULE = "CRED-GET-001"
@@ -181,7 +181,7 @@ class SecondWitnesses:
                 matches = self._matches(actual, filters) if actual is not None else False
                 if matches:
                     blamed.append(self._stale_or_state_rule(key, actual))
-                elif rule == OPERATORS_RULE and self._plain_filter_keeps(key):
+                elif rule == OPERATORS_RULE and self._plain_filter_keeps(key, actual, filters):
                     blamed.append(FILTER_RULE)  # filtering itself is broken, not only its operators
                 else:
                     blamed.append(rule)
@@ -228,9 +228,18 @@ class SecondWitnesses:
             return False
         return self._plain_filter_shows(key, key[1]) is False
 
-    def _plain_filter_keeps(self, key: Key) -> bool:
-        """A record an operator query should have left out: does a plain ``initiator=`` filter
-        for an initiator no record has return it too?"""
+    def _plain_filter_keeps(self, key: Key, record: Any = None, filters: dict[str, str] | None = None) -> bool:
+        """A record a query should have left out: does a plain filter, with a value the record
+        does not hold, return it too? Then filtering itself is broken (CRED-LIST-003), not the
+        query's operators. The filter is on the field whose filter the record fails (the
+        record's own SVM and initiator named beside it); without one, on ``initiator``."""
+        failing = [f for f, q in (filters or {}).items()
+                   if f != "initiator" and record is not None and self._matches(record, {f: q}) is False]
+        for field in failing:
+            value = absent_value(field, credential_from_json(record, {}))
+            if value is not None:
+                exchange, records = self._listed({"svm.uuid": key[0], "initiator": key[1], field: value})
+                return exchange.status == 200 and records is not None and key in records
         return self._plain_filter_shows(key, NO_SUCH_INITIATOR) is True
 
     def _plain_filter_shows(self, key: Key, initiator: str) -> bool | None:
@@ -323,3 +332,25 @@ def state_blame(verdict: Verdict, reader_rule: str, why: str) -> Verdict:
         return verdict
     return broken(verdict.exchange, rules, f"{verdict.message} ({why}: the record changed though no "
                   "write of this run named it)", verdict.documented)
+
+
+#: Values no record holds, for a plain filter that must return nothing of a record (see
+#: :meth:`SecondWitnesses._plain_filter_keeps`).
+_NO_SUCH = {"svm.name": "conformance-no-such-svm", "svm.uuid": "00000000-0000-0000-0000-000000000000",
+            "chap.inbound.user": "conformance-no-such-user", "chap.outbound.user": "conformance-no-such-user"}
+_SPARE = {"initiator_address.ranges.start": ("192.0.2.254", "192.0.2.253"),
+          "initiator_address.ranges.end": ("192.0.2.254", "192.0.2.253"),
+          "initiator_address.masks.address": ("192.0.2.0", "198.51.100.0"),
+          "initiator_address.masks.netmask": ("3", "5"),
+          "initiator_address.ranges.family": ("ipv4", "ipv6"),
+          "initiator_address.masks.family": ("ipv4", "ipv6"),
+          "authentication_type": ("chap", "none", "deny")}
+
+
+def absent_value(field: str, record: Credential) -> str | None:
+    """A value of ``field`` that ``record`` does not hold (None: no such value to ask with)."""
+    if field in _NO_SUCH:
+        return _NO_SUCH[field]
+    held = FILTER_FIELDS[field](record) if field in FILTER_FIELDS else None
+    held = set(held) if isinstance(held, list) else {held}
+    return next((v for v in _SPARE.get(field, ()) if v not in held), None)
