@@ -41,26 +41,32 @@ def _refused_or_created(exchange: Exchange) -> str | None:
 @pytest.mark.rule("CRED-LIST-003")
 def test_the_filter_the_parameter_table_names_initiator_address_ranges_end(driver: Driver, target: Any) -> None:
     """DOC-001: the table prints ``initiator_address_ranges.end``; the property is
-    ``initiator_address.ranges.end``. Refused: the dotted reading; the matching records: the
-    literal one; every record: the name is ignored. Any other answer follows neither."""
+    ``initiator_address.ranges.end``. Asked with a value the record does not hold and with
+    its own (a plain ``svm.uuid`` and ``initiator`` beside it, so the answer is one record at
+    most): refused is the dotted reading; the record only for its own value, the literal one;
+    the record both times, the name ignored. Any other answer follows neither."""
     key = _created(driver, target, "doc-range", initiator_address={"ranges": [{"start": "10.44.0.1", "end": END}]})
-    _created(driver, target, "doc-other")
-    params, _ = driver.scope.narrow({"initiator_address_ranges.end": END, "fields": ALL})
-    exchange = driver.send("GET", CREDENTIALS_PATH, params=params)
-    driver.screen(exchange)
-    records = (exchange.response_json or {}).get("records") if isinstance(exchange.response_json, dict) else None
-    got = {record_key(r) for r in records or [] if isinstance(r, dict) and not driver.scope.foreign(record_key(r))}
-    everything = driver.model.list().required
-    if 400 <= exchange.status < 500:
-        _read(driver, "DOC-001", "dotted", exchange)
-    elif exchange.status == 200 and got == {key}:
-        _read(driver, "DOC-001", "literal", exchange)
-    elif exchange.status == 200 and got >= everything - {k for k in everything if driver.scope.foreign(k)}:
-        _read(driver, "DOC-001", "ignored", exchange)
+
+    def ask(value: str) -> tuple[Exchange, bool]:
+        exchange = driver.send("GET", CREDENTIALS_PATH, params={
+            "svm.uuid": key[0], "initiator": key[1], "initiator_address_ranges.end": value, "fields": ALL})
+        driver.screen(exchange)
+        body = exchange.response_json if isinstance(exchange.response_json, dict) else {}
+        return exchange, any(record_key(r) == key for r in body.get("records") or [] if isinstance(r, dict))
+
+    other, shown_other = ask("10.44.0.8")
+    own, shown_own = ask(END)
+    if 400 <= other.status < 500 and 400 <= own.status < 500:
+        _read(driver, "DOC-001", "dotted", own)
+    elif other.status == own.status == 200 and shown_own and not shown_other:
+        _read(driver, "DOC-001", "literal", own)
+    elif other.status == own.status == 200 and shown_own and shown_other:
+        _read(driver, "DOC-001", "ignored", other)
     else:
-        driver.judge.apply([broken(exchange, ["CRED-LIST-003"], "the filter named initiator_address_ranges.end "
-                                   f"returned {sorted(map(str, got))}: neither refused, nor the matching "
-                                   "record, nor every record", "a refusal, the matching records, or all")])
+        driver.judge.apply([broken(own, ["CRED-LIST-003"], "the filter named initiator_address_ranges.end "
+                                   f"answered {other.summary()} (another value) and {own.summary()} (the "
+                                   "record's own): neither refused, nor filtering, nor ignored",
+                                   "a refusal, the matching record only, or the record both times")])
 
 
 def test_a_body_shaped_as_the_pages_examples(driver: Driver, target: Any) -> None:
