@@ -12,6 +12,8 @@ from typing import Any
 from emulator.app import Settings
 from emulator.defects import DEFECTS, Defects, UnknownDefect
 from emulator.faults import FaultConfig
+from emulator.preload import DEFAULT_SEED as DEFAULT_PRELOAD_SEED
+from emulator.preload import MAX_PRELOAD, PreloadError, parse_count
 from emulator.releases import DIFFERENCES, SUPPORTED, UnsupportedRelease
 from emulator.releases import parse as parse_release
 from emulator.state import SvmSeed, default_seed, seed_uuid
@@ -29,6 +31,11 @@ users (HTTP basic auth on every path):
 
 control endpoints (same auth): POST /_emulator/reset, GET /_emulator/health
 default seed: svm1 and svm2 with the iSCSI service, svm3 without
+
+--preload N starts with N other hosts' credentials (VMware, RHEL, Debian, Windows IQNs and
+some EUIs; ~60 % CHAP, ~30 % none, ~10 % deny; ~15 % with addresses), about half on the
+first iSCSI SVM of the seed, drawn from --preload-seed: part of the starting state, so
+POST /_emulator/reset restores them. Their passwords are never returned or printed.
 
 fault injection (--faults RATE): that share of the authenticated requests under /api (never
 /_emulator/*, never a 401) gets one fault, drawn evenly from: 503 + Retry-After (code "7"),
@@ -125,6 +132,13 @@ def parser() -> argparse.ArgumentParser:
                         "would (default: 0)")
     p.add_argument("--latency-jitter", type=float, default=0.0, metavar="MS",
                    help="up to this many milliseconds more or less per answer (default: 0)")
+    p.add_argument("--preload", default="0", metavar="N",
+                   help="start with N other hosts' credentials over the seed's iSCSI SVMs "
+                        f"(about half on the first; 0 to {MAX_PRELOAD}; default: 0); "
+                        "POST /_emulator/reset restores them")
+    p.add_argument("--preload-seed", default=str(DEFAULT_PRELOAD_SEED), metavar="S",
+                   help="seed of the preloaded records: the same N and S give the same "
+                        f"records (default: {DEFAULT_PRELOAD_SEED})")
     p.add_argument("--record-secrets", metavar="FILE",
                    help="TEST AID: append every CHAP password received to FILE (mode 0600)")
     return p
@@ -207,9 +221,17 @@ def main(argv: list[str] | None = None) -> int:
         except OSError as exc:
             return _fail(f"cannot open --record-secrets file: {exc.strerror or exc}")
     try:
+        preload = parse_count(args.preload)
+    except PreloadError as exc:
+        return _fail(str(exc))
+    if not re.fullmatch(r"-?\d{1,18}", args.preload_seed.strip()):
+        return _fail(f"--preload-seed takes a whole number, not {args.preload_seed!r}")
+    try:
         seed = load_seed(args.seed) if args.seed else default_seed()
     except SeedError as exc:
         return _fail(str(exc))
+    if preload and not any(s.iscsi for s in seed):
+        return _fail("--preload needs an SVM with the iSCSI service in the seed")
     admin, admin_shown = _user("ONTAP_USERNAME", "ONTAP_PASSWORD", DEFAULT_ADMIN)
     readonly, ro_shown = _user("ONTAP_READONLY_USERNAME", "ONTAP_READONLY_PASSWORD",
                                DEFAULT_READONLY)
@@ -218,7 +240,8 @@ def main(argv: list[str] | None = None) -> int:
                         faults=FaultConfig(args.faults, args.faults_seed, args.fault_delay,
                                            args.fault_retry_after, args.fault_streak),
                         record_secrets=args.record_secrets,
-                        latency=args.latency / 1000, latency_jitter=args.latency_jitter / 1000)
+                        latency=args.latency / 1000, latency_jitter=args.latency_jitter / 1000,
+                        preload=preload, preload_seed=int(args.preload_seed))
 
     from emulator.server import EmulatorServer, write_ready  # heavy imports after arg checks
 
@@ -247,6 +270,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  faults:         rate {args.faults}, seed {args.faults_seed}, "
                   f"delay {args.fault_delay} s, Retry-After {args.fault_retry_after} s, "
                   f"streak {args.fault_streak or 'unbounded'}", flush=True)
+        if preload:
+            print(f"  preloaded:      {preload} other hosts' credentials (seed "
+                  f"{int(args.preload_seed)})", flush=True)
         if args.record_secrets:
             print(f"  warning: recording CHAP passwords to {args.record_secrets}", flush=True)
         if args.host not in ("127.0.0.1", "::1", "localhost"):

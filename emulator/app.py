@@ -59,6 +59,8 @@ class Settings:
     record_secrets: str | None = None  # --record-secrets FILE: a test aid, writes passwords
     latency: float = 0.0  # --latency: seconds every /api answer waits (a real cluster's cost)
     latency_jitter: float = 0.0  # --latency-jitter: up to this many seconds more or less
+    preload: int = 0  # --preload: other hosts' records the cluster starts with
+    preload_seed: int | None = None  # --preload-seed (None: emulator.preload.DEFAULT_SEED)
 
 
 def ontap_json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -183,9 +185,10 @@ def _check_room(backend: Backend, body: Any, key: tuple[str, str] | None = None,
     incoming = sum(lists.values())
     with backend.lock:
         creds = backend.creds
-        if key is None and len(creds) >= MAX_CREDENTIALS:
+        # The limits count what clients stored: preloaded records (--preload) come on top.
+        if key is None and len(creds) >= MAX_CREDENTIALS + len(backend.preload):
             raise errors.invalid("initiator", f"This emulator holds at most {MAX_CREDENTIALS} "
-                                 "credentials; delete some first.")
+                                 "credentials besides the preloaded ones; delete some first.")
         if not incoming or remove:
             return
         own = creds.get(key) if key is not None else None
@@ -199,10 +202,12 @@ def _check_room(backend: Backend, body: Any, key: tuple[str, str] | None = None,
         held = sum(len(c.ranges) + len(c.masks) for c in creds.values())
         if own is not None and not add:
             held -= len(own.ranges) + len(own.masks)
+    held -= backend.preload_addresses
     if held + incoming > MAX_ADDRESS_ENTRIES:
         raise errors.invalid("initiator_address", "This emulator holds at most "
                              f"{MAX_ADDRESS_ENTRIES} address ranges and masks over all "
-                             f"credentials ({held} held, {incoming} in this request).")
+                             "credentials besides the preloaded ones "
+                             f"({held} held, {incoming} in this request).")
 
 
 def _where(exc: BaseException) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import threading
 import uuid as uuidlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,17 +84,22 @@ class Backend:
     documented changes of ``release`` (emulator/releases.py)."""
 
     def __init__(self, seed: list[SvmSeed], defects: Defects,
-                 release: Release | None = None) -> None:
+                 release: Release | None = None, preload: Sequence[Credential] = ()) -> None:
         self.seed = list(seed)
         self.defects = defects
         self.release = release or Release(DEFAULT_RELEASE)
+        # Other hosts' records (--preload), part of the starting state: reset restores them.
+        # Stored records are never changed in place (a write stores a new one), so reset can
+        # share these objects.
+        self.preload = tuple(preload)
+        self.preload_addresses = sum(len(c.ranges) + len(c.masks) for c in self.preload)
         self.lock = threading.RLock()
         self.svms: dict[str, Svm] = {}
         self.creds: dict[tuple[str, str], Credential] = {}
         self.reset()
 
     def reset(self) -> None:
-        """Back to the seed: SVMs, services and default credentials only."""
+        """Back to the seed: SVMs, services, default credentials and preloaded records."""
         with self.lock:
             self.svms = {s.uuid: Svm(s.uuid, s.name, s.iscsi) for s in self.seed}
             self.creds = {}
@@ -109,6 +115,8 @@ class Backend:
                     self._add_default(svm.uuid)
                     if "default-only-first-svm" in self.defects:  # breaks CRED-DEF-001
                         break
+            for cred in self.preload:
+                self.creds[(cred.svm_uuid, cred.initiator)] = cred
 
     def _add_default(self, svm_uuid: str) -> None:
         kind = "deny" if "default-starts-deny" in self.defects else "none"
