@@ -96,14 +96,17 @@ def emulator_env() -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def emulator(defects: Sequence[str] = (), start_timeout: float = 30.0) -> Iterator[str]:
-    """Start ``python -m emulator`` on a free loopback port; yield its base URL; stop it."""
+def emulator(defects: Sequence[str] = (), start_timeout: float = 30.0,
+             args: Sequence[str] = ()) -> Iterator[str]:
+    """Start ``python -m emulator`` on a free loopback port (with ``args`` added); yield its
+    base URL; stop it."""
     with tempfile.TemporaryDirectory(prefix="bench-emu-") as tmp:
         ready = Path(tmp) / "ready.json"
         cmd = [sys.executable, "-m", "emulator", "--host", "127.0.0.1", "--port", "0",
                "--ready-file", str(ready)]
         for name in defects:
             cmd += ["--defect", name]
+        cmd += list(args)
         proc = subprocess.Popen(cmd, cwd=ROOT, env=emulator_env(),
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:

@@ -369,3 +369,39 @@ def test_isolation_keeps_hypothesis_caches_but_not_its_examples(tmp_path):
         assert not (tmp_path / "fresh" / "examples" / "f").exists()
     finally:
         configuration.set_hypothesis_home_dir(before)
+
+
+# ---- emulator_collection -------------------------------------------------------------------------
+def test_emulator_collection_arguments():
+    from bench import emulator_collection as ec
+
+    args = ec.parse_args([])
+    assert args.records == [0, 2000, 20000] and args.rounds == 5 and args.label == ""
+    args = ec.parse_args(["--records", "20000", "--rounds", "3", "--label", "before"])
+    assert args.records == [20000] and args.rounds == 3 and args.label == "before"
+
+
+@pytest.mark.parametrize("argv", [["--records", "-1"], ["--records", "x"], ["--rounds", "0"],
+                                  ["--label", "a/b"]])
+def test_emulator_collection_rejects_bad_arguments(argv):
+    from bench import emulator_collection as ec
+
+    with pytest.raises(SystemExit):
+        ec.parse_args(argv)
+
+
+def test_emulator_collection_table_and_scoped_query():
+    from bench import emulator_collection as ec
+
+    def run(count: int, scale: float) -> dict:
+        return {"preloaded": count, "operations": {
+            name: {"median_ms": round(scale * (i + 1), 2)} for i, name in enumerate(ec.OPERATIONS)}}
+
+    lines = ec.render([run(0, 1.0), run(20000, 10.0)]).splitlines()
+    assert "0 preloaded (ms)" in lines[0] and "20,000 preloaded (ms)" in lines[0]
+    assert len(lines) == 2 + len(ec.OPERATIONS)
+    assert [c.strip() for c in lines[2].split("|")[1:4]] == ["whole collection, first page",
+                                                             "1.0", "10.0"]
+    query = ec.scoped_query({"svm1": "u1", "svm2": "u2", "svm3": "u3"})
+    assert query.startswith(common.CREDS + "?svm.uuid=u1|u2|u3&initiator=")
+    assert f"{ec.NAMESPACE}*|eui.ABCD1234*|default" in query and query.endswith("fields=*")
