@@ -26,7 +26,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from emulator import bulk, errors, query, render, validation
+from emulator import bulk, errors, narrow, query, render, validation
 from emulator.defects import Defects
 from emulator.errors import OntapError
 from emulator.faults import FaultConfig, FaultInjector, FaultLayer, SecretRecorder
@@ -199,7 +199,7 @@ def _check_room(backend: Backend, body: Any, key: tuple[str, str] | None = None,
                     raise errors.invalid(f"initiator_address.{name}", "A credential holds at "
                                          f"most {validation.MAX_ADDRESS_ITEMS} {name} in this "
                                          f"emulator ({have} held, {count} to add).")
-        held = sum(len(c.ranges) + len(c.masks) for c in creds.values())
+        held = creds.address_entries
         if own is not None and not add:
             held -= len(own.ranges) + len(own.masks)
     held -= backend.preload_addresses
@@ -377,15 +377,16 @@ def build_starlette(backend: Backend, settings: Settings,
             params = {k: v for k, v in params.items() if k != "return_timeout"}
         if "secret-in-url-accepted" in defects:  # CRED-GET-003: answered as if not asked
             params = _without_secrets(params)
-        svms, creds = backend.listing(with_records=params.get("return_records", "true").lower() != "false")
+        svms, creds = backend.listing(
+            with_records=params.get("return_records", "true").lower() != "false",
+            narrowing=narrow.plan(params, defects))
 
         def answer() -> Response:  # works on the snapshot only: safe in any thread
             by_uuid = {s.uuid: s for s in svms}
-            creds.sort(key=lambda c: (by_uuid[c.svm_uuid].name, c.initiator))
-            records = [full(c, by_uuid) for c in creds]
+            records = query.Lazy(creds, lambda c: full(c, by_uuid))  # in the default order
             return ontap_json(query.collection(records, params, query.CREDENTIALS_SCHEMA,
                                                "credentials", render.CREDENTIALS,
-                                               request.url.query, defects))
+                                               request.url.query, defects, presorted=True))
 
         weight = len(creds) + sum(len(c.ranges) + len(c.masks) for c in creds)
         return await run_in_threadpool(answer) if weight > OFFLOAD_WEIGHT else answer()

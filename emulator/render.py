@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -13,6 +14,8 @@ from emulator.validation import Mask, Range, family
 CREDENTIALS = "/api/protocols/san/iscsi/credentials"
 SERVICES = "/api/protocols/san/iscsi/services"
 SVMS = "/api/svm/svms"
+#: Characters ``quote(text, safe="")`` leaves as they are, and ``:``, which it writes ``%3A``.
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_.~:-]*\Z")
 
 
 def link(href: str) -> dict[str, Any]:
@@ -26,7 +29,15 @@ def svm_ref(svm: Svm) -> dict[str, Any]:
 def location(cred: Credential) -> str:
     """The instance path with each key percent-encoded (``:`` as ``%3A``, ``/`` as ``%2F``),
     as ONTAP writes keys in hrefs (facts 78): the ``Location`` header and ``_links.self``."""
-    return f"{CREDENTIALS}/{quote(cred.svm_uuid, safe='')}/{quote(cred.initiator, safe='')}"
+    return f"{CREDENTIALS}/{quote_key(cred.svm_uuid)}/{quote_key(cred.initiator)}"
+
+
+def quote_key(text: str) -> str:
+    """``quote(text, safe="")``; a plain IQN, EUI or UUID (nearly every key) takes the
+    short way, which matters when 10,000 records are rendered for one page."""
+    if _PLAIN_KEY.match(text):
+        return text.replace(":", "%3A")
+    return quote(text, safe="")
 
 
 def credential(cred: Credential, svm: Svm, defects: Defects) -> dict[str, Any]:
@@ -58,7 +69,7 @@ def credential(cred: Credential, svm: Svm, defects: Defects) -> dict[str, Any]:
     # examples show a raw ":", but clients compare hrefs after percent-decoding).
     out["_links"] = link(location(cred))
     if "self-link-without-svm" in defects:
-        out["_links"] = link(f"{CREDENTIALS}/{quote(cred.initiator, safe='')}")
+        out["_links"] = link(f"{CREDENTIALS}/{quote_key(cred.initiator)}")
     if "self-link-string" in defects:
         out["_links"] = {"self": out["_links"]["self"]["href"]}
     return out
