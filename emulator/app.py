@@ -388,7 +388,9 @@ def build_starlette(backend: Backend, settings: Settings,
                                                "credentials", render.CREDENTIALS,
                                                request.url.query, defects, presorted=True))
 
-        weight = len(creds) + sum(len(c.ranges) + len(c.masks) for c in creds)
+        weight = len(creds)  # past the threshold already: no pass over 20,000 records
+        if weight <= OFFLOAD_WEIGHT:
+            weight += sum(len(c.ranges) + len(c.masks) for c in creds)
         return await run_in_threadpool(answer) if weight > OFFLOAD_WEIGHT else answer()
 
     async def credential_instance(request: Request) -> Response:
