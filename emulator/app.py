@@ -31,6 +31,7 @@ from emulator.defects import Defects
 from emulator.errors import OntapError
 from emulator.faults import FaultConfig, FaultInjector, FaultLayer, SecretRecorder
 from emulator.state import Backend, Credential, Svm
+from emulator.traffic import Traffic, TrafficLayer
 
 MAX_BODY = 1024 * 1024
 # Limits of this emulator, not ONTAP's (ONTAP documents none): far above what any real client
@@ -255,17 +256,20 @@ class QuietErrors:
                 await response(scope, receive, send)
 
 
-def build_app(backend: Backend, settings: Settings) -> FaultLayer:
-    """Every route of the emulator behind basic auth, inside the fault/recorder layer."""
+def build_app(backend: Backend, settings: Settings) -> TrafficLayer:
+    """Every route of the emulator behind basic auth, inside the fault/recorder layer,
+    inside the traffic counters."""
     injector = FaultInjector(settings.faults)
     recorder = SecretRecorder(settings.record_secrets) if settings.record_secrets else None
-    starlette = build_starlette(backend, settings, injector)
+    traffic = Traffic()
+    starlette = build_starlette(backend, settings, injector, traffic)
     auth = AuthMiddleware(starlette, settings)
     inner: ASGIApp = QuietErrors(starlette)
     if settings.latency or settings.latency_jitter:
         inner = LatencyLayer(inner, settings.latency, settings.latency_jitter)
-    return FaultLayer(inner, injector=injector, recorder=recorder,
-                      authenticated=lambda scope: auth.user_of(scope) is not None)
+    faulty = FaultLayer(inner, injector=injector, recorder=recorder,
+                        authenticated=lambda scope: auth.user_of(scope) is not None)
+    return TrafficLayer(faulty, traffic)
 
 
 class LatencyLayer:
@@ -288,10 +292,12 @@ class LatencyLayer:
 
 
 def build_starlette(backend: Backend, settings: Settings,
-                    injector: FaultInjector | None = None) -> Starlette:
+                    injector: FaultInjector | None = None,
+                    traffic: Traffic | None = None) -> Starlette:
     """The Starlette application: every route of the emulator, behind basic auth."""
     defects = settings.defects
     injector = injector or FaultInjector(settings.faults)
+    traffic = traffic or Traffic()
     release = backend.release  # the ONTAP release played (emulator/releases.py)
 
     def full(cred: Credential, svms: dict[str, Svm]) -> dict[str, Any]:
@@ -463,7 +469,7 @@ def build_starlette(backend: Backend, settings: Settings,
     async def health(request: Request) -> Response:
         return ontap_json({"status": "ok", "defects": defects.as_list(),
                            "ontap_version": release.version,
-                           "faults": injector.report()})
+                           "faults": injector.report(), "traffic": traffic.report()})
 
     async def reset(request: Request) -> Response:
         backend.reset()
