@@ -43,8 +43,10 @@ fault injection (--faults RATE): that share of the authenticated requests under 
 answer delayed by --fault-delay seconds. Retry-After is --fault-retry-after (default 1);
 --fault-streak N faults one request (method, path, query) at most N times in a row.
 Writes are faulted before the change (nothing applied; a delayed write then answers 503)
-or after it (applied, then the fault), half and half. GET /_emulator/health reports the
-rate and the counts by kind and phase.
+or after it (applied, then the fault), half and half; with --fault-late-apply a third each
+before, after and late (the fault at once, the change applied before the next write or after
+--fault-late-seconds; reads in between see the old state; a reset drops them).
+GET /_emulator/health reports the rate and the counts by kind and phase.
 
 --record-secrets FILE is a TEST AID: it writes every CHAP password received in a POST or
 PATCH body to FILE (mode 0600, one JSON line each), on purpose, so that redaction tests
@@ -127,6 +129,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--fault-streak", type=int, default=0, metavar="N",
                    help="fault one request (method, path and query) at most N times in a row; "
                         "the next such request passes (default: 0, no bound)")
+    p.add_argument("--fault-late-apply", action="store_true",
+                   help="a third of faulted writes are applied late: the fault is answered, "
+                        "reads still see the old state, and the change is applied before the "
+                        "next write or after --fault-late-seconds (default: off)")
+    p.add_argument("--fault-late-seconds", type=float, default=0.5, metavar="S",
+                   help="with --fault-late-apply: a late write is applied at the latest this "
+                        "long after it arrived (default: 0.5)")
     p.add_argument("--latency", type=float, default=0.0, metavar="MS",
                    help="every /api answer waits this many milliseconds, as a real cluster's "
                         "would (default: 0)")
@@ -214,6 +223,8 @@ def main(argv: list[str] | None = None) -> int:
         return _fail("--fault-retry-after must be within 0..3600 seconds")
     if not 0 <= args.fault_streak <= 1000:
         return _fail("--fault-streak must be within 0..1000")
+    if not 0 <= args.fault_late_seconds <= 3600:
+        return _fail("--fault-late-seconds must be within 0..3600")
     if args.record_secrets:
         try:
             fd = os.open(args.record_secrets, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
@@ -238,7 +249,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings(admin=admin, readonly=readonly, ontap_version=args.ontap_version,
                         defects=defects,
                         faults=FaultConfig(args.faults, args.faults_seed, args.fault_delay,
-                                           args.fault_retry_after, args.fault_streak),
+                                           args.fault_retry_after, args.fault_streak,
+                                           args.fault_late_apply, args.fault_late_seconds),
                         record_secrets=args.record_secrets,
                         latency=args.latency / 1000, latency_jitter=args.latency_jitter / 1000,
                         preload=preload, preload_seed=int(args.preload_seed))
@@ -270,6 +282,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  faults:         rate {args.faults}, seed {args.faults_seed}, "
                   f"delay {args.fault_delay} s, Retry-After {args.fault_retry_after} s, "
                   f"streak {args.fault_streak or 'unbounded'}", flush=True)
+            if args.fault_late_apply:
+                print(f"  late writes:    a third of faulted writes, applied before the next "
+                      f"write or after {args.fault_late_seconds} s", flush=True)
         if preload:
             print(f"  preloaded:      {preload} other hosts' credentials (seed "
                   f"{int(args.preload_seed)})", flush=True)

@@ -264,11 +264,13 @@ def build_app(backend: Backend, settings: Settings) -> TrafficLayer:
     traffic = Traffic()
     starlette = build_starlette(backend, settings, injector, traffic)
     auth = AuthMiddleware(starlette, settings)
-    inner: ASGIApp = QuietErrors(starlette)
+    quiet = QuietErrors(starlette)
+    inner: ASGIApp = quiet
     if settings.latency or settings.latency_jitter:
-        inner = LatencyLayer(inner, settings.latency, settings.latency_jitter)
+        inner = LatencyLayer(quiet, settings.latency, settings.latency_jitter)
     faulty = FaultLayer(inner, injector=injector, recorder=recorder,
-                        authenticated=lambda scope: auth.user_of(scope) is not None)
+                        authenticated=lambda scope: auth.user_of(scope) is not None,
+                        direct=quiet)
     return TrafficLayer(faulty, traffic)
 
 
@@ -472,6 +474,7 @@ def build_starlette(backend: Backend, settings: Settings,
                            "faults": injector.report(), "traffic": traffic.report()})
 
     async def reset(request: Request) -> Response:
+        await injector.late.drop()  # writes still held by --fault-late-apply: never applied
         backend.reset()
         return ontap_json({"status": "reset"})
 
