@@ -157,7 +157,8 @@ def test_a_fault_streak_lets_the_next_try_through_and_retry_after_is_set(tmp_pat
 @pytest.mark.parametrize("args", [["--faults", "1.5"], ["--faults", "-0.1"],
                                   ["--faults", "nan"], ["--fault-delay", "-1"],
                                   ["--fault-retry-after", "-1"], ["--fault-streak", "-1"],
-                                  ["--faults", "x"], ["--faults-seed", "x"]])
+                                  ["--faults", "x"], ["--faults-seed", "x"],
+                                  ["--fault-late-seconds", "-1"], ["--fault-late-seconds", "x"]])
 def test_bad_fault_arguments_exit_2(args):
     result = subprocess.run([sys.executable, "-m", "emulator", "--port", "0", *args], cwd=ROOT,
                             env=clean_env(), capture_output=True, text=True, timeout=30)
