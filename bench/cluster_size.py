@@ -174,8 +174,11 @@ def figures(report: dict[str, Any] | None, suite: Finished, before: dict[str, in
     """One run's figures from its conformance.json, its process and the traffic counters."""
     run = (report or {}).get("run") or {}
     explored = (report or {}).get("exploration") or {}
+    failed = [r.get("id") for r in (report or {}).get("rules") or []
+              if isinstance(r, dict) and r.get("status") == "failed"]
     return {"wall_seconds": round(suite.seconds, 2), "exit_code": suite.exit_code,
             "timed_out": suite.timed_out, "verdict": (report or {}).get("verdict"),
+            "failed_rules": failed,
             "requests": run.get("requests"), "programs": explored.get("programs"),
             "suite_peak_rss_kib": suite.max_rss_kib,
             "api_requests_seen": after["api_requests"] - before["api_requests"],
@@ -250,16 +253,20 @@ def render(runs: list[dict[str, Any]], memory: dict[str, Any] | None = None) -> 
                      r["wall_seconds"], r.get("wall_ratio") or "-", r["requests"],
                      r.get("requests_ratio") or "-", r["programs"],
                      f"{r['bytes_to_cluster'] / 1e6:.1f}", f"{r['bytes_from_cluster'] / 1e6:.1f}",
-                     _mib(r["suite_peak_rss_kib"]), r["verdict"],
+                     _mib(r["suite_peak_rss_kib"]),
+                     str(r["verdict"]) + (f" ({', '.join(r['failed_rules'])})"
+                                     if r.get("failed_rules") else ""),
                      f"{r['exit_code']}{' (timeout)' if r['timed_out'] else ''}", target])
     text = table(["records", "latency", "profile", "wall s", "wall ratio", "requests",
                   "req ratio", "programs", "MB sent", "MB received", "suite peak MiB",
                   "verdict", "exit", "within 1.3x/1.5x"], rows)
     if memory:
-        text += (f"\nmemory: {memory['records']:,} records, {memory['latency_ms']} ms: "
+        text += (f"\nmemory: {memory['records']:,} records, {memory['latency_ms']} ms "
+                 f"({memory['profiles'][0]} / {memory['profiles'][1]}): "
                  f"{memory['programs'][0]} programs -> {_mib(memory['peak_rss_kib'][0])} MiB, "
                  f"{memory['programs'][1]} programs -> {_mib(memory['peak_rss_kib'][1])} MiB "
-                 f"(ratio {memory['rss_ratio']})")
+                 f"(ratio {memory['rss_ratio']}; verdicts {memory['verdicts'][0]} / "
+                 f"{memory['verdicts'][1]})")
     return text
 
 
@@ -268,6 +275,7 @@ def memory_summary(first: dict[str, Any], more: dict[str, Any]) -> dict[str, Any
     return {"records": first["records"], "latency_ms": first["latency_ms"],
             "profiles": [first["profile"], more["profile"]],
             "programs": [first["programs"], more["programs"]],
+            "verdicts": [first["verdict"], more["verdict"]],
             "peak_rss_kib": [first["suite_peak_rss_kib"], more["suite_peak_rss_kib"]],
             "rss_ratio": _ratio(more["suite_peak_rss_kib"], first["suite_peak_rss_kib"]),
             "programs_ratio": _ratio(more["programs"], first["programs"])}

@@ -469,14 +469,23 @@ def _cs_run(records: int, latency: int, wall: float, requests: int, rss: int = 8
 def test_cluster_size_figures_ratios_and_table():
     from bench import cluster_size as cs
 
-    report = {"verdict": "conformant", "run": {"requests": 3300}, "exploration": {"programs": 33}}
+    report = {"verdict": "nonconformant", "run": {"requests": 3300},
+              "exploration": {"programs": 33},
+              "rules": [{"id": "CRED-LIST-008", "status": "failed"}, {"id": "X", "status": "passed"}]}
     before = {"api_requests": 2, "request_bytes": 100, "response_body_bytes": 1000}
     after = {"api_requests": 3302, "request_bytes": 1_300_100, "response_body_bytes": 2_001_000}
     row = cs.figures(report, cs.Finished(0, 8.334, 74_000), before, after)
     assert row["requests"] == 3300 and row["programs"] == 33 and row["wall_seconds"] == 8.33
     assert row["api_requests_seen"] == 3300 and row["bytes_to_cluster"] == 1_300_000
     assert row["bytes_from_cluster"] == 2_000_000 and row["suite_peak_rss_kib"] == 74_000
+    assert row["failed_rules"] == ["CRED-LIST-008"] and row["verdict"] == "nonconformant"
     assert cs.figures(None, cs.Finished(2, 1.0, 10, True), before, before)["verdict"] is None
+
+    failing = cs.render([{**_cs_run(0, 0, 10.0, 3000), "verdict": "nonconformant",
+                          "failed_rules": ["CRED-LIST-008"]},
+                         {**_cs_run(0, 20, 1.0, 30), "verdict": None, "timed_out": True}])
+    assert "nonconformant (CRED-LIST-008)" in failing and "| None " in failing
+    assert "(timeout)" in failing
 
     runs = cs.with_ratios([_cs_run(0, 0, 10.0, 3000), _cs_run(2000, 0, 14.0, 3600),
                            _cs_run(20000, 0, 16.0, 3000), _cs_run(0, 20, 100.0, 3000),
@@ -493,8 +502,9 @@ def test_cluster_size_figures_ratios_and_table():
     assert "req ratio" in lines[0] and "suite peak MiB" in lines[0]
     assert len(lines) == 2 + len(runs) + 1
     assert "| NO " in lines[4] and "| yes " in lines[3]
-    assert lines[-1].startswith("memory: 20,000 records, 0 ms: 33 programs -> 78 MiB, "
-                                "99 programs -> 86 MiB (ratio 1.1)")
+    assert lines[-1].startswith("memory: 20,000 records, 0 ms (ci / ci-x3): 33 programs -> 78 MiB, "
+                                "99 programs -> 86 MiB (ratio 1.1; verdicts conformant / "
+                                "conformant)")
 
 
 def test_cluster_size_reaps_a_child_with_its_peak_memory_and_interrupts_a_late_one():
