@@ -96,10 +96,10 @@ def emulator_env() -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def emulator(defects: Sequence[str] = (), start_timeout: float = 30.0, *, args: Sequence[str] = (),
+def emulator(defects: Sequence[str] = (), start_timeout: float = 30.0, args: Sequence[str] = (), *,
              env: dict[str, str] | None = None) -> Iterator[str]:
-    """Start ``python -m emulator`` on a free loopback port (with ``args``); yield its base
-    URL; stop it."""
+    """Start ``python -m emulator`` on a free loopback port (with ``args`` added); yield its
+    base URL; stop it."""
     with tempfile.TemporaryDirectory(prefix="bench-emu-") as tmp:
         ready = Path(tmp) / "ready.json"
         cmd = [sys.executable, "-m", "emulator", "--host", "127.0.0.1", "--port", "0",

@@ -40,12 +40,15 @@ class EmulatorProcess:
         fault_delay: How late a delayed answer comes (``--fault-delay``).
         fault_retry_after: The ``Retry-After`` of a 503/429 fault (``--fault-retry-after``).
         fault_streak: Most faults in a row for one request (``--fault-streak``, 0: no bound).
+        fault_late_apply: A third of faulted writes are applied late, after the next read
+            (``--fault-late-apply``).
     """
 
     def __init__(self, defects: Sequence[str] = (), tls: bool = False, *,
                  module: str = "emulator", extra_env: dict[str, str] | None = None,
                  faults: float = 0.0, fault_delay: float = 35.0,
                  fault_retry_after: int = 1, fault_streak: int = 0,
+                 fault_late_apply: bool = False,
                  ontap_version: str = "9.10.1", latency: float = 0.0,
                  variants: Sequence[str] = ()) -> None:
         self.defects = tuple(defects)
@@ -56,6 +59,7 @@ class EmulatorProcess:
         self.fault_delay = fault_delay
         self.fault_retry_after = fault_retry_after
         self.fault_streak = fault_streak
+        self.fault_late_apply = fault_late_apply
         self.tls = tls
         self.module = module
         self.extra_env = dict(extra_env or {})
@@ -103,6 +107,8 @@ class EmulatorProcess:
             command += ["--faults", str(self.faults), "--fault-delay", str(self.fault_delay),
                         "--fault-retry-after", str(self.fault_retry_after),
                         "--fault-streak", str(self.fault_streak)]
+            if self.fault_late_apply:
+                command.append("--fault-late-apply")
         env = {**os.environ, **self.extra_env,
                "ONTAP_USERNAME": self.username, "ONTAP_PASSWORD": self.password,
                "ONTAP_READONLY_USERNAME": self.readonly_username,

@@ -12,6 +12,8 @@ from typing import Any
 from emulator.app import Settings
 from emulator.defects import DEFECTS, Defects, UnknownDefect
 from emulator.faults import FaultConfig
+from emulator.preload import DEFAULT_SEED as DEFAULT_PRELOAD_SEED
+from emulator.preload import MAX_PRELOAD, PreloadError, parse_count
 from emulator.releases import DIFFERENCES, SUPPORTED, UnsupportedRelease
 from emulator.releases import parse as parse_release
 from emulator.state import SvmSeed, default_seed, seed_uuid
@@ -31,14 +33,21 @@ users (HTTP basic auth on every path):
 control endpoints (same auth): POST /_emulator/reset, GET /_emulator/health
 default seed: svm1 and svm2 with the iSCSI service, svm3 without
 
+--preload N starts with N other hosts' credentials (VMware, RHEL, Debian, Windows IQNs and
+some EUIs; ~60 % CHAP, ~30 % none, ~10 % deny; ~15 % with addresses), about half on the
+first iSCSI SVM of the seed, drawn from --preload-seed: part of the starting state, so
+POST /_emulator/reset restores them. Their passwords are never returned or printed.
+
 fault injection (--faults RATE): that share of the authenticated requests under /api (never
 /_emulator/*, never a 401) gets one fault, drawn evenly from: 503 + Retry-After (code "7"),
 429 + Retry-After (code "7"), a dropped connection (TCP reset, no HTTP answer), or an
 answer delayed by --fault-delay seconds. Retry-After is --fault-retry-after (default 1);
 --fault-streak N faults one request (method, path, query) at most N times in a row.
 Writes are faulted before the change (nothing applied; a delayed write then answers 503)
-or after it (applied, then the fault), half and half. GET /_emulator/health reports the
-rate and the counts by kind and phase.
+or after it (applied, then the fault), half and half; with --fault-late-apply a third each
+before, after and late (the fault at once, the change applied before the next write or after
+--fault-late-seconds; reads in between see the old state; a reset drops them).
+GET /_emulator/health reports the rate and the counts by kind and phase.
 
 --record-secrets FILE is a TEST AID: it writes every CHAP password received in a POST or
 PATCH body to FILE (mode 0600, one JSON line each), on purpose, so that redaction tests
@@ -126,11 +135,25 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--fault-streak", type=int, default=0, metavar="N",
                    help="fault one request (method, path and query) at most N times in a row; "
                         "the next such request passes (default: 0, no bound)")
+    p.add_argument("--fault-late-apply", action="store_true",
+                   help="a third of faulted writes are applied late: the fault is answered, "
+                        "reads still see the old state, and the change is applied before the "
+                        "next write or after --fault-late-seconds (default: off)")
+    p.add_argument("--fault-late-seconds", type=float, default=0.5, metavar="S",
+                   help="with --fault-late-apply: a late write is applied at the latest this "
+                        "long after it arrived (default: 0.5)")
     p.add_argument("--latency", type=float, default=0.0, metavar="MS",
                    help="every /api answer waits this many milliseconds, as a real cluster's "
                         "would (default: 0)")
     p.add_argument("--latency-jitter", type=float, default=0.0, metavar="MS",
                    help="up to this many milliseconds more or less per answer (default: 0)")
+    p.add_argument("--preload", default="0", metavar="N",
+                   help="start with N other hosts' credentials over the seed's iSCSI SVMs "
+                        f"(about half on the first; 0 to {MAX_PRELOAD}; default: 0); "
+                        "POST /_emulator/reset restores them")
+    p.add_argument("--preload-seed", default=str(DEFAULT_PRELOAD_SEED), metavar="S",
+                   help="seed of the preloaded records: the same N and S give the same "
+                        f"records (default: {DEFAULT_PRELOAD_SEED})")
     p.add_argument("--record-secrets", metavar="FILE",
                    help="TEST AID: append every CHAP password received to FILE (mode 0600)")
     return p
@@ -224,6 +247,8 @@ def main(argv: list[str] | None = None) -> int:
         return _fail("--fault-retry-after must be within 0..3600 seconds")
     if not 0 <= args.fault_streak <= 1000:
         return _fail("--fault-streak must be within 0..1000")
+    if not 0 <= args.fault_late_seconds <= 3600:
+        return _fail("--fault-late-seconds must be within 0..3600")
     if args.record_secrets:
         try:
             fd = os.open(args.record_secrets, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
@@ -231,18 +256,28 @@ def main(argv: list[str] | None = None) -> int:
         except OSError as exc:
             return _fail(f"cannot open --record-secrets file: {exc.strerror or exc}")
     try:
+        preload = parse_count(args.preload)
+    except PreloadError as exc:
+        return _fail(str(exc))
+    if not re.fullmatch(r"-?\d{1,18}", args.preload_seed.strip()):
+        return _fail(f"--preload-seed takes a whole number, not {args.preload_seed!r}")
+    try:
         seed = load_seed(args.seed) if args.seed else default_seed()
     except SeedError as exc:
         return _fail(str(exc))
+    if preload and not any(s.iscsi for s in seed):
+        return _fail("--preload needs an SVM with the iSCSI service in the seed")
     admin, admin_shown = _user("ONTAP_USERNAME", "ONTAP_PASSWORD", DEFAULT_ADMIN)
     readonly, ro_shown = _user("ONTAP_READONLY_USERNAME", "ONTAP_READONLY_PASSWORD",
                                DEFAULT_READONLY)
     settings = Settings(admin=admin, readonly=readonly, ontap_version=args.ontap_version,
                         defects=defects, variants=variants,
                         faults=FaultConfig(args.faults, args.faults_seed, args.fault_delay,
-                                           args.fault_retry_after, args.fault_streak),
+                                           args.fault_retry_after, args.fault_streak,
+                                           args.fault_late_apply, args.fault_late_seconds),
                         record_secrets=args.record_secrets,
-                        latency=args.latency / 1000, latency_jitter=args.latency_jitter / 1000)
+                        latency=args.latency / 1000, latency_jitter=args.latency_jitter / 1000,
+                        preload=preload, preload_seed=int(args.preload_seed))
 
     from emulator.server import EmulatorServer, write_ready  # heavy imports after arg checks
 
@@ -273,6 +308,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  faults:         rate {args.faults}, seed {args.faults_seed}, "
                   f"delay {args.fault_delay} s, Retry-After {args.fault_retry_after} s, "
                   f"streak {args.fault_streak or 'unbounded'}", flush=True)
+            if args.fault_late_apply:
+                print(f"  late writes:    a third of faulted writes, applied before the next "
+                      f"write or after {args.fault_late_seconds} s", flush=True)
+        if preload:
+            print(f"  preloaded:      {preload} other hosts' credentials (seed "
+                  f"{int(args.preload_seed)})", flush=True)
         if args.record_secrets:
             print(f"  warning: recording CHAP passwords to {args.record_secrets}", flush=True)
         if args.host not in ("127.0.0.1", "::1", "localhost"):

@@ -26,11 +26,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from emulator import bulk, errors, query, render, validation, variant_errors
+from emulator import bulk, errors, narrow, query, render, validation, variant_errors
 from emulator.defects import Defects
 from emulator.errors import OntapError
 from emulator.faults import FaultConfig, FaultInjector, FaultLayer, SecretRecorder
 from emulator.state import Backend, Credential, Svm
+from emulator.traffic import Traffic, TrafficLayer
 from emulator.variant_wire import WIRE_VARIANTS, VariantWire
 from emulator.variants import Variants
 
@@ -62,6 +63,8 @@ class Settings:
     record_secrets: str | None = None  # --record-secrets FILE: a test aid, writes passwords
     latency: float = 0.0  # --latency: seconds every /api answer waits (a real cluster's cost)
     latency_jitter: float = 0.0  # --latency-jitter: up to this many seconds more or less
+    preload: int = 0  # --preload: other hosts' records the cluster starts with
+    preload_seed: int | None = None  # --preload-seed (None: emulator.preload.DEFAULT_SEED)
 
 
 def ontap_json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -186,9 +189,10 @@ def _check_room(backend: Backend, body: Any, key: tuple[str, str] | None = None,
     incoming = sum(lists.values())
     with backend.lock:
         creds = backend.creds
-        if key is None and len(creds) >= MAX_CREDENTIALS:
+        # The limits count what clients stored: preloaded records (--preload) come on top.
+        if key is None and len(creds) >= MAX_CREDENTIALS + len(backend.preload):
             raise errors.invalid("initiator", f"This emulator holds at most {MAX_CREDENTIALS} "
-                                 "credentials; delete some first.")
+                                 "credentials besides the preloaded ones; delete some first.")
         if not incoming or remove:
             return
         own = creds.get(key) if key is not None else None
@@ -199,13 +203,15 @@ def _check_room(backend: Backend, body: Any, key: tuple[str, str] | None = None,
                     raise errors.invalid(f"initiator_address.{name}", "A credential holds at "
                                          f"most {validation.MAX_ADDRESS_ITEMS} {name} in this "
                                          f"emulator ({have} held, {count} to add).")
-        held = sum(len(c.ranges) + len(c.masks) for c in creds.values())
+        held = creds.address_entries
         if own is not None and not add:
             held -= len(own.ranges) + len(own.masks)
+    held -= backend.preload_addresses
     if held + incoming > MAX_ADDRESS_ENTRIES:
         raise errors.invalid("initiator_address", "This emulator holds at most "
                              f"{MAX_ADDRESS_ENTRIES} address ranges and masks over all "
-                             f"credentials ({held} held, {incoming} in this request).")
+                             "credentials besides the preloaded ones "
+                             f"({held} held, {incoming} in this request).")
 
 
 def _where(exc: BaseException) -> str:
@@ -253,19 +259,24 @@ class QuietErrors:
                 await response(scope, receive, send)
 
 
-def build_app(backend: Backend, settings: Settings) -> FaultLayer:
-    """Every route of the emulator behind basic auth, inside the fault/recorder layer."""
+def build_app(backend: Backend, settings: Settings) -> TrafficLayer:
+    """Every route of the emulator behind basic auth, inside the fault/recorder layer,
+    inside the traffic counters."""
     injector = FaultInjector(settings.faults)
     recorder = SecretRecorder(settings.record_secrets) if settings.record_secrets else None
-    starlette = build_starlette(backend, settings, injector)
+    traffic = Traffic()
+    starlette = build_starlette(backend, settings, injector, traffic)
     auth = AuthMiddleware(starlette, settings)
-    inner: ASGIApp = QuietErrors(starlette)
+    quiet = QuietErrors(starlette)
+    inner: ASGIApp = quiet
     if any(name in settings.variants for name in WIRE_VARIANTS):
         inner = VariantWire(inner, settings.variants)
     if settings.latency or settings.latency_jitter:
         inner = LatencyLayer(inner, settings.latency, settings.latency_jitter)
-    return FaultLayer(inner, injector=injector, recorder=recorder,
-                      authenticated=lambda scope: auth.user_of(scope) is not None)
+    faulty = FaultLayer(inner, injector=injector, recorder=recorder,
+                        authenticated=lambda scope: auth.user_of(scope) is not None,
+                        direct=quiet)
+    return TrafficLayer(faulty, traffic)
 
 
 class LatencyLayer:
@@ -288,11 +299,13 @@ class LatencyLayer:
 
 
 def build_starlette(backend: Backend, settings: Settings,
-                    injector: FaultInjector | None = None) -> Starlette:
+                    injector: FaultInjector | None = None,
+                    traffic: Traffic | None = None) -> Starlette:
     """The Starlette application: every route of the emulator, behind basic auth."""
     defects = settings.defects
     variants = settings.variants
     injector = injector or FaultInjector(settings.faults)
+    traffic = traffic or Traffic()
     release = backend.release  # the ONTAP release played (emulator/releases.py)
     dialect = _dialect(variants)
     cred_schema = query.CREDENTIALS_SCHEMA
@@ -396,17 +409,20 @@ def build_starlette(backend: Backend, settings: Settings,
             params = {k: v for k, v in params.items() if k != "return_timeout"}
         if "secret-in-url-accepted" in defects:  # CRED-GET-003: answered as if not asked
             params = _without_secrets(params)
-        svms, creds = backend.listing(with_records=params.get("return_records", "true").lower() != "false")
+        svms, creds = backend.listing(
+            with_records=params.get("return_records", "true").lower() != "false",
+            narrowing=narrow.plan(params, defects))
 
         def answer() -> Response:  # works on the snapshot only: safe in any thread
             by_uuid = {s.uuid: s for s in svms}
-            creds.sort(key=lambda c: (by_uuid[c.svm_uuid].name, c.initiator))
-            records = [full(c, by_uuid) for c in creds]
+            records = query.Lazy(creds, lambda c: full(c, by_uuid))  # in the default order
             return ontap_json(query.collection(records, params, cred_schema,
                                                "credentials", render.CREDENTIALS,
-                                               request.url.query, defects, dialect))
+                                               request.url.query, defects, dialect, presorted=True))
 
-        weight = len(creds) + sum(len(c.ranges) + len(c.masks) for c in creds)
+        weight = len(creds)  # past the threshold already: no pass over 20,000 records
+        if weight <= OFFLOAD_WEIGHT:
+            weight += sum(len(c.ranges) + len(c.masks) for c in creds)
         return await run_in_threadpool(answer) if weight > OFFLOAD_WEIGHT else answer()
 
     async def credential_instance(request: Request) -> Response:
@@ -484,9 +500,10 @@ def build_starlette(backend: Backend, settings: Settings,
         return ontap_json({"status": "ok", "defects": defects.as_list(),
                            "variants": variants.as_list(),
                            "ontap_version": release.version,
-                           "faults": injector.report()})
+                           "faults": injector.report(), "traffic": traffic.report()})
 
     async def reset(request: Request) -> Response:
+        await injector.late.drop()  # writes still held by --fault-late-apply: never applied
         backend.reset()
         return ontap_json({"status": "reset"})
 

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from emulator import query, render
+from emulator import narrow, query, render
 from emulator.defects import Defects
 from emulator.errors import OntapError
 from emulator.state import Backend, Credential
@@ -82,22 +82,22 @@ def plan(method: str, params: dict[str, str], backend: Backend) -> Plan:
                 flags.get("remove_initiator_addresses", False))
 
 
-def _records(backend: Backend, defects: Defects, variants: Variants = render.NO_VARIANTS
-             ) -> tuple[dict[Key, Credential], dict[Key, dict[str, Any]]]:
-    """Every credential by key, and each rendered as GET shows it."""
-    svms, creds = backend.snapshot()
-    by_uuid = {s.uuid: s for s in svms}
-    held = {(c.svm_uuid, c.initiator): c for c in creds}
-    return held, {k: render.credential(c, by_uuid[c.svm_uuid], defects, variants)
-                  for k, c in held.items()}
+def _records(backend: Backend, defects: Defects, keys: list[Key],
+             variants: Variants = render.NO_VARIANTS) -> dict[Key, dict[str, Any]]:
+    """The credentials of ``keys`` that are held, each rendered as GET shows it."""
+    by_uuid = {s.uuid: s for s in backend.snapshot()[0]}
+    held: dict[Key, Credential] = {k: c for k in keys if (c := backend.creds.get(k)) is not None}
+    return {k: render.credential(c, by_uuid[c.svm_uuid], defects, variants) for k, c in held.items()}
 
 
 def _matching(backend: Backend, filters: dict[str, str]) -> list[Key]:
     """The keys the filters select, in the collection's default order (the GET's checks:
     an unknown field is 262179, a password 262202)."""
-    _, shown = _records(backend, NO_DEFECTS)
-    found = query.collection(list(shown.values()), filters, query.CREDENTIALS_SCHEMA,
-                             "credentials", render.CREDENTIALS, "", NO_DEFECTS)
+    svms, creds = backend.ordered(narrow.plan(filters, NO_DEFECTS))
+    by_uuid = {s.uuid: s for s in svms}
+    shown = query.Lazy(creds, lambda c: render.credential(c, by_uuid[c.svm_uuid], NO_DEFECTS))
+    found = query.collection(shown, filters, query.CREDENTIALS_SCHEMA, "credentials",
+                             render.CREDENTIALS, "", NO_DEFECTS, presorted=True)
     return [(r["svm"]["uuid"], r["initiator"]) for r in found["records"]]
 
 
@@ -121,7 +121,7 @@ def run(plan: Plan, backend: Backend, body: Any, defects: Defects,
 
     with backend.lock:  # one query-based operation is atomic towards other clients
         keys = _matching(backend, plan.filters)
-        before = _records(backend, defects, variants)[1] if plan.return_records else {}
+        before = _records(backend, defects, keys, variants) if plan.return_records else {}
         done: list[Key] = []
         failures: list[tuple[Key, OntapError]] = []
         if f"bulk-{plan.method.lower()}-first-only" in defects:  # CRED-PATCH-003 / CRED-DEL-002
@@ -135,7 +135,7 @@ def run(plan: Plan, backend: Backend, body: Any, defects: Defects,
                 failures.append((key, exc))
                 continue
             done.append(key)
-        after = _records(backend, defects, variants)[1] if plan.return_records else {}
+        after = _records(backend, defects, done, variants) if plan.return_records else {}
     if failures and not done:
         raise failures[0][1]
     if failures:

@@ -13,14 +13,18 @@ fault, drawn from a seeded generator (``--faults-seed``):
 A write (POST, PATCH, DELETE) is faulted ``before`` the change (the app never sees it; a
 delayed write then answers 503 without applying anything) or ``after`` it (the app applies
 the change, its answer is thrown away and the fault is answered instead; a delayed write
-sends the real answer late), half and half. Reads are always faulted ``before``. The control
+sends the real answer late), half and half. With ``--fault-late-apply`` a third each:
+``before``, ``after`` and ``late`` (the fault is answered at once and the change is applied
+later, before the next write or by a timer: emulator/late.py). Reads are always faulted
+``before``. The control
 endpoints ``/_emulator/*`` and requests without valid credentials are never faulted, so
 401 and 403 stay deterministic. ``--fault-streak N`` bounds how often one request (method,
 path and query) is faulted in a row: the next one passes, so the faults stay transient for a
 client that tries again.
 
 This layer sits outside Starlette on purpose: only the server's own ``send`` can reach the
-transport to abort a connection, and it must be called before any response starts.
+transport to abort a connection, and it must be called before any response starts (the
+traffic counters around it pass the server's request cycle on: emulator/traffic.py).
 """
 
 from __future__ import annotations
@@ -40,9 +44,11 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from emulator.errors import OntapError
+from emulator.late import LateWrites
 
 KINDS = ("503", "429", "drop", "delay")
 PHASES = ("before", "after")
+LATE_PHASES = (*PHASES, "late")  # --fault-late-apply
 WRITE_METHODS = {"POST", "PATCH", "DELETE", "PUT"}
 CREDENTIALS = "/api/protocols/san/iscsi/credentials"
 MAX_RECORDED_BODY = 1024 * 1024
@@ -55,6 +61,8 @@ class FaultConfig:
     delay: float = 35.0
     retry_after: int = 1  # the Retry-After seconds of a 503 / 429 fault
     streak: int = 0  # at most this many faults in a row for one request line (0: no bound)
+    late_apply: bool = False  # --fault-late-apply: a third of faulted writes applied late
+    late_seconds: float = 0.5  # --fault-late-seconds: a late write's timer
 
 
 class FaultInjector:
@@ -68,9 +76,11 @@ class FaultInjector:
         self.random = random.Random(config.seed)
         self.eligible = 0
         self.spared = 0
-        self.counts = {f"{kind}/{phase}": 0 for kind in KINDS for phase in PHASES}
-        self.writes = dict.fromkeys(PHASES, 0)
+        self.phases = LATE_PHASES if config.late_apply else PHASES
+        self.counts = {f"{kind}/{phase}": 0 for kind in KINDS for phase in LATE_PHASES}
+        self.writes = dict.fromkeys(LATE_PHASES, 0)
         self.streaks: dict[Any, int] = {}
+        self.late = LateWrites(config.late_seconds)
 
     def draw(self, write: bool, key: Any = None) -> tuple[str, str] | None:
         """None (no fault) or (kind, phase); every eligible request consumes the same draws.
@@ -83,7 +93,7 @@ class FaultInjector:
             self.eligible += 1
             hit = self.random.random() < self.config.rate
             kind = self.random.choice(KINDS)
-            phase = self.random.choice(PHASES) if write else "before"
+            phase = self.random.choice(self.phases) if write else "before"
             if not hit:
                 self.streaks.pop(key, None)
                 return None
@@ -114,9 +124,11 @@ class FaultInjector:
             "by_kind": {k: sum(v for key, v in counts.items() if key.startswith(k + "/"))
                         for k in KINDS},
             "by_phase": {p: sum(v for key, v in counts.items() if key.endswith("/" + p))
-                         for p in PHASES},
+                         for p in LATE_PHASES},
             "by_kind_and_phase": counts,
             "writes_by_phase": writes,
+            "late_apply": self.config.late_apply,
+            "late": self.late.report(),
         }
 
 
@@ -173,11 +185,13 @@ class FaultLayer:
 
     def __init__(self, app: ASGIApp, *, injector: FaultInjector | None,
                  recorder: SecretRecorder | None,
-                 authenticated: Callable[[Scope], bool]) -> None:
+                 authenticated: Callable[[Scope], bool], direct: ASGIApp | None = None) -> None:
         self.app = app
         self.injector = injector
         self.recorder = recorder
         self.authenticated = authenticated
+        if injector is not None:  # late writes are applied without the latency layer
+            injector.late.app = direct or app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -187,9 +201,11 @@ class FaultLayer:
         if (self.recorder is not None and method in {"POST", "PATCH"}
                 and path.startswith(CREDENTIALS)):
             receive = self._teeing(receive, method, path)
+        api = path == "/api" or path.startswith("/api/")
+        if self.injector is not None and api and method in WRITE_METHODS:
+            await self.injector.late.apply_before_write()  # late writes first, in order
         fault = None
-        if (self.injector is not None and self.injector.config.rate > 0
-                and (path == "/api" or path.startswith("/api/"))
+        if (self.injector is not None and self.injector.config.rate > 0 and api
                 and self.authenticated(scope)):
             fault = self.injector.draw(method in WRITE_METHODS,
                                        (method, path, scope.get("query_string", b"")))
@@ -207,6 +223,9 @@ class FaultLayer:
     async def _fault(self, kind: str, phase: str, write: bool, scope: Scope,
                      receive: Receive, send: Send) -> None:
         delay = self.injector.config.delay if self.injector else 0.0
+        if phase == "late" and self.injector is not None:
+            await self._late(kind, delay, scope, receive, send)
+            return
         if phase == "before":
             await _drain(receive)
             if kind == "delay":
@@ -229,6 +248,24 @@ class FaultLayer:
                 for message in held:
                     await send(message)
             return
+        await self._answer(kind, send)
+
+    async def _late(self, kind: str, delay: float, scope: Scope, receive: Receive,
+                    send: Send) -> None:
+        """Hold the write (applied before the next write or by the timer); answer the fault.
+        A delayed one answers, if the client still waits, what the write's application
+        answered, or 503 if it was dropped by a reset."""
+        assert self.injector is not None
+        body = await _read_body(receive)
+        write = None if body is None else self.injector.late.hold(scope, body, kind)
+        if kind == "delay":
+            if not await _client_waits(delay, receive):
+                return
+            if write is not None and write.answer:
+                for message in write.answer:
+                    await send(message)
+                return
+            kind = "503"
         await self._answer(kind, send)
 
     async def _answer(self, kind: str, send: Send) -> None:
@@ -271,6 +308,23 @@ async def _drain(receive: Receive) -> None:
         size += len(message.get("body", b""))
         if not message.get("more_body", False) or size > MAX_RECORDED_BODY:
             return
+
+
+async def _read_body(receive: Receive) -> bytes | None:
+    """The request body, or None past MAX_RECORDED_BODY (the app would refuse it: 413)."""
+    chunks, size = [], 0
+    for _ in range(100_000):
+        message = await receive()
+        if message["type"] != "http.request":
+            return None
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_RECORDED_BODY:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+    return None
 
 
 async def _client_waits(delay: float, receive: Receive) -> bool:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 from urllib.parse import quote, urlencode
 
 from emulator import errors
@@ -495,11 +496,68 @@ def start_params(record: dict[str, Any], fields: Position) -> dict[str, str]:
     return out
 
 
+def _first_after(records: Sequence[dict[str, Any]], start: list[tuple[int, Any]],
+                 fields: Position) -> int:
+    """Where the records strictly after ``start`` begin, by bisection: ``records`` are in
+    the ascending order of ``fields``, so "after start" is false, then true."""
+    low, high = 0, len(records)
+    while low < high:
+        mid = (low + high) // 2
+        keys = [_sort_key(records[mid], p, k) for p, k, _ in fields]
+        if _after(keys, start, fields):
+            high = mid
+        else:
+            low = mid + 1
+    return low
+
+
 # --- the collection ----------------------------------------------------------------------
-def collection(records: list[dict[str, Any]], params: dict[str, str], schema: Schema,
+class Lazy(Sequence[dict[str, Any]]):
+    """Records rendered on first access (and kept for the request), so that a page of a big
+    collection renders its own records only, and an unfiltered count renders none."""
+
+    def __init__(self, items: Sequence[Any], render: Callable[[Any], dict[str, Any]],
+                 _cache: list[dict[str, Any] | None] | None = None,
+                 _where: range | None = None) -> None:
+        self._items = items
+        self._render = render
+        self._cache = _cache if _cache is not None else [None] * len(items)
+        self._where = _where if _where is not None else range(len(items))
+
+    def __len__(self) -> int:
+        return len(self._where)
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Lazy: ...
+
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | Lazy:
+        if isinstance(index, slice):
+            return Lazy(self._items, self._render, self._cache, self._where[index])
+        return self._at(self._where[index])
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for i in self._where:
+            yield self._at(i)
+
+    def _at(self, i: int) -> dict[str, Any]:
+        found = self._cache[i]
+        if found is None:
+            found = self._cache[i] = self._render(self._items[i])
+        return found
+
+
+def collection(records: Sequence[dict[str, Any]], params: dict[str, str], schema: Schema,
                kind: str, base: str, raw_query: str, defects: Defects,
-               dialect: Dialect = PLAIN) -> dict[str, Any]:
-    """Apply the whole query to full records and build ONTAP's collection response."""
+               dialect: Dialect = PLAIN, *, presorted: bool = False) -> dict[str, Any]:
+    """Apply the whole query to full records and build ONTAP's collection response.
+
+    ``presorted``: the records come in the default order then the record key (see
+    DEFAULT_ORDER), so a query in that order is not sorted again and its ``start.*`` position
+    is found by bisection; with a :class:`Lazy` sequence, only the page is then rendered.
+    """
     filters: list[tuple[str, str, str]] = []  # (path, query, kind)
     for name, value in params.items():
         if name in CONTROL or name.startswith(START):
@@ -537,11 +595,16 @@ def collection(records: list[dict[str, Any]], params: dict[str, str], schema: Sc
         budget = Budget()
         scanned = records[:10] if "filter-misses-late-records" in defects else records
         records = [r for r in scanned if all(f.matches(r, budget) for f in compiled)]
-    # Stable passes, last field first: the order is total (the record key ends it).
-    for path, field_kind, desc in reversed(fields):
-        records.sort(key=lambda r, p=path, k=field_kind: _sort_key(r, p, k), reverse=desc)
+    in_order = presorted and fields == position_fields([], schema, kind)
+    if not in_order:
+        records = list(records)
+        # Stable passes, last field first: the order is total (the record key ends it).
+        for path, field_kind, desc in reversed(fields):
+            records.sort(key=lambda r, p=path, k=field_kind: _sort_key(r, p, k), reverse=desc)
     selected = len(records)
-    if start is not None:
+    if start is not None and in_order:
+        records = records[_first_after(records, start, fields):]
+    elif start is not None:
         records = [r for r in records
                    if _after([_sort_key(r, p, k) for p, k, _ in fields], start, fields)]
     position = selected - len(records) + offset  # where this page starts in the whole answer

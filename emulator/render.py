@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -18,6 +19,8 @@ LATER_PROPERTY = ("comment", "emulated property of a later ONTAP release")
 CREDENTIALS = "/api/protocols/san/iscsi/credentials"
 SERVICES = "/api/protocols/san/iscsi/services"
 SVMS = "/api/svm/svms"
+#: Characters ``quote(text, safe="")`` leaves as they are, and ``:``, which it writes ``%3A``.
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_.~:-]*\Z")
 
 
 def link(href: str) -> dict[str, Any]:
@@ -32,8 +35,16 @@ def location(cred: Credential, variants: Variants = NO_VARIANTS) -> str:
     """The instance path with each key percent-encoded (``:`` as ``%3A``, ``/`` as ``%2F``),
     as ONTAP writes keys in hrefs (facts 78): the ``Location`` header and ``_links.self``.
     The encoded-links variant leaves the initiator's ``:`` raw, as the page's examples do."""
-    colon = ":" if "encoded-links" in variants else ""
-    return f"{CREDENTIALS}/{quote(cred.svm_uuid, safe='')}/{quote(cred.initiator, safe=colon)}"
+    initiator = quote(cred.initiator, safe=":") if "encoded-links" in variants else quote_key(cred.initiator)
+    return f"{CREDENTIALS}/{quote_key(cred.svm_uuid)}/{initiator}"
+
+
+def quote_key(text: str) -> str:
+    """``quote(text, safe="")``; a plain IQN, EUI or UUID (nearly every key) takes the
+    short way, which matters when 10,000 records are rendered for one page."""
+    if _PLAIN_KEY.match(text):
+        return text.replace(":", "%3A")
+    return quote(text, safe="")
 
 
 def credential(cred: Credential, svm: Svm, defects: Defects,
@@ -70,7 +81,7 @@ def credential(cred: Credential, svm: Svm, defects: Defects,
     # examples show a raw ":", but clients compare hrefs after percent-decoding).
     out["_links"] = link(location(cred, variants))
     if "self-link-without-svm" in defects:
-        out["_links"] = link(f"{CREDENTIALS}/{quote(cred.initiator, safe='')}")
+        out["_links"] = link(f"{CREDENTIALS}/{quote_key(cred.initiator)}")
     if "self-link-string" in defects:
         out["_links"] = {"self": out["_links"]["self"]["href"]}
     return out

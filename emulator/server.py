@@ -17,7 +17,7 @@ import h11
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from emulator import releases
+from emulator import preload, releases
 from emulator.app import Settings, build_app
 from emulator.defects import Defects
 from emulator.state import Backend, SvmSeed, default_seed
@@ -112,8 +112,12 @@ class EmulatorServer:
         self.settings = settings or Settings()
         if defects is not None:
             self.settings.defects = defects
-        self.backend = Backend(seed if seed is not None else default_seed(),
-                               self.settings.defects, releases.parse(self.settings.ontap_version))
+        svms = seed if seed is not None else default_seed()
+        preloaded = preload.generate(svms, self.settings.preload,
+                                     preload.DEFAULT_SEED if self.settings.preload_seed is None
+                                     else self.settings.preload_seed)
+        self.backend = Backend(svms, self.settings.defects,
+                               releases.parse(self.settings.ontap_version), preloaded)
         self.app = build_app(self.backend, self.settings)
         self.tls = tls
         self.sock = bind(host, port)

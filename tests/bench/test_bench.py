@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -369,3 +370,163 @@ def test_isolation_keeps_hypothesis_caches_but_not_its_examples(tmp_path):
         assert not (tmp_path / "fresh" / "examples" / "f").exists()
     finally:
         configuration.set_hypothesis_home_dir(before)
+
+
+# ---- emulator_collection -------------------------------------------------------------------------
+def test_emulator_collection_arguments():
+    from bench import emulator_collection as ec
+
+    args = ec.parse_args([])
+    assert args.records == [0, 2000, 20000] and args.rounds == 5 and args.label == ""
+    args = ec.parse_args(["--records", "20000", "--rounds", "3", "--label", "before"])
+    assert args.records == [20000] and args.rounds == 3 and args.label == "before"
+
+
+@pytest.mark.parametrize("argv", [["--records", "-1"], ["--records", "x"], ["--rounds", "0"],
+                                  ["--label", "a/b"]])
+def test_emulator_collection_rejects_bad_arguments(argv):
+    from bench import emulator_collection as ec
+
+    with pytest.raises(SystemExit):
+        ec.parse_args(argv)
+
+
+def test_emulator_collection_table_and_scoped_query():
+    from bench import emulator_collection as ec
+
+    def run(count: int, scale: float) -> dict:
+        return {"preloaded": count, "operations": {
+            name: {"median_ms": round(scale * (i + 1), 2)} for i, name in enumerate(ec.OPERATIONS)}}
+
+    lines = ec.render([run(0, 1.0), run(20000, 10.0)]).splitlines()
+    assert "0 preloaded (ms)" in lines[0] and "20,000 preloaded (ms)" in lines[0]
+    assert len(lines) == 2 + len(ec.OPERATIONS)
+    assert [c.strip() for c in lines[2].split("|")[1:4]] == ["whole collection, first page",
+                                                             "1.0", "10.0"]
+    query = ec.scoped_query({"svm1": "u1", "svm2": "u2", "svm3": "u3"})
+    assert query.startswith(common.CREDS + "?svm.uuid=u1|u2|u3&initiator=")
+    assert f"{ec.NAMESPACE}*|eui.ABCD1234*|default" in query and query.endswith("fields=*")
+
+
+# ---- cluster_size --------------------------------------------------------------------------------
+def test_cluster_size_arguments():
+    from bench import cluster_size as cs
+
+    args = cs.parse_args([])
+    assert args.records == [0, 2000, 20000] and args.latency == [0, 20]
+    assert args.profile == "ci" and args.svms == ["svm1", "svm2", "svm3"]
+    assert args.timeout == 1800 and args.memory_factor == 3 and args.out is None
+    args = cs.parse_args(["--records", "0", "2000", "--latency", "0", "--svms", "a", "b",
+                          "--timeout", "60", "--memory-factor", "0", "--out", "/tmp/x.json"])
+    assert args.records == [0, 2000] and args.latency == [0] and args.svms == ["a", "b"]
+    assert args.memory_factor == 0 and str(args.out) == "/tmp/x.json"
+
+
+@pytest.mark.parametrize("argv", [["--records", "-1"], ["--latency", "x"], ["--timeout", "0"],
+                                  ["--memory-factor", "11"], ["--profile", "huge"]])
+def test_cluster_size_rejects_bad_arguments(argv):
+    from bench import cluster_size as cs
+
+    with pytest.raises(SystemExit):
+        cs.parse_args(argv)
+
+
+def test_cluster_size_commands_and_environment(monkeypatch):
+    from bench import cluster_size as cs
+
+    command = cs.suite_command("http://127.0.0.1:9", ["svm1", "svm2", "svm3"], "ci", Path("/r"))
+    joined = " ".join(command)
+    assert command[1:4] == ["-m", "pytest", str(common.ROOT / "conformance")]
+    assert "-p no:cacheprovider -p bench.isolate_hypothesis --target http://127.0.0.1:9" in joined
+    assert "--svm svm1 --svm svm2 --svm svm3 --hypothesis-profile ci --report-dir /r" in joined
+    assert "bench.more_programs" not in joined
+    more = " ".join(cs.suite_command("u", ["svm1"], "ci-x3", Path("/r"), more_programs=True))
+    assert "-p bench.more_programs" in more and "--hypothesis-profile ci-x3" in more
+    emulator = cs.emulator_command(Path("/t/ready.json"), 20000, 20)
+    assert emulator[1:3] == ["-m", "emulator"]
+    assert emulator[emulator.index("--seed") + 1].endswith("tests/safety/seed-three-iscsi.json")
+    assert emulator[emulator.index("--preload") + 1] == "20000"
+    assert emulator[emulator.index("--latency") + 1] == "20"
+    monkeypatch.setenv("ONTAP_CONFORMANCE_TARGET", "https://elsewhere")
+    monkeypatch.setenv("HYPOTHESIS_PROFILE", "nightly")
+    accounts = cs.Accounts.fresh()
+    assert accounts != cs.Accounts.fresh() and accounts.admin[0] == "admin"
+    env = cs.child_env(accounts, BENCH_X="1")
+    assert "ONTAP_CONFORMANCE_TARGET" not in env and "HYPOTHESIS_PROFILE" not in env
+    assert env["ONTAP_PASSWORD"] == accounts.admin[1]
+    assert env["ONTAP_READONLY_USERNAME"] == "readonly" and env["BENCH_X"] == "1"
+    assert str(common.ROOT) in env["PYTHONPATH"].split(os.pathsep)
+
+
+def _cs_run(records: int, latency: int, wall: float, requests: int, rss: int = 80_000) -> dict:
+    return {"records": records, "latency_ms": latency, "profile": "ci", "wall_seconds": wall,
+            "exit_code": 0, "timed_out": False, "verdict": "conformant", "requests": requests,
+            "programs": 33, "suite_peak_rss_kib": rss, "api_requests_seen": requests,
+            "bytes_to_cluster": 1_300_000, "bytes_from_cluster": 2_100_000,
+            "emulator_peak_rss_kib": 40_000}
+
+
+def test_cluster_size_figures_ratios_and_table():
+    from bench import cluster_size as cs
+
+    report = {"verdict": "nonconformant", "run": {"requests": 3300},
+              "exploration": {"programs": 33},
+              "rules": [{"id": "CRED-LIST-008", "status": "failed"}, {"id": "X", "status": "passed"}]}
+    before = {"api_requests": 2, "request_bytes": 100, "response_body_bytes": 1000}
+    after = {"api_requests": 3302, "request_bytes": 1_300_100, "response_body_bytes": 2_001_000}
+    row = cs.figures(report, cs.Finished(0, 8.334, 74_000), before, after)
+    assert row["requests"] == 3300 and row["programs"] == 33 and row["wall_seconds"] == 8.33
+    assert row["api_requests_seen"] == 3300 and row["bytes_to_cluster"] == 1_300_000
+    assert row["bytes_from_cluster"] == 2_000_000 and row["suite_peak_rss_kib"] == 74_000
+    assert row["failed_rules"] == ["CRED-LIST-008"] and row["verdict"] == "nonconformant"
+    assert cs.figures(None, cs.Finished(2, 1.0, 10, True), before, before)["verdict"] is None
+
+    failing = cs.render([{**_cs_run(0, 0, 10.0, 3000), "verdict": "nonconformant",
+                          "failed_rules": ["CRED-LIST-008"]},
+                         {**_cs_run(0, 20, 1.0, 30), "verdict": None, "timed_out": True}])
+    assert "nonconformant (CRED-LIST-008)" in failing and "| None " in failing
+    assert "(timeout)" in failing
+
+    runs = cs.with_ratios([_cs_run(0, 0, 10.0, 3000), _cs_run(2000, 0, 14.0, 3600),
+                           _cs_run(20000, 0, 16.0, 3000), _cs_run(0, 20, 100.0, 3000),
+                           _cs_run(2000, 20, 120.0, 3300)])
+    assert [(r["requests_ratio"], r["wall_ratio"], r["within_targets"]) for r in runs] == [
+        (1.0, 1.0, None), (1.2, 1.4, True), (1.0, 1.6, False), (1.0, 1.0, None),
+        (1.1, 1.2, True)]
+    memory = cs.memory_summary(_cs_run(20000, 0, 16.0, 3000, rss=80_000),
+                               {**_cs_run(20000, 0, 40.0, 9000, rss=88_000), "programs": 99,
+                                "profile": "ci-x3"})
+    assert memory["rss_ratio"] == 1.1 and memory["programs_ratio"] == 3.0
+    text = cs.render(runs, memory)
+    lines = text.splitlines()
+    assert "req ratio" in lines[0] and "suite peak MiB" in lines[0]
+    assert len(lines) == 2 + len(runs) + 1
+    assert "| NO " in lines[4] and "| yes " in lines[3]
+    assert lines[-1].startswith("memory: 20,000 records, 0 ms (ci / ci-x3): 33 programs -> 78 MiB, "
+                                "99 programs -> 86 MiB (ratio 1.1; verdicts conformant / "
+                                "conformant)")
+
+
+def test_cluster_size_reaps_a_child_with_its_peak_memory_and_interrupts_a_late_one():
+    import subprocess
+    import sys
+
+    from bench import cluster_size as cs
+
+    quick = subprocess.Popen([sys.executable, "-c", "x = bytearray(30 * 2**20)"])
+    done = cs.reap(quick)
+    assert done.exit_code == 0 and not done.timed_out and done.max_rss_kib > 30 * 1024
+    slow = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    done = cs.reap(slow, timeout=0.5)
+    assert done.timed_out and done.exit_code != 0 and done.seconds < 30
+
+
+def test_more_programs_registers_a_profile_with_n_times_the_examples():
+    from hypothesis import settings
+
+    from bench import more_programs
+
+    name = more_programs.register("ci", 3)
+    assert name == "ci-x3" == more_programs.profile_name("ci", 3)
+    assert settings.get_profile(name).max_examples == 3 * settings.get_profile("ci").max_examples
+    assert settings.get_profile(name).derandomize == settings.get_profile("ci").derandomize

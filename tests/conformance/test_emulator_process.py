@@ -106,3 +106,11 @@ def test_the_emulator_dies_with_a_killed_suite(tmp_path):
         time.sleep(0.05)
     os.kill(child, signal.SIGKILL)
     pytest.fail("the emulator outlived its killed parent")
+
+
+@pytest.mark.parametrize("late", [False, True])
+def test_fault_late_apply_reaches_the_real_emulator(late):
+    with EmulatorProcess(faults=0.05, fault_late_apply=late) as emulator:
+        report = requests.get(emulator.url + "/_emulator/health", timeout=10,
+                              auth=(emulator.username, emulator.password)).json()["faults"]
+    assert report["late_apply"] is late and report["rate"] == 0.05

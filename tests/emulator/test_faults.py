@@ -8,6 +8,7 @@ import os
 import stat
 import subprocess
 import sys
+import time
 from collections import Counter
 
 import pytest
@@ -156,7 +157,8 @@ def test_a_fault_streak_lets_the_next_try_through_and_retry_after_is_set(tmp_pat
 @pytest.mark.parametrize("args", [["--faults", "1.5"], ["--faults", "-0.1"],
                                   ["--faults", "nan"], ["--fault-delay", "-1"],
                                   ["--fault-retry-after", "-1"], ["--fault-streak", "-1"],
-                                  ["--faults", "x"], ["--faults-seed", "x"]])
+                                  ["--faults", "x"], ["--faults-seed", "x"],
+                                  ["--fault-late-seconds", "-1"], ["--fault-late-seconds", "x"]])
 def test_bad_fault_arguments_exit_2(args):
     result = subprocess.run([sys.executable, "-m", "emulator", "--port", "0", *args], cwd=ROOT,
                             env=clean_env(), capture_output=True, text=True, timeout=30)
@@ -204,3 +206,130 @@ def test_no_secrets_file_without_the_option(tmp_path):
         _, out, err = stop(proc)
     assert not [p for p in tmp_path.iterdir() if not p.name.startswith("ready-")]
     assert "in-secret-9" not in out + err
+
+
+# --- --fault-late-apply --------------------------------------------------------------------------
+LATE_ARGS = ("--faults", "1", "--faults-seed", SEED, "--fault-streak", "1",
+             "--fault-retry-after", "0", "--fault-delay", "0.1", "--fault-late-apply")
+
+
+def health(s: requests.Session, base: str) -> dict:
+    return s.get(base + "/_emulator/health", timeout=10).json()["faults"]
+
+
+def phase_of(before: dict, after: dict) -> str | None:
+    """The phase of the one write between two health reads (None: it was not faulted)."""
+    grown = [p for p in ("before", "after", "late")
+             if after["writes_by_phase"][p] > before["writes_by_phase"][p]]
+    assert len(grown) <= 1, (before, after)
+    return grown[0] if grown else None
+
+
+def late_write(s: requests.Session, base: str, method: str, path: str,
+               **kwargs) -> tuple[int | str, str | None]:
+    """One write (not retried): its outcome and the phase it was faulted in."""
+    start = health(s, base)
+    outcome = call(s, method, base + path, **kwargs)
+    return outcome, phase_of(start, health(s, base))
+
+
+def post_body(initiator: str) -> dict:
+    return {"svm": {"name": "svm1"}, "initiator": initiator, "authentication_type": "none"}
+
+
+def test_a_late_write_is_invisible_until_the_next_write_and_writes_keep_their_order(tmp_path):
+    proc, info = start_emulator(tmp_path, *LATE_ARGS, "--fault-late-seconds", "60")
+    base = str(info["url"])
+    s = session()
+    late = []
+    try:
+        svm1 = uuid_of(s, base)
+        for i in range(24):
+            initiator = f"iqn.1992-08.com.netapp:late{i}"
+            path = f"{CREDS}/{svm1}/{initiator}"
+            outcome, phase = late_write(s, base, "POST", CREDS, json=post_body(initiator))
+            if phase != "late":
+                assert exists(s, base + path) == (phase != "before"), (i, outcome, phase)
+                continue
+            late.append(outcome)
+            assert outcome in (429, 503, "connection"), outcome  # the fault, at once
+            assert not exists(s, base + path)  # reads see the old state
+            assert not exists(s, base + path)
+            report = health(s, base)
+            assert report["late"]["pending"] == 1 and report["late"]["applied_before_write"] \
+                == len(late) - 1
+            # the next write of any kind (here a DELETE of a key that does not exist) applies
+            # it first; a DELETE of the record itself then finds it, whatever its own fate
+            late_write(s, base, "DELETE", f"{CREDS}/{svm1}/iqn.1992-08.com.netapp:none{i}")
+            assert exists(s, base + path)
+            assert health(s, base)["late"]["applied_before_write"] >= len(late)
+        report = health(s, base)
+    finally:
+        code, _, err = stop(proc)
+    assert len(late) >= 2, late
+    assert report["late_apply"] is True
+    assert sum(report["late"]["by_kind"].values()) == report["writes_by_phase"]["late"]
+    assert report["late"]["by_kind"] == {k: report["by_kind_and_phase"][f"{k}/late"]
+                                         for k in ("503", "429", "drop", "delay")}
+    assert report["late"]["applied_by_timer"] == 0
+    assert code == 0 and "Traceback" not in err, err
+
+
+def test_a_late_write_is_applied_by_its_timer_and_a_reset_drops_the_held_ones(tmp_path):
+    proc, info = start_emulator(tmp_path, *LATE_ARGS, "--fault-late-seconds", "0.3")
+    base = str(info["url"])
+    s = session()
+    try:
+        svm1 = uuid_of(s, base)
+        timed = None
+        for i in range(24):  # a late POST, then no write at all: the timer applies it
+            initiator = f"iqn.1992-08.com.netapp:timer{i}"
+            _, phase = late_write(s, base, "POST", CREDS, json=post_body(initiator))
+            if phase == "late":
+                timed = f"{CREDS}/{svm1}/{initiator}"
+                break
+        assert timed is not None
+        for _ in range(100):
+            if health(s, base)["late"]["pending"] == 0:
+                break
+            time.sleep(0.05)
+        assert exists(s, base + timed)
+        assert health(s, base)["late"]["applied_by_timer"] == 1
+    finally:
+        stop(proc)
+    proc, info = start_emulator(tmp_path, *LATE_ARGS, "--fault-late-seconds", "60")
+    base = str(info["url"])
+    try:
+        svm1 = uuid_of(s, base)
+        dropped = None
+        for i in range(24):
+            initiator = f"iqn.1992-08.com.netapp:reset{i}"
+            _, phase = late_write(s, base, "POST", CREDS, json=post_body(initiator))
+            if phase == "late":
+                dropped = f"{CREDS}/{svm1}/{initiator}"
+                break
+            assert s.post(base + "/_emulator/reset", timeout=10).status_code == 200
+        assert dropped is not None
+        assert s.post(base + "/_emulator/reset", timeout=10).status_code == 200
+        late_write(s, base, "DELETE", f"{CREDS}/{svm1}/iqn.1992-08.com.netapp:none")
+        assert not exists(s, base + dropped)  # never applied
+        report = health(s, base)["late"]
+        assert report["dropped_by_reset"] == 1 and report["pending"] in (0, 1)
+    finally:
+        code, _, err = stop(proc)
+    assert code == 0 and "Traceback" not in err, err
+
+
+def test_without_the_flag_no_write_is_late(tmp_path):
+    proc, info = start_emulator(tmp_path, *LATE_ARGS[:-1])
+    base = str(info["url"])
+    s = session()
+    try:
+        for i in range(12):
+            late_write(s, base, "POST", CREDS,
+                       json=post_body(f"iqn.1992-08.com.netapp:never{i}"))
+        report = health(s, base)
+    finally:
+        stop(proc)
+    assert report["writes_by_phase"]["late"] == 0 and report["late_apply"] is False
+    assert report["writes_by_phase"]["before"] + report["writes_by_phase"]["after"] >= 6
