@@ -22,7 +22,8 @@ from emulator.state import Svm
 
 #: Defects whose answer depends on the records before filtering: never narrowed.
 WHOLE_COLLECTION_DEFECTS = frozenset({"filter-ignored", "filter-misses-late-records",
-                                      "order-by-ignored-past-ten", "wildcard-literal"})
+                                      "order-by-ignored-past-ten", "wildcard-literal",
+                                      "count-ignores-filter", "address-filters-ignored"})
 #: A filter with more distinct terms than this is left to the generic path (bounded work).
 MAX_TERMS = 64
 SVM_FIELDS = ("svm.uuid", "svm.name")
