@@ -88,11 +88,15 @@ class Exchange:
     #: how the curl line authenticates (placeholders only; "" for a request sent without)
     curl_auth: str = field(default='-u "$ONTAP_USERNAME:$ONTAP_PASSWORD"', repr=False)
     redactor: Redactor = field(default=REDACTOR, repr=False, compare=False)
+    _summary: str = field(default="", repr=False, compare=False)
 
     def summary(self) -> str:
-        """Return one line such as ``POST /api/... -> 201``."""
-        query = f"?{_encode_params(self.params)}" if self.params else ""
-        return self.redactor.redact_text(f"{self.method} {self.path}{query} -> {self.status}")
+        """Return one line such as ``POST /api/... -> 201`` (made once: every report redacts
+        what it writes again, so a secret registered later is masked there too)."""
+        if not self._summary:
+            query = f"?{_encode_params(self.params)}" if self.params else ""
+            self._summary = self.redactor.redact_text(f"{self.method} {self.path}{query} -> {self.status}")
+        return self._summary
 
     def as_curl(self) -> str:
         """Return a runnable curl command; credentials come from the shell environment."""
@@ -339,7 +343,7 @@ class Client:
                       else self.redactor.redact_text(value))
                 for key, value in response.headers.items()
             },
-            response_text=self.redactor.redact_text(response.text),
+            response_text=self.redactor.redact_text(_kept_text(response.text, body)),
             response_json=body,
             elapsed=elapsed,
             insecure=self.insecure,
@@ -376,3 +380,15 @@ class Client:
 
 
 MASK_HEADER = "<redacted>"
+#: The text kept of a JSON answer (reports quote at most a few hundred characters; the parsed
+#: body is what checks read): a page of a big collection is megabytes, and redacting all of it
+#: on every read cost more than judging it.
+KEPT_TEXT = 65536
+
+
+def _kept_text(text: str, body: Any) -> str:
+    """The answer's text as the exchange keeps it: all of it unless it parsed as JSON and is
+    longer than ``KEPT_TEXT`` (then its start, marked as cut)."""
+    if body is None or len(text) <= KEPT_TEXT:
+        return text
+    return text[:KEPT_TEXT] + f"... ({len(text) - KEPT_TEXT} more characters)"

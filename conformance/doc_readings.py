@@ -25,6 +25,7 @@ BY_RULE = {
     "DOC-020": ("CRED-AUTH-001", "case-insensitive", "lowercase-only"),
 }
 MISSING_CODES = {"4": "literal", "5374895": "envelope"}
+SAMPLE = 50  # records of one answer looked at for the shape of their address lists
 
 
 def readings_in(exchange: Exchange) -> list[tuple[str, str]]:
@@ -42,7 +43,7 @@ def readings_in(exchange: Exchange) -> list[tuple[str, str]]:
         if "return_records" not in params and isinstance(body.get("records"), list):
             found.append(("DOC-003", "text"))
     records = body.get("records") if isinstance(body.get("records"), list) else [body]
-    for record in records:
+    for record in records[:SAMPLE]:
         lists = (record.get("initiator_address") or {}) if isinstance(record, dict) else {}
         for name in ("ranges", "masks"):
             if isinstance(lists, dict) and name in lists:

@@ -392,7 +392,8 @@ class Driver(SecondWitnesses, UndecidedWrites):
         if exchange.status != 200:
             self.judge.apply([broken(exchange, ["CRED-LIST-001"], "collection GET did not answer 200",
                                      "200 with records and num_records")])
-        verdicts, records = checks.collection_form(exchange.response_json, exchange, count_only=count_only)
+        verdicts, records = checks.collection_form(exchange.response_json, exchange, count_only=count_only,
+                                                   seen=self.judge.ledger.foreign_form_seen(self.scope.foreign))
         self.judge.apply(verdicts)
         self._note_foreign(records)
         return exchange, records

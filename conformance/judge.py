@@ -46,11 +46,13 @@ class Judge:
     def apply(self, verdicts: Iterable[Verdict]) -> None:
         """Record verdicts in order; raise for the broken rules that fail the run."""
         failures: list[tuple[Verdict, tuple[str, ...]]] = []
+        credits: Counter[tuple[str, int]] = Counter()  # one ledger entry per rule and response
+        exchanges: dict[int, Exchange] = {}
         for verdict in verdicts:
             if verdict.ok:
                 for rule_id in verdict.rules:
-                    self.ledger.credit(rule_id, verdict.exchange)
-                    self.judged[rule_id] += 1
+                    credits[(rule_id, id(verdict.exchange))] += 1
+                    exchanges[id(verdict.exchange)] = verdict.exchange
                 continue
             lenient = [r for r in verdict.rules
                        if not self.strict_observed and BY_ID[r].basis_in(self.ledger.release) == OBSERVED]
@@ -62,6 +64,9 @@ class Judge:
             strict = tuple(r for r in verdict.rules if r not in lenient)
             if strict:
                 failures.append((verdict, strict))
+        for (rule_id, exchange_id), times in credits.items():
+            self.ledger.credit(rule_id, exchanges[exchange_id], times)
+            self.judged[rule_id] += times
         if failures:
             self._raise(failures)
 

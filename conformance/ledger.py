@@ -16,7 +16,7 @@ otherwise.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,17 +94,20 @@ class Ledger:
         self.undocumented: dict[str, list[Any]] = {}
         #: documentation finding -> reading the target followed -> [count, an example request]
         self.readings: dict[str, dict[str, list[Any]]] = {}
+        self._form_judged: set[tuple[Any, Any]] = set()  # other clients' records whose form was judged
+        self._scanned: set[Any] = set()  # records scanned for undocumented properties
 
     # ---- entries (the judge writes these) ---------------------------------------------------
-    def credit(self, rule_id: str, exchange: Exchange) -> None:
-        """A check judged this response and the rule held.
+    def credit(self, rule_id: str, exchange: Exchange, times: int = 1) -> None:
+        """A check judged this response and the rule held (``times``: that many checks of it,
+        e.g. one per record of a collection).
 
         Raises:
             KeyError: ``rule_id`` is not in the catalog.
             TypeError: no exchange: a rule is credited only by a judged response.
         """
         _known(rule_id, exchange)
-        self.passes[rule_id] += 1
+        self.passes[rule_id] += times
         notes = self.evidence.setdefault(rule_id, [])
         if len(notes) < MAX_NOTES:
             summary = exchange.summary()
@@ -136,6 +139,19 @@ class Ledger:
         code = error.get("code") if isinstance(error, dict) else None
         self.broken_by.setdefault(rule_id, set()).add((exchange.status, None if code is None else str(code)))
 
+    def foreign_form_seen(self, foreign: Callable[[Any], bool]) -> Callable[[Any], bool]:
+        """A test for records of other clients whose form a check judged already in this run
+        (each is judged once: a big cluster's records come back on every whole read)."""
+        def seen(record: Any) -> bool:
+            key = _key_of(record)
+            if key is None or not foreign(key):
+                return False
+            if key in self._form_judged:
+                return True
+            self._form_judged.add(key)
+            return False
+        return seen
+
     def saw_answer(self, exchange: Exchange) -> None:
         """Note what every answer shows beyond the rules: undocumented properties and the
         readings of documentation findings it follows."""
@@ -159,6 +175,10 @@ class Ledger:
         if not isinstance(records, list):
             return
         for record in records:
+            key = _key_of(record)
+            if key in self._scanned or not isinstance(record, dict) or "authentication_type" not in record:
+                continue  # each record once, read with its fields: a big cluster's come back on every read
+            self._scanned.add(key)
             for path in undocumented_properties(record):
                 entry = self.undocumented.setdefault(path, [0, exchange.summary()])
                 entry[0] += 1
@@ -445,6 +465,14 @@ class Ledger:
             "foreign": self.foreign_summary(),
             "flaky": list(self.flaky),
         }
+
+
+def _key_of(record: Any) -> tuple[Any, str] | None:
+    """A returned record's (svm uuid, initiator), or None for one without an initiator."""
+    if not isinstance(record, dict) or not isinstance(record.get("initiator"), str):
+        return None
+    svm = record.get("svm")
+    return (svm.get("uuid") if isinstance(svm, dict) else None, record["initiator"])
 
 
 def _count(items: Sequence[Any], noun: str) -> str:

@@ -96,7 +96,8 @@ def check_count(driver: Driver, filters: dict[str, str] | None = None) -> None:
 @recorded("check_return_timeout", "seconds")
 def check_return_timeout(driver: Driver, seconds: int) -> None:
     """CRED-LIST-009: ``return_timeout`` within 0..120 is accepted; outside, refused with a 4xx."""
-    exchange = driver.send("GET", CREDENTIALS_PATH, params={"return_timeout": str(seconds)})
+    params, _ = driver.scope.narrow({"return_timeout": str(seconds)})
+    exchange = driver.send("GET", CREDENTIALS_PATH, params=params)
     code = driver.screen(exchange)
     inside = 0 <= seconds <= 120
     if inside and exchange.status != 200:
@@ -119,6 +120,7 @@ SECRET_QUERY_CODES = frozenset({"262202", "262249", "262250"})
 def check_secret_query(driver: Driver, how: str) -> None:
     """CRED-GET-003: a password asked for with ``fields=`` or used as a filter is refused."""
     params = {"fields": "chap.inbound.password"} if how == "fields" else {"chap.inbound.password": "x" * 8}
+    params, _ = driver.scope.narrow(params)
     exchange = driver.send("GET", CREDENTIALS_PATH, params=params)
     code = driver.screen(exchange)
     if not (400 <= exchange.status < 500 and code in SECRET_QUERY_CODES):

@@ -38,6 +38,57 @@ def credential_from_json(record: dict[str, Any], svm_names: dict[str, str]) -> C
     )
 
 
+def _entries(record: dict[str, Any], name: str) -> list[Any]:
+    addresses = record.get("initiator_address")
+    entries = addresses.get(name) if isinstance(addresses, dict) else None
+    return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
+
+
+def _user(record: dict[str, Any], side: str) -> Any:
+    chap = record.get("chap")
+    part = chap.get(side) if isinstance(chap, dict) else None
+    return part.get("user") if isinstance(part, dict) else None
+
+
+#: How to read each filterable field from a returned record, as the model reads it from its own
+#: (``models.query.FILTER_FIELDS``): without building a model record, since a whole read of a
+#: big cluster judges every one of its records against the query.
+JSON_FIELDS: dict[str, Any] = {
+    "initiator": lambda r: r.get("initiator"),
+    "svm.uuid": lambda r: (r.get("svm") or {}).get("uuid") if isinstance(r.get("svm"), dict) else None,
+    "svm.name": lambda r: (r.get("svm") or {}).get("name") if isinstance(r.get("svm"), dict) else None,
+    "authentication_type": lambda r: str(r["authentication_type"]).lower() if "authentication_type" in r else None,
+    "chap.inbound.user": lambda r: _user(r, "inbound"),
+    "chap.outbound.user": lambda r: _user(r, "outbound"),
+    "initiator_address.ranges.start": lambda r: [e.get("start") for e in _entries(r, "ranges")],
+    "initiator_address.ranges.end": lambda r: [e.get("end") for e in _entries(r, "ranges")],
+    "initiator_address.ranges.family": lambda r: [e.get("family") for e in _entries(r, "ranges")],
+    "initiator_address.masks.address": lambda r: [e.get("address") for e in _entries(r, "masks")],
+    "initiator_address.masks.netmask": lambda r: [e.get("netmask") for e in _entries(r, "masks")],
+    "initiator_address.masks.family": lambda r: [e.get("family") for e in _entries(r, "masks")],
+}
+
+
+def json_matches(record: Any, filters: dict[str, str], svm_names: dict[str, str]) -> bool | None:
+    """Whether a returned record passes every filter, read from what it shows (None: it
+    depends on something the doc leaves open, as :func:`models.query.record_matches`)."""
+    from models.query import matches, matches_values
+
+    if not isinstance(record, dict):
+        return False
+    verdict: bool | None = True
+    for name, query in filters.items():
+        value = JSON_FIELDS[name](record)
+        if name == "svm.name" and value is None:
+            value = svm_names.get(JSON_FIELDS["svm.uuid"](record))
+        result = matches_values(query, value) if isinstance(value, list) else matches(query, value)
+        if result is False:
+            return False
+        if result is None:
+            verdict = None
+    return verdict
+
+
 def agrees(record: Any, versions: tuple[Credential, ...]) -> bool:
     return any(not differences(v, record) for v in versions)
 
@@ -45,9 +96,10 @@ def agrees(record: Any, versions: tuple[Credential, ...]) -> bool:
 def without_links(value: Any) -> Any:
     """A record (or any JSON value) without its ``_links``: what may differ between reads."""
     if isinstance(value, dict):
-        return {k: without_links(v) for k, v in value.items() if k != "_links"}
+        return {k: without_links(v) if isinstance(v, dict | list) else v
+                for k, v in value.items() if k != "_links"}
     if isinstance(value, list):
-        return [without_links(v) for v in value]
+        return [without_links(v) if isinstance(v, dict | list) else v for v in value]
     return value
 
 

@@ -12,6 +12,7 @@ import copy
 import logging
 import re
 import threading
+from collections.abc import Iterable
 from typing import Any
 
 MASK = "<redacted>"
@@ -20,6 +21,9 @@ MASK = "<redacted>"
 #: they are still hidden wherever they stand as the value of a password key.
 MIN_FREE_TEXT_LENGTH = 4
 _PREFIX = MIN_FREE_TEXT_LENGTH
+#: Past this many characters of text per known secret prefix, searching the text once per
+#: prefix costs less than listing every window of it.
+_WINDOWS_PER_PREFIX = 64
 #: Words the API itself uses: a secret equal to one is hidden only where it stands as
 #: a password value, or every report would lose its "default" and "none".
 _VOCABULARY = frozenset({
@@ -141,9 +145,13 @@ class Redactor:
             index = self._by_prefix
             if not index:
                 return set()
-            # Every window of the text that starts some secret, found by one set intersection.
-            windows = {lowered[start:start + _PREFIX] for start in range(len(lowered) - _PREFIX + 1)}
-            return {s for prefix in windows & index.keys() for s in index[prefix] if s.lower() in lowered}
+            if len(lowered) > _WINDOWS_PER_PREFIX * len(index):
+                # A long text (a page of a big collection): one substring search per prefix.
+                hits: Iterable[str] = (prefix for prefix in index if prefix in lowered)
+            else:
+                # Every window of the text that starts some secret, by one set intersection.
+                hits = {lowered[start:start + _PREFIX] for start in range(len(lowered) - _PREFIX + 1)} & index.keys()
+            return {s for prefix in hits for s in index[prefix] if s.lower() in lowered}
 
 
 _PLACEHOLDER = re.compile(r"""^["']?<[\w-]+>["']?$""")

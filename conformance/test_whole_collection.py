@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from conformance.driver import ALL, Driver
+from conformance.driver import Driver
 from conformance.pages import PAGING_RULE, later_pages_keep_the_query, walk
 from conformance.verdicts import broken, passed
 
@@ -48,19 +48,21 @@ def _page_size(driver: Driver, filters: dict[str, str]) -> int:
 
 @pytest.mark.rule("CRED-LIST-005", "CRED-LIST-008", "CRED-LIST-002")
 def test_the_whole_collection_read_in_pages_holds_every_record_once(populated: Driver) -> None:
+    """Keys only (a bare collection GET answers the keys and links, OB-48): which records come
+    back, and how often, is the question here; the run's records' content is judged by the
+    scoped reads."""
     size = _page_size(populated, {})
-    walked = walk(populated, {"fields": ALL, "max_records": str(size)}, whole=True, size=size)
-    later_pages_keep_the_query(populated, walked, {})
+    walked = walk(populated, {"max_records": str(size)}, whole=True, size=size)
     rule = PAGING_RULE if len(walked.pages) > 1 else "CRED-LIST-002"
     populated.compare_collection(walked.records, populated.model.list(), walked.first, rule,
-                                 filtered=len(walked.pages) > 1, scoped=False)
+                                 fields=frozenset(), filtered=len(walked.pages) > 1, scoped=False)
     populated.expect_judged(rule)
 
 
 @pytest.mark.rule("CRED-LIST-004", "CRED-LIST-007", "CRED-LIST-008", "CRED-GET-002")
 def test_a_filtered_ordered_read_of_the_whole_collection_keeps_its_query_on_every_page(
         populated: Driver) -> None:
-    filters = {"authentication_type": "chap|deny"}
+    filters = {"authentication_type": "!chap"}
     size = _page_size(populated, filters)
     query = {**filters, "order_by": "initiator desc", "fields": "authentication_type", "max_records": str(size)}
     walked = walk(populated, query, whole=True, size=size)

@@ -129,7 +129,7 @@ def test_a_read_only_user_may_read_but_not_write(driver: Driver, target: Any) ->
     _create(driver, key, "deny")
     new = _key(target, "readonly-new")
     with _client_as(target, target.readonly, '-u "$ONTAP_READONLY_USERNAME:$ONTAP_READONLY_PASSWORD"') as readonly:
-        read = _ask(readonly, "GET", CREDENTIALS_PATH, params={"fields": "initiator"})
+        read = _ask(readonly, "GET", CREDENTIALS_PATH, params=driver.scope.narrow({"fields": "initiator"})[0])
         writes = [_ask(readonly, "POST", CREDENTIALS_PATH,
                        json={"svm": {"uuid": new[0]}, "initiator": new[1], "authentication_type": "none"}),
                   _ask(readonly, "PATCH", record_path(*key), json={"authentication_type": "deny"}),

@@ -17,9 +17,17 @@ from typing import Any
 
 from conformance import checks
 from conformance.client import CREDENTIALS_PATH, Exchange, passwords_in, record_path
-from conformance.readings import ALL, agrees, credential_from_json, next_href, record_key, same
+from conformance.readings import (
+    ALL,
+    agrees,
+    credential_from_json,
+    json_matches,
+    next_href,
+    record_key,
+    same,
+)
 from conformance.verdicts import Verdict, broken, failing
-from models.query import FILTER_FIELDS, record_matches
+from models.query import FILTER_FIELDS
 from models.records import DEFAULT_INITIATOR, Credential
 
 GET_RULE = "CRED-GET-001"
@@ -218,8 +226,7 @@ class SecondWitnesses:
 
     def _matches(self, record: Any, filters: dict[str, str]) -> bool | None:
         """Whether a returned record (its actual state) passes the query's filters."""
-        names = {s.uuid: s.name for s in self.model.svms.values()}
-        return record_matches(credential_from_json(record, names), filters)
+        return json_matches(record, filters, {s.uuid: s.name for s in self.model.svms.values()})
 
     def _plain_filter_misses(self, key: Key) -> bool:
         """A record an operator query missed: does a plain ``initiator=`` filter, no operator in

@@ -117,8 +117,14 @@ def undocumented_properties(record: Any, schema: dict[str, Any] = CREDENTIALS_RE
     return sorted(set(found))
 
 
+#: The collection without its records' own schema (each record is judged by itself).
+COLLECTION_ENVELOPE: dict[str, Any] = {**CREDENTIALS_COLLECTION, "$id": "iscsi_credentials_envelope",
+                                       "properties": {**CREDENTIALS_COLLECTION["properties"],
+                                                      "records": {"type": "array"}}}
+
 RECORD_VALIDATOR = Draft202012Validator(CREDENTIALS_RECORD)
 COLLECTION_VALIDATOR = Draft202012Validator(CREDENTIALS_COLLECTION)
+ENVELOPE_VALIDATOR = Draft202012Validator(COLLECTION_ENVELOPE)
 ERROR_VALIDATOR = Draft202012Validator(ERROR_ENVELOPE)
 
 
@@ -224,7 +230,7 @@ def _compiled(validator: Draft202012Validator) -> Check | None:
 
 
 _checks: dict[int, Check] = {}
-for _validator in (RECORD_VALIDATOR, COLLECTION_VALIDATOR, ERROR_VALIDATOR):
+for _validator in (RECORD_VALIDATOR, COLLECTION_VALIDATOR, ENVELOPE_VALIDATOR, ERROR_VALIDATOR):
     _found = _compiled(_validator)
     if _found is not None:
         _checks[id(_validator)] = _found
