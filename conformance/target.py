@@ -150,7 +150,9 @@ class Target:
     def own_filter(self) -> dict[str, str]:
         """The query that selects the run's records and the named SVMs' defaults."""
         svms = "|".join(svm.uuid for svm in self.svms)
-        own = f"{DEFAULT_INITIATOR}|{self.namespace}*|eui.{self.eui_prefix.lower()}*"
+        # EUIs are sent in lower and in upper case (a target may keep either): both prefixes.
+        own = (f"{DEFAULT_INITIATOR}|{self.namespace}*|eui.{self.eui_prefix.lower()}*"
+               f"|eui.{self.eui_prefix.upper()}*")
         return {"svm.uuid": svms, "initiator": own}
 
     def may_modify(self, svm_uuid: str, initiator: str) -> bool:
@@ -343,9 +345,11 @@ def open_target(config: TargetConfig, ledger: Ledger) -> Target:
         # fault mode keeps short (config.FAULT_MODE_TIMEOUT), so faults cost seconds, not hours.
         # No request is faulted more than FAULT_STREAK times in a row: the faults stay
         # transient for the client's and the driver's bounded retries.
+        # A faulted write is applied before the fault, after it, or late (after the client's
+        # next read, as a busy cluster may): the suite must settle all three.
         emulator = EmulatorProcess(defects=config.emulator_defects, faults=config.emulator_faults,
                                    fault_delay=config.timeout + 1, fault_retry_after=0,
-                                   fault_streak=FAULT_STREAK,
+                                   fault_streak=FAULT_STREAK, fault_late_apply=config.emulator_faults > 0,
                                    ontap_version=config.emulator_ontap_version or DEFAULT_RELEASE,
                                    latency=config.emulator_latency,
                                    variants=config.emulator_variants)

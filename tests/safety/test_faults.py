@@ -55,3 +55,25 @@ def test_a_defect_is_still_caught_under_faults(defect: str, rule: str, strict: b
     assert status != 0, output
     assert document["verdict"] == "nonconformant", output
     assert rule in broken, f"{defect}: reported {sorted(broken)}\n{output}"
+
+
+def test_writes_a_live_cluster_applies_late_are_settled_without_blaming_the_target(tmp_path: Path) -> None:
+    """A faulted write may be applied after the client's next read (the emulator holds it until
+    the next write): the read shows it not applied, the suite sends it again, and the copy is
+    refused as a duplicate (or a DELETE finds nothing). The suite settles it by a read and never
+    blames the target for its own resend (a 409 5374142 is no CRED-POST-001 failure)."""
+    from tests.safety.helpers import emulator, live_args
+
+    args = ("--faults", "0.08", "--faults-seed", "3", "--fault-late-apply", "--fault-late-seconds", "2",
+            "--fault-delay", "1", "--fault-retry-after", "0", "--fault-streak", "2")
+    with emulator(tmp_path / "emulator", *args) as target:
+        report_dir = tmp_path / "reports"
+        result = run_suite(tmp_path, *live_args(target, report_dir), "-q", "--hypothesis-profile", "quick",
+                           "--request-timeout", "0.5")
+        health = target.session.get(target.url + "/_emulator/health", timeout=30).json()
+    document = json.loads((report_dir / "conformance.json").read_text())
+    late = health["faults"]["late"]
+    assert sum(late["by_kind"].values()) > 0, late  # the scenario happened
+    failures = [(f.get("rule"), f["message"][:200]) for f in document["failures"]]
+    assert document["verdict"] != "nonconformant", (failures, result.stdout[-2000:])
+    assert failures == [], failures
