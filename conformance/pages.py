@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from conformance.client import Exchange
 from conformance.readings import next_href, shown_filters
+from conformance.recording import recorded
 from conformance.verdicts import broken, passed
 
 if TYPE_CHECKING:
@@ -68,8 +69,10 @@ def walk(driver: Driver, params: dict[str, Any], *, whole: bool = False, size: i
     return walked
 
 
+@recorded("read_all", "params", "whole")
 def read_all(driver: Driver, params: dict[str, Any], *, whole: bool = False) -> tuple[Exchange, list[Any]]:
-    """One query, every page of it: the first exchange and all records."""
+    """One query, every page of it: the first exchange and all records (a step of its own in
+    a recording, so a replay follows the target's own next links)."""
     walked = walk(driver, params, whole=whole)
     return walked.first, walked.records
 

@@ -128,3 +128,48 @@ def check_secret_query(driver: Driver, how: str) -> None:
                                    "with a secret-field code", "a 4xx with code 262202, 262249 or 262250")])
     driver.judge.accepted_code(code)
     driver.judge.apply(passed(exchange, "CRED-GET-003"))
+
+
+# ---- the whole collection, other clients' records included (a bounded number per run) -----------
+PAGES = 4  # about how many pages each whole read is cut into
+
+
+def _page_size(driver: Driver, filters: dict[str, str]) -> int:
+    """A page size from the count of the whole query: about PAGES pages, whatever its size."""
+    exchange, _ = driver.list({**filters, "return_records": "false"}, count_only=True, whole=True)
+    count = (exchange.response_json or {}).get("num_records") if isinstance(exchange.response_json, dict) else None
+    return max(1, -(-count // PAGES)) if isinstance(count, int) and count > 0 else 1
+
+
+@recorded("check_whole_collection")
+def check_whole_collection(driver: Driver) -> str:
+    """CRED-LIST-002, -005, -008 over every record of the target, in about PAGES pages sized
+    from a count. Keys only (a bare collection GET answers the keys and links, OB-48): which
+    records come back, and how often, is the question; the run's records' content is judged by
+    the scoped reads. Returns the rule the read judged."""
+    size = _page_size(driver, {})
+    walked = walk(driver, {"max_records": str(size)}, whole=True, size=size)
+    rule = PAGING_RULE if len(walked.pages) > 1 else "CRED-LIST-002"
+    driver.compare_collection(walked.records, driver.model.list(), walked.first, rule, fields=frozenset(),
+                              filtered=len(walked.pages) > 1, scoped=False)
+    return rule
+
+
+@recorded("check_whole_query")
+def check_whole_query(driver: Driver) -> None:
+    """CRED-LIST-004, -007, -008 and CRED-GET-002 over every record of the target: an operator
+    filter, an order and a fields list, in pages; whoever owns a record, each of each page
+    matches the filter, keeps the order and carries the fields asked."""
+    filters = {"authentication_type": "!chap"}
+    size = _page_size(driver, filters)
+    order = "initiator desc"
+    walked = walk(driver, {**filters, "order_by": order, "fields": "authentication_type", "max_records": str(size)},
+                  whole=True, size=size)
+    wanted = frozenset({"authentication_type"})
+    later_pages_keep_the_query(driver, walked, filters, fields=wanted, order=order)
+    names = [r.get("initiator") for r in walked.records if isinstance(r, dict)]
+    if names != sorted(names, reverse=True):
+        driver.judge.apply([broken(walked.first, ["CRED-LIST-007"], f"order_by={order} gave {names[:20]}")])
+    driver.judge.apply(passed(walked.first, "CRED-LIST-007") if len(names) > 1 else [])
+    driver.compare_collection(walked.records, driver.model.list(filters), walked.first, "CRED-LIST-004",
+                              fields=wanted, filtered=True, scoped=False)

@@ -43,6 +43,7 @@ from conformance.driver import Driver, model_for
 from conformance.failures import ConformanceFailure
 from conformance.judge import Judge
 from conformance.ledger import Ledger
+from conformance.pages import read_all
 from conformance.recording import (
     FieldDifference,
     Normaliser,
@@ -135,7 +136,7 @@ def run_program(program: dict[str, Any], target: Any, ledger: Ledger, normaliser
             except UnsafeOperation as exc:
                 run.stopped = f"step {index} ({op}) refused by the live-safety guard: {exc}"
                 break
-            if op == "list":
+            if op in ("list", "read_all"):
                 last_list = result
     finally:
         client.close()
@@ -168,7 +169,14 @@ def _call(driver: Driver, op: str, args: dict[str, Any], last_list: tuple[Any, l
     if op == "get":
         return driver.get(_key(args["key"]), fields=args.get("fields"))
     if op == "list":
-        return driver.list(args.get("params"), count_only=bool(args.get("count_only")))
+        return driver.list(args.get("params"), count_only=bool(args.get("count_only")),
+                           whole=bool(args.get("whole")))
+    if op == "read_all":
+        return read_all(driver, args.get("params") or {}, whole=bool(args.get("whole")))
+    if op == "check_whole_collection":
+        return queries.check_whole_collection(driver)
+    if op == "check_whole_query":
+        return queries.check_whole_query(driver)
     if op == "compare":
         if last_list is None:
             raise ReplayError("the recording compares a collection it never listed")
@@ -178,7 +186,7 @@ def _call(driver: Driver, op: str, args: dict[str, Any], last_list: tuple[Any, l
         return driver.compare_collection(records, driver.model.list(filters), exchange, args["rule"],
                                          fields=None if fields is None else frozenset(fields),
                                          filtered=bool(args.get("filtered")),
-                                         membership_rule=args.get("membership_rule"))
+                                         membership_rule=args.get("membership_rule"), scoped=args.get("scoped"))
     if op == "update_collection":
         return driver.update_collection(args["filters"], args["body"], args.get("params"))
     if op == "delete_collection":

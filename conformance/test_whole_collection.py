@@ -11,16 +11,12 @@ judged exactly; other clients' records only where no knowledge of their content 
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import pytest
 
+from conformance import queries
 from conformance.driver import Driver
-from conformance.pages import PAGING_RULE, later_pages_keep_the_query, walk
-from conformance.verdicts import broken, passed
-
-PAGES = 4  # about how many pages each whole read is cut into
 
 
 @pytest.fixture
@@ -39,39 +35,13 @@ def populated(driver: Driver, target: Any) -> Driver:
     return driver
 
 
-def _page_size(driver: Driver, filters: dict[str, str]) -> int:
-    """A page size from the count of the whole query: about PAGES pages, whatever its size."""
-    exchange, _ = driver.list({**filters, "return_records": "false"}, count_only=True, whole=True)
-    count = (exchange.response_json or {}).get("num_records") if isinstance(exchange.response_json, dict) else None
-    return max(1, math.ceil(count / PAGES)) if isinstance(count, int) and count > 0 else 1
-
-
 @pytest.mark.rule("CRED-LIST-005", "CRED-LIST-008", "CRED-LIST-002")
 def test_the_whole_collection_read_in_pages_holds_every_record_once(populated: Driver) -> None:
-    """Keys only (a bare collection GET answers the keys and links, OB-48): which records come
-    back, and how often, is the question here; the run's records' content is judged by the
-    scoped reads."""
-    size = _page_size(populated, {})
-    walked = walk(populated, {"max_records": str(size)}, whole=True, size=size)
-    rule = PAGING_RULE if len(walked.pages) > 1 else "CRED-LIST-002"
-    populated.compare_collection(walked.records, populated.model.list(), walked.first, rule,
-                                 fields=frozenset(), filtered=len(walked.pages) > 1, scoped=False)
-    populated.expect_judged(rule)
+    populated.expect_judged(queries.check_whole_collection(populated))
 
 
 @pytest.mark.rule("CRED-LIST-004", "CRED-LIST-007", "CRED-LIST-008", "CRED-GET-002")
 def test_a_filtered_ordered_read_of_the_whole_collection_keeps_its_query_on_every_page(
         populated: Driver) -> None:
-    filters = {"authentication_type": "!chap"}
-    size = _page_size(populated, filters)
-    query = {**filters, "order_by": "initiator desc", "fields": "authentication_type", "max_records": str(size)}
-    walked = walk(populated, query, whole=True, size=size)
-    wanted = frozenset({"authentication_type"})
-    later_pages_keep_the_query(populated, walked, filters, fields=wanted, order="initiator desc")
-    names = [r.get("initiator") for r in walked.records if isinstance(r, dict)]
-    if names != sorted(names, reverse=True):
-        populated.judge.apply([broken(walked.first, ["CRED-LIST-007"], f"order_by=initiator desc gave {names[:20]}")])
-    populated.judge.apply(passed(walked.first, "CRED-LIST-007") if len(names) > 1 else [])
-    populated.compare_collection(walked.records, populated.model.list(filters), walked.first, "CRED-LIST-004",
-                                 fields=wanted, filtered=True, scoped=False)
+    queries.check_whole_query(populated)
     populated.expect_judged("CRED-LIST-004")
