@@ -25,11 +25,11 @@ from models.schemas import ENVELOPE_VALIDATOR, ERROR_VALIDATOR, RECORD_VALIDATOR
 
 SECRET_RULE = "CRED-CHAP-008"
 USERS_RULE = "CRED-CHAP-009"  # users that were set are returned
-#: Generic ONTAP codes whose meaning names the rule that answered (facts §14): "1" an entry
+#: Generic ONTAP codes whose meaning names the rule that answered (OB-14): "1" an entry
 #: with the same identifiers exists, "4" the entry does not exist.
 GENERIC_CODE_RULES = {"1": frozenset({"CRED-POST-004"}),
                       "4": frozenset({"CRED-MISS-001", "CRED-MISS-002"})}
-#: Codes that say "no such record" or "no such SVM" (facts §14-16 and the doc's tables).
+#: Codes that say "no such record" or "no such SVM" (OB-14 to OB-16 and the doc's tables).
 MISSING_OR_UNKNOWN = frozenset({"4", "2", "5374895", "2621462"})
 #: The rule a success answered with the wrong 2xx status breaks, per operation.
 BASE_RULES = {"post": "CRED-POST-001", "patch": "CRED-PATCH-001", "delete": "CRED-DEL-001",
@@ -298,7 +298,7 @@ def collection_form(body: Any, exchange: Exchange, *, count_only: bool = False,
 
 
 # ---- wire details ------------------------------------------------------------------------------
-#: What a JSON answer may be labelled (facts §8, §9): HAL by default, plain JSON when the
+#: What a JSON answer may be labelled (OB-8, OB-9): HAL by default, plain JSON when the
 #: request asked for it (the suite's client sends ``Accept: application/json``).
 JSON_MEDIA_TYPES = {"application/hal+json": "application/hal+json",
                     "application/json": "application/hal+json or application/json"}
@@ -343,7 +343,7 @@ def self_link_names_record(record: dict[str, Any], exchange: Exchange, *, requir
 # ---- authentication and methods (observed) ---------------------------------------------------
 def answered_as(exchange: Exchange, rule: str, status: int, code: str | None = None) -> list[Verdict]:
     """``rule`` passes when the answer has ``status`` (and, when ``code`` is given and the body
-    is an ONTAP error envelope, that code: a 401's body is unknown, facts §20)."""
+    is an ONTAP error envelope, that code: a 401's body is unknown, OB-20)."""
     if exchange.status != status:
         return [broken(exchange, [rule], f"answered {exchange.status}", str(status))]
     body = exchange.response_json

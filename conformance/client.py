@@ -49,7 +49,7 @@ class OutcomeUnknown(Exception):
 
 
 #: Answers that say "try again": the request queue is full or the application is
-#: temporarily unreachable (facts §21). Never a verdict on the endpoint.
+#: temporarily unreachable (OB-21). Never a verdict on the endpoint.
 TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 #: How often a read is sent before it is given up as unanswered.
@@ -62,7 +62,7 @@ RETRY_PAUSES = (0.2, 0.4, 0.8, 1.6, 2.0)
 def record_path(svm_uuid: str, initiator: str, *, raw_colon: bool = False) -> str:
     """Return the path of one credential record, with the initiator percent-encoded (as
     NetApp's Python client sends it), or with its ``:`` left raw (as the Ansible module
-    does, facts §75)."""
+    does, OB-75)."""
     return f"{CREDENTIALS_PATH}/{quote(svm_uuid, safe='')}/{quote(initiator, safe=':' if raw_colon else '')}"
 
 

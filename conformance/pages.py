@@ -2,7 +2,7 @@
 later pages answer the same query as the first (CRED-LIST-005, CRED-LIST-008).
 
 A real cluster may end a page before ``max_records`` (when ``return_timeout`` strikes) and give a
-next link (facts §50), so every read that judges which records a query returns follows them.
+next link (OB-50), so every read that judges which records a query returns follows them.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ class Pages:
 
 def walk(driver: Driver, params: dict[str, Any], *, whole: bool = False, size: int | None = None) -> Pages:
     """Read a query and every page its next links lead to (a real cluster may end a page
-    early, when ``return_timeout`` strikes, and give a next link: facts §50).
+    early, when ``return_timeout`` strikes, and give a next link: OB-50).
 
     With ``size`` (the query's ``max_records``) every page must hold at most that many
     records (CRED-LIST-005). A next link that comes back again breaks CRED-LIST-008.

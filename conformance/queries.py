@@ -112,7 +112,7 @@ def check_return_timeout(driver: Driver, seconds: int) -> None:
 
 
 #: Generic codes for a secret in the URL (262202, 9.11.1+), a field not readable with
-#: fields= (262249) and a field that cannot be queried (262250) (facts §18, §68).
+#: fields= (262249) and a field that cannot be queried (262250) (OB-18, OB-68).
 SECRET_QUERY_CODES = frozenset({"262202", "262249", "262250"})
 
 

@@ -12,7 +12,7 @@ target and two observations of one step can be compared field by field:
 - the UUID of each SVM becomes ``<svm:NAME>``; the run's IQN namespace ``<ns>`` (its naming
   authority alone ``<ns-authority>``), its EUI prefix ``<eui>`` / ``<EUI>``;
 - paths, ``Location`` and ``_links`` hrefs are percent-decoded first (ONTAP percent-encodes
-  keys in hrefs, facts §78), and volatile headers (``Date``, ``Server``, ``Content-Length``,
+  keys in hrefs, OB-78), and volatile headers (``Date``, ``Server``, ``Content-Length``,
   ``X-Dot-Ttag`` ...) are dropped;
 - **no password is ever kept**: each distinct password becomes a placeholder that carries only
   its shape (``<secret-3a-0x-4d2h>``: group 3, variant a, the ``0x`` prefix, four digits and two
@@ -46,7 +46,7 @@ FORMAT = "ontap-iscsi-conformance-recording"
 VERSION = 1
 #: At most this many programs are kept (a failing run's shrinking replays a program many times).
 MAX_PROGRAMS = 3000
-#: Headers that differ on every answer or say nothing about the API's behaviour (facts §79).
+#: Headers that differ on every answer or say nothing about the API's behaviour (OB-79).
 VOLATILE_HEADERS = frozenset({
     "date", "server", "content-length", "transfer-encoding", "connection", "keep-alive",
     "x-dot-ttag", "etag", "last-modified", "expires", "cache-control", "age", "x-request-id",

@@ -1,4 +1,4 @@
-"""Rules that later releases added to the documented behaviour (facts §11).
+"""Rules that later releases added to the documented behaviour (OB-65 to OB-73).
 
 Each case is skipped as not applicable when the run judges against an earlier release
 (``/api/cluster``'s version, or ``--ontap-version``; the embedded emulator plays one with

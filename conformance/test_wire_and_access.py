@@ -108,7 +108,7 @@ def test_answers_are_hal_json_and_self_links_name_their_records(driver: Driver, 
 # ---- authentication and methods ------------------------------------------------------------------
 @pytest.mark.rule("CRED-ACCESS-001")
 def test_requests_without_or_with_wrong_credentials_are_refused(driver: Driver, target: Any) -> None:
-    """401, whatever the body (no recorded 401 body exists, facts §20)."""
+    """401, whatever the body (no recorded 401 body exists, OB-20)."""
     missing = record_path(*_key(target, "no-such-record"))
     with _client_as(target, None, "") as anonymous, \
             _client_as(target, (target.username, secrets.token_urlsafe(12)),
@@ -122,7 +122,7 @@ def test_requests_without_or_with_wrong_credentials_are_refused(driver: Driver, 
 
 @pytest.mark.rule("CRED-ACCESS-002")
 def test_a_read_only_user_may_read_but_not_write(driver: Driver, target: Any) -> None:
-    """Reads answer 200; POST, PATCH and DELETE answer 403 with code 6 (facts §14, §19) and
+    """Reads answer 200; POST, PATCH and DELETE answer 403 with code 6 (OB-14, OB-19) and
     change nothing (the record is read back as it was)."""
     require(target, "CRED-ACCESS-002")
     key = _key(target, "readonly")

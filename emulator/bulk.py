@@ -1,4 +1,4 @@
-"""Query-based PATCH and DELETE on the credentials collection (facts 41, 70).
+"""Query-based PATCH and DELETE on the credentials collection (OB-41, OB-70).
 
 ``PATCH /api/protocols/san/iscsi/credentials?<filters>`` applies one body to every record the
 filters match; ``DELETE ...?<filters>`` deletes every record they match. NetApp's generic

@@ -39,7 +39,7 @@ def show(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-# Generic ONTAP codes (getting-started guide, facts §14, §18).
+# Generic ONTAP codes (getting-started guide, OB-14, OB-18).
 def invalid(target: str, message: str | None = None) -> OntapError:
     return OntapError(400, "2", message or f'Invalid value for field "{target}".', target)
 

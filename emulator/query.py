@@ -257,7 +257,7 @@ def _key(value: Any, kind: str) -> tuple[int, Any]:
 class Term:
     """One ``|``-separated part of a filter value, parsed once per request.
 
-    The meaning is the query language's (facts §46): ``!`` negates, ``null`` matches an
+    The meaning is the query language's (OB-46): ``!`` negates, ``null`` matches an
     unset field, ``"x"`` / ``{x}`` compare literally, ``<``, ``>``, ``<=``, ``>=`` and
     ``low..high`` compare by the field's kind, ``*`` is a wildcard, anything else is an
     equality. Wildcards are matched by scanning for the literal pieces between the stars

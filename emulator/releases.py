@@ -1,7 +1,7 @@
 """The ONTAP releases the emulator plays, and what differs between them.
 
 Each difference below follows NetApp's documentation of the release that introduced it (the
-project's research notes, facts §11); nothing else changes between releases. Where a release
+project's research notes, OB-65 to OB-73); nothing else changes between releases. Where a release
 leaves the answer undocumented, the emulator keeps what it did before releases existed (the
 9.10.1 behaviour) and ``emulator/README.md`` says so.
 """
@@ -42,18 +42,18 @@ class Release:
     # --- PATCH body ---------------------------------------------------------------------
     @property
     def svm_patchable(self) -> bool:
-        """9.15.1 drops ``svm.name`` / ``svm.uuid`` from the patchable fields (fact 67)."""
+        """9.15.1 drops ``svm.name`` / ``svm.uuid`` from the patchable fields (OB-67)."""
         return not self.at_least("9.15.1")
 
     def svm_in_patch(self) -> OntapError:
-        """What a 9.15.1+ PATCH body naming an SVM answers: the generic 262203 (fact 67)."""
+        """What a 9.15.1+ PATCH body naming an SVM answers: the generic 262203 (OB-67)."""
         return OntapError(400, "262203", 'Field "svm" is not supported in the body of a PATCH '
                           "request.", "svm")
 
     # --- SVM errors ---------------------------------------------------------------------
     @property
     def unknown_svm_status(self) -> int:
-        """2621462 (no such SVM): 404 before 9.15.1, 400 from its generic table (fact 68)."""
+        """2621462 (no such SVM): 404 before 9.15.1, 400 from its generic table (OB-68)."""
         return 400 if self.at_least("9.15.1") else 404
 
     # --- secrets in the URL -------------------------------------------------------------

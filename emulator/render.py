@@ -33,7 +33,7 @@ def svm_ref(svm: Svm) -> dict[str, Any]:
 
 def location(cred: Credential, variants: Variants = NO_VARIANTS) -> str:
     """The instance path with each key percent-encoded (``:`` as ``%3A``, ``/`` as ``%2F``),
-    as ONTAP writes keys in hrefs (facts 78): the ``Location`` header and ``_links.self``.
+    as ONTAP writes keys in hrefs (OB-78): the ``Location`` header and ``_links.self``.
     The encoded-links variant leaves the initiator's ``:`` raw, as the page's examples do."""
     initiator = quote(cred.initiator, safe=":") if "encoded-links" in variants else quote_key(cred.initiator)
     return f"{CREDENTIALS}/{quote_key(cred.svm_uuid)}/{initiator}"
@@ -73,11 +73,11 @@ def credential(cred: Credential, svm: Svm, defects: Defects,
         addresses["ranges"] = [_range(r, defects) for r in cred.ranges]
     if cred.masks:
         addresses["masks"] = [_mask(m, defects) for m in cred.masks]
-    if "empty-containers" in variants:  # both lists, empty ones included (facts 33, 76)
+    if "empty-containers" in variants:  # both lists, empty ones included (OB-33, OB-76)
         addresses = {"ranges": addresses.get("ranges", []), "masks": addresses.get("masks", [])}
     if addresses:
         out["initiator_address"] = addresses
-    # Keys percent-encoded, as ONTAP writes them in hrefs (facts 78; the 9.10.1 document's
+    # Keys percent-encoded, as ONTAP writes them in hrefs (OB-78; the 9.10.1 document's
     # examples show a raw ":", but clients compare hrefs after percent-decoding).
     out["_links"] = link(location(cred, variants))
     if "self-link-without-svm" in defects:

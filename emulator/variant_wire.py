@@ -1,6 +1,6 @@
 """The variants that change only how an /api answer is written, as one ASGI layer.
 
-json-without-links (facts §8), pretty-json (facts §10) and error-arguments (facts §13) act on
+json-without-links (OB-8), pretty-json (OB-10) and error-arguments (OB-13) act on
 the finished JSON body, so every handler, the auth middleware and the crash guard get them
 alike without knowing about them. The layer sits inside the fault layer: an injected 503/429
 keeps its plain envelope, as do the 400s uvicorn's protocol answers before any app runs.

@@ -273,7 +273,7 @@ def test_a_lost_collection_delete_is_decided_by_reading_the_collection(server: E
     ("application/hal+json", "application/json", True),
     ("application/json; charset=utf-8", "application/json", True),
     ("application/hal+json", "*/*", True),
-    ("application/json", "*/*", False),  # any other Accept gets HAL (facts §8)
+    ("application/json", "*/*", False),  # any other Accept gets HAL (OB-8)
     ("text/plain", "application/json", False),
     ("", "application/json", False),
 ])

@@ -177,7 +177,7 @@ def test_replayed_on_9_16_1_the_svm_in_a_patch_is_a_documented_change(recorded, 
     patch, read = session.results[1]["steps"][1:]
     assert "CRED-PATCH-002" in patch["why"] and patch["after"].endswith("400 262203")
     assert read["follows"] == 1  # the record stayed "none": it follows from the refused PATCH
-    # 2621462: 404 in 9.10.1, 400 from 9.15.1 (facts §11): the model predicts any 4xx before 9.15.1
+    # 2621462: 404 in 9.10.1, 400 from 9.15.1 (OB-65 to OB-73): the model predicts any 4xx before 9.15.1
     # and 400 (or 404) from it, so the two releases' rule sets differ and the change is documented.
     [step] = session.results[2]["steps"]
     assert step["class"] == DOCUMENTED_CHANGE and "2621462" in step["why"]

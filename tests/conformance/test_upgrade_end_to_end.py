@@ -80,7 +80,7 @@ def test_9_10_1_to_9_16_1_gives_only_the_documented_changes(before: Path) -> Non
     assert all(w["after"].endswith("400 2621462") for w in diff["within_documentation"])
     # The replay of the 9.10.1 programs: every step the same, or changed as the documentation
     # of 9.16.1 allows. What the model allows in both releases alike (the HTTP status of 2621462,
-    # 404 in 9.10.1 and 400 from 9.15.1, facts §68) is a behaviour change within the documentation.
+    # 404 in 9.10.1 and 400 from 9.15.1, OB-68) is a behaviour change within the documentation.
     replay = load(after / "replay.json")
     assert replay["programs_replayed"] == replay["programs"] > 100
     steps = [s for r in replay["results"] for s in r["steps"]]

@@ -1,4 +1,4 @@
-"""Query-based PATCH and DELETE on the credentials collection (facts 41, 70; emulator/bulk.py)."""
+"""Query-based PATCH and DELETE on the credentials collection (OB-41, OB-70; emulator/bulk.py)."""
 
 from __future__ import annotations
 

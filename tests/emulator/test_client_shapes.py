@@ -1,4 +1,4 @@
-"""Request and response shapes NetApp's own clients use (facts §12: 74-78, and 3)."""
+"""Request and response shapes NetApp's own clients use (OB-12: 74-78, and 3)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def post(api: Api, initiator: str = IQN, **body):
     return resp
 
 
-# --- fact 74: Trident's empty outbound object ----------------------------------------------
+# --- OB-74: Trident's empty outbound object ----------------------------------------------
 def test_trident_sets_default_chap_with_an_empty_outbound_object(api, svm1):
     body = {"authentication_type": "CHAP", "initiator": "default",
             "chap": {"inbound": {"user": "trident-user", "password": "trident-pass"},
@@ -58,7 +58,7 @@ def test_empty_outbound_object_leaves_stored_outbound_alone(api, svm1):
         "inbound": {"user": "u2"}, "outbound": {"user": "o"}}
 
 
-# --- fact 76: absent sub-objects are omitted -----------------------------------------------
+# --- OB-76: absent sub-objects are omitted -----------------------------------------------
 @pytest.mark.parametrize("auth", ["none", "deny"])
 def test_record_without_chap_or_addresses_has_no_such_keys(api, svm1, auth):
     post(api, authentication_type=auth)
@@ -86,7 +86,7 @@ def test_cleared_outbound_and_emptied_addresses_disappear(api, svm1):
     assert got["chap"] == {"inbound": {"user": "u"}} and "initiator_address" not in got
 
 
-# --- fact 78 (and 2, 3, 54): percent-encoded keys --------------------------------------------
+# --- OB-78 (and 2, 3, 54): percent-encoded keys --------------------------------------------
 @pytest.mark.parametrize("initiator", [IQN, EUI, "iqn.1992-08.com.netapp:a:b.c-d"])
 def test_hrefs_and_location_percent_encode_the_key(api, svm1, initiator):
     resp = post(api, initiator)
@@ -100,7 +100,7 @@ def test_hrefs_and_location_percent_encode_the_key(api, svm1, initiator):
     for params in ({}, {"fields": "*"}, {"fields": "initiator"}):
         records = api.get(CREDS, params={**params, "initiator": initiator}).json()["records"]
         assert [r["_links"]["self"]["href"] for r in records] == [want]
-    # what PCL does with Location: unquote the last two segments (fact 54)
+    # what PCL does with Location: unquote the last two segments (OB-54)
     svm_part, init_part = urlsplit(location).path.rsplit("/", 2)[1:]
     assert (unquote(svm_part), unquote(init_part)) == (svm1, initiator)
 

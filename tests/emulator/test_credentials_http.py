@@ -54,7 +54,7 @@ def test_get_instance_raw_or_encoded_key(api, svm1, path_initiator):
     body = resp.json()
     assert body["initiator"] == IQN and body["authentication_type"] == "deny"
     assert body["svm"]["name"] == "svm1" and body["svm"]["uuid"] == svm1
-    # the key percent-encoded in the href, as ONTAP writes it (facts 78)
+    # the key percent-encoded in the href, as ONTAP writes it (OB-78)
     assert body["_links"]["self"]["href"] == f"{CREDS}/{svm1}/{quote(IQN, safe='')}"
 
 
@@ -387,7 +387,7 @@ def test_concurrent_clients_never_see_half_applied_changes(api, svm1, emulator):
 @pytest.mark.parametrize("value, ok", [("0", True), ("120", True), ("121", False),
                                        ("-1", False), ("15s", False)])
 def test_return_timeout_checked_on_every_get(api, svm1, value, ok):
-    """0..120 on every GET (facts 72), the instances and /api/cluster included."""
+    """0..120 on every GET (OB-72), the instances and /api/cluster included."""
     paths = ["/api/cluster", "/api/svm/svms", f"/api/svm/svms/{svm1}",
              "/api/protocols/san/iscsi/services", f"/api/protocols/san/iscsi/services/{svm1}",
              CREDS, f"{CREDS}/{svm1}/default"]

@@ -1,4 +1,4 @@
-"""NetApp's own Python client drives the emulator unchanged (facts §9)."""
+"""NetApp's own Python client drives the emulator unchanged (OB-9)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Key-based paging: ``_links.next`` resumes after the last record returned, by its key.
 
-ONTAP's next link carries ``start.<field>=<value>`` (facts §50), not an offset, so records
+ONTAP's next link carries ``start.<field>=<value>`` (OB-50), not an offset, so records
 another client creates or deletes between two pages never shift the rest of the
 collection: a record that exists the whole time comes back exactly once. ``offset`` (skip N
 after filter and sort) keeps working as documented.

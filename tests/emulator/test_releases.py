@@ -2,7 +2,7 @@
 
 The probes below are small request programs; each returns what it observed (status, ONTAP
 code, the parts of the body that matter). ``DOCUMENTED`` lists, per probe that a release
-changes, what each release answers (facts §11). The table-driven test runs every probe
+changes, what each release answers (OB-65 to OB-73). The table-driven test runs every probe
 against 9.10.1 and 9.16.1 and requires them to differ on exactly the documented probes.
 """
 
@@ -157,8 +157,8 @@ def p_unknown_svm_delete_path(api):
 #: probe -> {first release of a behaviour: (status, code)}; a release answers as the latest
 #: entry at or before it. Facts in the comments.
 DOCUMENTED: dict[str, tuple[Probe, dict[str, list[tuple[int, str | None]]]]] = {
-    "cluster-version": (p_cluster, {"9.10.1": [(200, None)]}),  # fact 73, checked apart
-    # facts 18, 68: passwords named in fields= / in a query
+    "cluster-version": (p_cluster, {"9.10.1": [(200, None)]}),  # OB-73, checked apart
+    # OB-18, OB-68: passwords named in fields= / in a query
     "fields-password-collection": (p_fields_password_collection, {
         "9.10.1": [(400, "262197"), (400, "262197")], "9.11.1": [(400, "262202"), (400, "262202")],
         "9.15.1": [(400, "262249"), (400, "262249")]}),
@@ -168,14 +168,14 @@ DOCUMENTED: dict[str, tuple[Probe, dict[str, list[tuple[int, str | None]]]]] = {
         "9.10.1": [(400, "262202")], "9.15.1": [(400, "262250")]}),
     "query-password-instance": (p_query_password_instance, {
         "9.10.1": [(400, "262179")], "9.11.1": [(400, "262202")], "9.15.1": [(400, "262250")]}),
-    # fact 67: svm no longer patchable
+    # OB-67: svm no longer patchable
     "svm-in-patch-same-svm": (p_svm_in_patch_same, {
         "9.10.1": [(200, None), (200, None)], "9.15.1": [(400, "262203"), (200, None)]}),
     "svm-in-patch-other-svm": (p_svm_in_patch_other, {
         "9.10.1": [(400, "2621706")], "9.15.1": [(400, "262203")]}),
     "svm-in-collection-patch": (p_svm_in_collection_patch, {
         "9.10.1": [(200, None)], "9.15.1": [(400, "262203")]}),
-    # fact 68: 2621462 is 400 from 9.15.1
+    # OB-68: 2621462 is 400 from 9.15.1
     "unknown-svm-post-uuid": (p_unknown_svm_post_uuid, {
         "9.10.1": [(404, "2621462")], "9.15.1": [(400, "2621462")]}),
     "unknown-svm-post-name": (p_unknown_svm_post_name, {
