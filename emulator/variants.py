@@ -25,11 +25,11 @@ VARIANTS: tuple[Variant, ...] = (
             "(returned with fields=* or ** and when named, and by an instance GET without "
             "fields; not with a fields list that leaves it out), as later releases add "
             "properties",
-            "design.md 'Later releases add, and clients must cope'; OB-65 to OB-73"),
+            "later releases add properties and clients must tolerate them; OB-65 to OB-73"),
     Variant("missing-get-5374895",
             "GET of a credential the SVM does not hold answers 404 with the endpoint's own "
             "code 5374895 instead of the generic \"4\" (an unknown SVM still answers \"4\")",
-            "facts OQ-2; page: Delete/Update error table (5374895)"),
+            "OQ-2; page: Delete/Update error table (5374895)"),
     Variant("missing-write-code-4",
             "PATCH and DELETE of a credential the SVM does not hold answer 404 "
             "{\"code\": \"4\", \"message\": \"entry doesn't exist\", \"target\": \"uuid\"} "
