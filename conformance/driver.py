@@ -30,8 +30,8 @@ from conformance.client import (
 from conformance.judge import Judge
 from conformance.pages import read_all
 from conformance.readings import ALL, credential_from_json, record_key, same, shown_filters
-from conformance.recording import attach, recorded
 from conformance.scope import EVERYTHING, Scope
+from conformance.step_hook import attach, recorded
 from conformance.undecided import WRITE_ATTEMPTS, UndecidedWrites
 from conformance.verdicts import Verdict, broken, failing, passed
 from conformance.witnesses import (
@@ -105,7 +105,7 @@ class Driver(SecondWitnesses, UndecidedWrites):
         self._reading_back = ""  # the rule of a collection write whose effect is being read
         self.raw_colons = False  # record paths with the IQN's ':' raw, as Ansible sends them
         self._patching: tuple[Any, dict[str, str] | None] = (None, None)  # the PATCH being judged
-        self.recorder = attach(self)  # --record / --replay: notes each operation and its answers
+        self.recorder = attach(self)  # whoever watches the steps (--record): each operation, each answer
 
     def send(self, method: str, path: str, *, params: dict[str, Any] | None = None,
              json: Any = None) -> Exchange:

@@ -8,20 +8,35 @@ next link (OB-50), so every read that judges which records a query returns follo
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from conformance.client import Exchange
+from conformance.judge import Judge
 from conformance.readings import next_href, shown_filters
-from conformance.recording import recorded
+from conformance.step_hook import recorded
 from conformance.verdicts import broken, passed
-
-if TYPE_CHECKING:
-    from conformance.driver import Driver
 
 MAX_PAGES = 200
 PAGING_RULE = "CRED-LIST-008"
 UNPAGED = 10000  # the documented default cap of max_records
 OPTIONAL_FIELDS = frozenset({"authentication_type", "chap", "initiator_address"})
+
+
+class Reader(Protocol):
+    """What a page walk needs of the driver (:class:`conformance.driver.Driver`), which reads
+    its collections through this module: a protocol, so the two never import each other."""
+
+    judge: Judge
+
+    def list(self, params: dict[str, Any] | None = None, *, count_only: bool = False,
+             href: str | None = None, whole: bool = False) -> tuple[Exchange, list[Any]]:
+        """GET the collection (or a link it gave), its form judged."""
+
+    def observed(self, operation: str, key: Any, outcome: Any, **details: Any) -> Any:
+        """Tell the exploration report what a judged call did."""
+
+    def _matches(self, record: Any, filters: dict[str, str]) -> bool | None:
+        """Whether a returned record passes the query's filters."""
 
 
 @dataclass
@@ -41,7 +56,7 @@ class Pages:
         return self.pages[-1][0]
 
 
-def walk(driver: Driver, params: dict[str, Any], *, whole: bool = False, size: int | None = None) -> Pages:
+def walk(driver: Reader, params: dict[str, Any], *, whole: bool = False, size: int | None = None) -> Pages:
     """Read a query and every page its next links lead to (a real cluster may end a page
     early, when ``return_timeout`` strikes, and give a next link: OB-50).
 
@@ -70,14 +85,14 @@ def walk(driver: Driver, params: dict[str, Any], *, whole: bool = False, size: i
 
 
 @recorded("read_all", "params", "whole")
-def read_all(driver: Driver, params: dict[str, Any], *, whole: bool = False) -> tuple[Exchange, list[Any]]:
+def read_all(driver: Reader, params: dict[str, Any], *, whole: bool = False) -> tuple[Exchange, list[Any]]:
     """One query, every page of it: the first exchange and all records (a step of its own in
     a recording, so a replay follows the target's own next links)."""
     walked = walk(driver, params, whole=whole)
     return walked.first, walked.records
 
 
-def later_pages_keep_the_query(driver: Driver, walked: Pages, filters: dict[str, str],
+def later_pages_keep_the_query(driver: Reader, walked: Pages, filters: dict[str, str],
                                fields: frozenset[str] | None = None, order: str | None = None) -> None:
     """CRED-LIST-008: the pages the next links lead to answer the same query as the first.
 
@@ -104,7 +119,7 @@ def later_pages_keep_the_query(driver: Driver, walked: Pages, filters: dict[str,
     driver.judge.apply(passed(walked.last, PAGING_RULE))
 
 
-def _unpaged_problems(driver: Driver, first: Exchange, filters: dict[str, str],
+def _unpaged_problems(driver: Reader, first: Exchange, filters: dict[str, str],
                       fields: frozenset[str] | None, order: str | None) -> str:
     """A second witness: the same query in pages of the documented cap. If its records break
     the query too, the query itself is wrong (its own rule), not the next links."""
@@ -117,7 +132,7 @@ def _unpaged_problems(driver: Driver, first: Exchange, filters: dict[str, str],
     return problem
 
 
-def _page_problems(driver: Driver, page: list[Any], filters: dict[str, str],
+def _page_problems(driver: Reader, page: list[Any], filters: dict[str, str],
                    fields: frozenset[str] | None) -> str:
     """What one page's records show against the query: a record that does not match a
     filter on a property the query returns, or that carries optional properties not asked for."""

@@ -219,7 +219,7 @@ def pytest_configure(config: pytest.Config) -> None:
     install_log_redaction()
     _STATE.config = for_worker(load_config(config), config)
     _STATE.postrun = PostRun(_STATE.config)
-    upgrade.configure(config)
+    upgrade.configure(config, active_target)  # --record installs its recorder here
     _STATE.suite_dirs = (SUITE_DIR, Path(config.rootpath, "conformance").resolve())
     _STATE.wants_reports = _aims_at_suite(config) and not config.option.collectonly
     _configure_hypothesis(config, _aims_at_suite(config))

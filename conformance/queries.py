@@ -10,7 +10,7 @@ from conformance import checks
 from conformance.client import CREDENTIALS_PATH, Exchange
 from conformance.driver import ALL, Driver
 from conformance.pages import PAGING_RULE, later_pages_keep_the_query, read_all, walk
-from conformance.recording import recorded
+from conformance.step_hook import recorded
 from conformance.verdicts import broken, passed
 from models.query import FILTER_FIELDS
 

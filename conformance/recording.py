@@ -25,9 +25,7 @@ Records of other clients (a live target's foreign records) are left out of colle
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import inspect
 import json
 import re
 import string
@@ -35,7 +33,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from random import SystemRandom
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import unquote
 
 from conformance.client import CREDENTIALS_PATH, passwords_in
@@ -439,7 +437,7 @@ def normaliser_for(target: Any, secrets: Secrets | None = None) -> Normaliser:
                       secrets or Secrets(), scope.foreign)
 
 
-# ---- the hook in the driver --------------------------------------------------------------------
+# ---- steps of a driver ---------------------------------------------------------------------------
 def route_of(path: str) -> str:
     """``collection`` or ``instance`` for the credentials endpoint, else the path itself."""
     if path.rstrip("/") == CREDENTIALS_PATH:
@@ -479,8 +477,8 @@ class Step:
 
 
 class ProgramRecorder:
-    """Notes the steps of one driver (one program). The driver calls :meth:`exchange` for
-    every answer it gets; :func:`recorded` wraps its operations."""
+    """Notes the steps of one driver (one program): the driver's step recorder
+    (:class:`conformance.step_hook.StepRecorder`), told of each operation and every answer."""
 
     def __init__(self, normaliser: Normaliser, on_first_step: Callable[[ProgramRecorder], None] | None = None,
                  *, test: str = "") -> None:
@@ -545,47 +543,17 @@ def _jsonable(obj: Any) -> Any:
     return json.loads(json.dumps(obj, default=str))
 
 
-Fn = TypeVar("Fn", bound=Callable[..., Any])
-
-
-def recorded(op: str, *names: str) -> Callable[[Fn], Fn]:
-    """Mark a driver operation (or a query check taking the driver first) as a step.
-
-    ``names`` are the arguments kept (by name; defaults filled in). Without a recorder on
-    the driver the call goes straight through.
-    """
-    def wrap(fn: Fn) -> Fn:
-        signature = inspect.signature(fn)
-
-        @functools.wraps(fn)
-        def step(driver: Any, *args: Any, **kwargs: Any) -> Any:
-            recorder = getattr(driver, "recorder", None)
-            if recorder is None:
-                return fn(driver, *args, **kwargs)
-            bound = signature.bind(driver, *args, **kwargs)
-            bound.apply_defaults()
-            recorder.begin(op, {n: bound.arguments[n] for n in names}, driver.model)
-            try:
-                result = fn(driver, *args, **kwargs)
-            except BaseException as exc:
-                recorder.end(exc)
-                raise
-            recorder.end(None)
-            return result
-        return step  # type: ignore[return-value]
-    return wrap
-
-
 # ---- the session's recording ---------------------------------------------------------------------
 class Recording:
     """Every program of a ``--record`` run, kept in memory until the run ends."""
 
-    def __init__(self) -> None:
+    def __init__(self, open_target: Callable[[], Any] | None = None) -> None:
         self.programs: list[ProgramRecorder] = []
         self.truncated = False
         self.test = ""
         self.secrets = Secrets()
         self._normaliser: Normaliser | None = None
+        self._open_target = open_target  # the session's target, opened once a driver exists
         self.target: Any = None
 
     def bind(self, target: Any) -> None:
@@ -596,9 +564,9 @@ class Recording:
     def program(self, driver: Any) -> ProgramRecorder | None:
         """A recorder for a new driver; the program is kept once it takes its first step."""
         if self._normaliser is None:
-            from conformance.plugin import active_target  # the target is open once a driver exists
-
-            self.bind(active_target())
+            if self._open_target is None:
+                raise RecordingError("a recording made outside a run must be bound to its target first")
+            self.bind(self._open_target())
         assert self._normaliser is not None
         return ProgramRecorder(self._normaliser, self._keep, test=self.test)
 
@@ -615,15 +583,6 @@ class _Discard(list):  # type: ignore[type-arg]
 
     def append(self, _item: Any) -> None:
         return None
-
-
-#: The recording of this run, when ``--record`` asked for one (set by conformance.upgrade).
-ACTIVE: Recording | None = None
-
-
-def attach(driver: Any) -> ProgramRecorder | None:
-    """Called by every new driver: its recorder, or None when the run records nothing."""
-    return ACTIVE.program(driver) if ACTIVE is not None else None
 
 
 # ---- files -------------------------------------------------------------------------------------

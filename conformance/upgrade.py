@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conformance import recording
+from conformance import recording, step_hook
 from conformance.compare import CompareError, compare, load_report, write_outputs
 from conformance.ledger import Ledger
 from conformance.recording import Recording, RecordingError, differences, noise_keys, normaliser_for
@@ -40,6 +41,7 @@ MAX_NOISE_EXAMPLES = 20  # differing steps of the calibration pass kept in the r
 class _State:
     def __init__(self) -> None:
         self.record_path: Path | None = None
+        self.recording: Recording | None = None  # --record: the drivers' steps go here
         self.replay: ReplaySession | None = None
         self.baseline: dict[str, Any] | None = None
         self.baseline_path: Path | None = None
@@ -62,11 +64,16 @@ def addoptions(group: Any) -> None:
                          "upgrade.json in the report directory")
 
 
-def configure(config: pytest.Config) -> None:
-    """Check the options up front (one line each) and arm what they ask for."""
+def configure(config: pytest.Config, open_target: Callable[[], Any]) -> None:
+    """Check the options up front (one line each) and arm what they ask for.
+
+    ``open_target``: the session's target (opened on first use); ``--record`` binds its
+    recording to it when the first driver starts, and installs the recorder as the
+    watcher of every driver's steps (:func:`conformance.step_hook.install`).
+    """
     global _STATE
     _STATE = _State()
-    recording.ACTIVE = None
+    step_hook.install(None)
     record, replay, baseline = (config.getoption(name, None) for name in ("record", "replay", "baseline"))
     if (record or replay) and (config.getoption("numprocesses", None) or hasattr(config, "workerinput")):
         raise pytest.UsageError("--record and --replay run in one process; drop -n")
@@ -78,7 +85,8 @@ def configure(config: pytest.Config) -> None:
         if replay and (base / replay).resolve() == path:
             raise pytest.UsageError("--record and --replay name the same file")
         _STATE.record_path = path
-        recording.ACTIVE = Recording()
+        _STATE.recording = Recording(open_target)
+        step_hook.install(_STATE.recording.program)
     if replay:
         path = (base / replay).resolve()
         try:
@@ -107,14 +115,15 @@ def ignore_collect(path: Path, suite_dir: Path) -> bool | None:
 
 def set_test(nodeid: str) -> None:
     """The test whose drivers are being recorded."""
-    if recording.ACTIVE is not None:
-        recording.ACTIVE.test = nodeid
+    if _STATE.recording is not None:
+        _STATE.recording.test = nodeid
 
 
 def before_close(target: Any, ledger: Ledger, interrupted: bool) -> None:
     """Calibrate and write the recording while the target is still there."""
-    active, path = recording.ACTIVE, _STATE.record_path
-    recording.ACTIVE = None
+    active, path = _STATE.recording, _STATE.record_path
+    _STATE.recording = None
+    step_hook.install(None)
     if active is None or path is None:
         return
     # Every password the run sent is known now: scrub the programs once, then calibrate the

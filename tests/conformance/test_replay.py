@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from conformance import recording
+from conformance import recording, step_hook
 from conformance.config import TargetConfig
 from conformance.driver import Driver, model_for
 from conformance.failures import ConformanceFailure
@@ -55,7 +55,7 @@ def record(target: Any, programs: list[Any]) -> dict[str, Any]:
     """Run each program (a function of a driver and the target) with a recording armed."""
     active = recording.Recording()
     active.bind(target)
-    recording.ACTIVE = active
+    step_hook.install(active.program)
     ledger = Ledger()
     ledger.release = target.release
     try:
@@ -68,7 +68,7 @@ def record(target: Any, programs: list[Any]) -> dict[str, Any]:
             program(driver, target)
             client.close()
     finally:
-        recording.ACTIVE = None
+        step_hook.install(None)
     assert ledger.fails == {}, ledger.details
     steps = [p.as_json(active.secrets) for p in active.programs]
     return {"format": recording.FORMAT, "version": recording.VERSION, "release": ".".join(map(str, target.release)),
