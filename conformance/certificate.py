@@ -38,7 +38,7 @@ from typing import Any
 
 from conformance import reports
 from conformance.ledger import CONFORMANT, DEVIATED, FAILED, KNOWN, NOT_APPLICABLE
-from conformance.redaction import REDACTOR
+from conformance.wire.redaction import REDACTOR
 from models.releases import ReleaseError, parse_release
 from models.rules import BY_ID, DOCUMENTED, ENDPOINT_ERROR_CODES, RULES
 

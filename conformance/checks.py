@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from conformance.client import CREDENTIALS_PATH, Exchange
 from conformance.verdicts import Verdict, broken, passed
+from conformance.wire.client import CREDENTIALS_PATH, Exchange
 from models.names import INITIATOR_CODES
 from models.outcomes import Expectation, Outcome
 from models.records import CHAP, Credential, differences

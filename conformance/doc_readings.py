@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.client import CREDENTIALS_PATH, Exchange
+from conformance.wire.client import CREDENTIALS_PATH, Exchange
 from models.findings import FINDINGS
 
 #: Findings whose reading follows from a rule the run judged: (rule, reading when it passed,

@@ -19,14 +19,6 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from conformance import checks
-from conformance.client import (
-    CREDENTIALS_PATH,
-    Client,
-    Exchange,
-    NoAnswer,
-    passwords_in,
-    record_path,
-)
 from conformance.judge import Judge
 from conformance.pages import read_all
 from conformance.readings import ALL, credential_from_json, record_key, same, shown_filters
@@ -34,6 +26,14 @@ from conformance.scope import EVERYTHING, Scope
 from conformance.step_hook import attach, recorded
 from conformance.undecided import WRITE_ATTEMPTS, UndecidedWrites
 from conformance.verdicts import Verdict, broken, failing, passed
+from conformance.wire.client import (
+    CREDENTIALS_PATH,
+    Client,
+    Exchange,
+    NoAnswer,
+    passwords_in,
+    record_path,
+)
 from conformance.witnesses import (
     DEFAULT_RULE,
     FILTER_RULE,

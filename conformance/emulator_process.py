@@ -17,7 +17,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from conformance.redaction import REDACTOR
+from conformance.wire.redaction import REDACTOR
 
 READY_TIMEOUT = 15.0
 STOP_TIMEOUT = 5.0

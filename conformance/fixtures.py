@@ -12,10 +12,10 @@ import pytest
 
 from conformance import ledger as ledger_module
 from conformance import plugin
-from conformance.client import Client
 from conformance.config import TargetConfig
 from conformance.ledger import Ledger
 from conformance.target import Target
+from conformance.wire.client import Client
 
 
 @pytest.fixture(scope="session")

@@ -33,7 +33,7 @@ from conformance.ledger import (
     NOT_APPLICABLE,
     PASSED,
 )
-from conformance.redaction import REDACTOR
+from conformance.wire.redaction import REDACTOR
 from models.rules import BY_ID, RULES
 
 FILE_NAME = "history.jsonl"

@@ -22,7 +22,13 @@ from typing import Any, TypeVar
 
 from conformance import checks
 from conformance.checks import SecretBook
-from conformance.client import (
+from conformance.failures import ConformanceFailure
+from conformance.judge import Judge
+from conformance.ledger import Ledger
+from conformance.readings import next_href, record_key, without_links
+from conformance.safety import DEFAULT_INITIATOR, LiveGuard, UnsafeOperation
+from conformance.verdicts import Verdict, broken, passed
+from conformance.wire.client import (
     CREDENTIALS_PATH,
     Client,
     Exchange,
@@ -31,13 +37,7 @@ from conformance.client import (
     TargetUnreachable,
     record_path,
 )
-from conformance.failures import ConformanceFailure
-from conformance.judge import Judge
-from conformance.ledger import Ledger
-from conformance.readings import next_href, record_key, without_links
-from conformance.redaction import REDACTOR
-from conformance.safety import DEFAULT_INITIATOR, LiveGuard, UnsafeOperation
-from conformance.verdicts import Verdict, broken, passed
+from conformance.wire.redaction import REDACTOR
 
 #: How long the housekeeping keeps trying through transient faults before the target counts
 #: as lost.

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from conformance.client import CREDENTIALS_PATH, Client, record_path
+from conformance.wire.client import CREDENTIALS_PATH, Client, record_path
 
 DEFAULT_INITIATOR = "default"
 

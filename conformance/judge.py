@@ -13,10 +13,10 @@ from collections.abc import Iterable
 import pytest
 
 from conformance.checks import SecretBook
-from conformance.client import Exchange
 from conformance.failures import failure_for
 from conformance.ledger import Ledger
 from conformance.verdicts import Verdict
+from conformance.wire.client import Exchange
 from models.rules import BY_ID, OBSERVED
 
 

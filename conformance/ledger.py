@@ -20,10 +20,10 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.client import CREDENTIALS_PATH, Exchange
 from conformance.doc_readings import readings_in
 from conformance.doc_readings import report as doc_report
-from conformance.redaction import REDACTOR
+from conformance.wire.client import CREDENTIALS_PATH, Exchange
+from conformance.wire.redaction import REDACTOR
 from models.releases import DEFAULT_RELEASE, Release, parse_release, release_text
 from models.rules import BY_ID, DOCUMENTED, ENDPOINT_ERROR_CODES, OBSERVED, RULE_FOR_CODE, RULES
 from models.schemas import undocumented_properties

@@ -46,11 +46,11 @@ from hypothesis.stateful import (
 
 from conformance import budget, queries
 from conformance import strategies as gen
-from conformance.client import NoAnswer
 from conformance.driver import STATE_RULE, Driver, model_for
 from conformance.exploration import Exploration
 from conformance.judge import Judge
 from conformance.ledger import Ledger
+from conformance.wire.client import NoAnswer
 from models.addresses import family_first
 from models.outcomes import Outcome
 from models.query import FILTER_FIELDS

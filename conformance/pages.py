@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from conformance.client import Exchange
 from conformance.judge import Judge
 from conformance.readings import next_href, shown_filters
 from conformance.step_hook import recorded
 from conformance.verdicts import broken, passed
+from conformance.wire.client import Exchange
 
 MAX_PAGES = 200
 PAGING_RULE = "CRED-LIST-008"

@@ -19,7 +19,6 @@ import pytest
 from conformance import budget, exploration, profiles, reports, upgrade
 from conformance import ledger as ledger_module
 from conformance.applicability import not_applicable
-from conformance.client import Client, TargetUnreachable
 from conformance.config import TargetConfig, load_config
 from conformance.emulator_process import EmulatorFailed
 from conformance.failures import ConformanceFailure
@@ -27,8 +26,9 @@ from conformance.housekeeping import RunStopped
 from conformance.journal import read_journal, sweep
 from conformance.ledger import CONFORMANT, INCONCLUSIVE, NONCONFORMANT, Ledger
 from conformance.postrun import PostRun
-from conformance.redaction import REDACTOR, install_log_redaction
 from conformance.target import Target, TargetError, open_target
+from conformance.wire.client import Client, TargetUnreachable
+from conformance.wire.redaction import REDACTOR, install_log_redaction
 
 pytest_plugins = ["conformance.fixtures"]
 profiles.register()  # the suite's Hypothesis profiles, wherever the plugin is loaded from

@@ -7,11 +7,11 @@ model and names the rule of the query feature it exercises.
 from __future__ import annotations
 
 from conformance import checks
-from conformance.client import CREDENTIALS_PATH, Exchange
 from conformance.driver import ALL, Driver
 from conformance.pages import PAGING_RULE, later_pages_keep_the_query, read_all, walk
 from conformance.step_hook import recorded
 from conformance.verdicts import broken, passed
+from conformance.wire.client import CREDENTIALS_PATH, Exchange
 from models.query import FILTER_FIELDS
 
 

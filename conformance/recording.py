@@ -36,9 +36,9 @@ from random import SystemRandom
 from typing import Any
 from urllib.parse import unquote
 
-from conformance.client import CREDENTIALS_PATH, passwords_in
-from conformance.redaction import _VOCABULARY as REDACTOR_WORDS
-from conformance.redaction import MASK, REDACTOR
+from conformance.wire.client import CREDENTIALS_PATH, passwords_in
+from conformance.wire.redaction import _VOCABULARY as REDACTOR_WORDS
+from conformance.wire.redaction import MASK, REDACTOR
 
 FORMAT = "ontap-iscsi-conformance-recording"
 VERSION = 1

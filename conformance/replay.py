@@ -38,7 +38,6 @@ from typing import Any
 
 from conformance import queries
 from conformance.applicability import not_applicable
-from conformance.client import NoAnswer
 from conformance.driver import Driver, model_for
 from conformance.failures import ConformanceFailure
 from conformance.judge import Judge
@@ -56,6 +55,7 @@ from conformance.recording import (
     route_of,
 )
 from conformance.safety import UnsafeOperation
+from conformance.wire.client import NoAnswer
 from models.outcomes import Expectation
 from models.query import FILTER_FIELDS
 from models.records import DEFAULT_INITIATOR

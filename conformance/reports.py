@@ -16,8 +16,8 @@ from typing import Any
 
 from conformance import exploration
 from conformance.ledger import CONFORMANT, DEVIATED, KNOWN, NOT_APPLICABLE, STATUSES, Ledger
-from conformance.redaction import REDACTOR
 from conformance.upgrade_report import replay_blocks
+from conformance.wire.redaction import REDACTOR
 from models.releases import ReleaseError, parse_release, release_text
 from models.rules import BY_ID, DOCUMENTED
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import unquote
 
-from conformance.client import CREDENTIALS_PATH, TRANSIENT_STATUSES, Exchange
+from conformance.wire.client import CREDENTIALS_PATH, TRANSIENT_STATUSES, Exchange
 
 DEFAULT_INITIATOR = "default"
 #: A default of these types can be put back by PATCH; a CHAP default cannot

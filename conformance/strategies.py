@@ -15,8 +15,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from conformance.client import placeholder_text
-from conformance.redaction import MIN_FREE_TEXT_LENGTH
+from conformance.wire.client import placeholder_text
+from conformance.wire.redaction import MIN_FREE_TEXT_LENGTH
 
 LABEL_CHARS = string.ascii_lowercase + string.digits
 IQN_STRING_CHARS = LABEL_CHARS + ".:-"
@@ -100,7 +100,7 @@ def _own_text() -> str:
     root = Path(__file__).resolve().parent.parent
     found: list[str] = []
     for package in ("conformance", "models"):
-        for path in sorted((root / package).glob("*.py")):
+        for path in sorted((root / package).rglob("*.py")):
             try:
                 tree = ast.parse(path.read_text(encoding="utf-8"))
             except (OSError, SyntaxError, UnicodeDecodeError):

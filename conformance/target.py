@@ -10,18 +10,11 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.client import (
-    Client,
-    Exchange,
-    RateLimiter,
-    TargetUnreachable,
-)
 from conformance.config import TargetConfig
 from conformance.emulator_process import EmulatorFailed, EmulatorProcess
 from conformance.housekeeping import Housekeeping, RunStopped
 from conformance.journal import Journal
 from conformance.ledger import Ledger
-from conformance.redaction import REDACTOR
 from conformance.safety import (
     DEFAULT_INITIATOR,
     LiveGuard,
@@ -29,6 +22,13 @@ from conformance.safety import (
     changed_foreign_records,
 )
 from conformance.scope import EVERYTHING, Scope
+from conformance.wire.client import (
+    Client,
+    Exchange,
+    RateLimiter,
+    TargetUnreachable,
+)
+from conformance.wire.redaction import REDACTOR
 from models.releases import DEFAULT_RELEASE, Release, from_cluster, parse_release
 
 EMULATOR_NAMESPACE = "iqn.2000-01.org.example.conformance"

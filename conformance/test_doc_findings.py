@@ -13,10 +13,16 @@ from typing import Any
 
 import pytest
 
-from conformance.client import CREDENTIALS_PATH, Exchange, NoAnswer, OutcomeUnknown, record_path
 from conformance.driver import ALL, Driver
 from conformance.readings import record_key
 from conformance.verdicts import broken
+from conformance.wire.client import (
+    CREDENTIALS_PATH,
+    Exchange,
+    NoAnswer,
+    OutcomeUnknown,
+    record_path,
+)
 
 END = "10.44.0.9"
 

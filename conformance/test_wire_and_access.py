@@ -18,7 +18,8 @@ import pytest
 
 from conformance import checks
 from conformance.applicability import require
-from conformance.client import (
+from conformance.driver import Driver
+from conformance.wire.client import (
     CREDENTIALS_PATH,
     Client,
     Exchange,
@@ -26,7 +27,6 @@ from conformance.client import (
     OutcomeUnknown,
     record_path,
 )
-from conformance.driver import Driver
 
 #: How often a write of these cases is sent again when its answer was lost (a refusal
 #: changes nothing, so sending it again is harmless).

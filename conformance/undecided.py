@@ -7,10 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from conformance import checks
-from conformance.client import Exchange, NoAnswer, OutcomeUnknown, record_path
 from conformance.pages import read_all
 from conformance.readings import ALL, agrees, record_key
 from conformance.verdicts import passed
+from conformance.wire.client import Exchange, NoAnswer, OutcomeUnknown, record_path
 from models.outcomes import Expectation, Outcome
 from models.records import Credential, differences
 

@@ -30,8 +30,8 @@ from conformance import recording, step_hook
 from conformance.compare import CompareError, compare, load_report, write_outputs
 from conformance.ledger import Ledger
 from conformance.recording import Recording, RecordingError, differences, noise_keys, normaliser_for
-from conformance.redaction import REDACTOR
 from conformance.replay import ReplayError, ReplaySession, run_program
+from conformance.wire.redaction import REDACTOR
 from models.releases import release_text
 
 REPLAY_TESTS = "test_replay.py"

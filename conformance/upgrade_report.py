@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from conformance.redaction import REDACTOR
+from conformance.wire.redaction import REDACTOR
 
 _STYLE = """<style>
 body{font-family:sans-serif;margin:1.5em;color:#222}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from conformance.client import Exchange
+from conformance.wire.client import Exchange
 
 
 @dataclass(frozen=True)

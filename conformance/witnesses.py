@@ -16,7 +16,6 @@ from __future__ import annotations
 from typing import Any
 
 from conformance import checks
-from conformance.client import CREDENTIALS_PATH, Exchange, passwords_in, record_path
 from conformance.readings import (
     ALL,
     agrees,
@@ -27,6 +26,7 @@ from conformance.readings import (
     same,
 )
 from conformance.verdicts import Verdict, broken, failing
+from conformance.wire.client import CREDENTIALS_PATH, Exchange, passwords_in, record_path
 from models.query import FILTER_FIELDS
 from models.records import DEFAULT_INITIATOR, Credential
 

@@ -14,9 +14,9 @@ from conformance.config import TargetConfig
 from conformance.judge import Judge
 from conformance.ledger import Ledger
 from conformance.postrun import PostRun
-from conformance.redaction import REDACTOR
 from conformance.reports import RunInfo, build_report, html_summary
 from conformance.verdicts import passed
+from conformance.wire.redaction import REDACTOR
 from models.releases import parse_release
 from models.rules import RULES
 from tests.conformance.test_deviations import RULE, TODAY, entries, entry, failing_ledger

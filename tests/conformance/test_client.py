@@ -2,9 +2,9 @@ import shlex
 
 import pytest
 
-from conformance.client import Client, Exchange, TargetUnreachable, record_path
-from conformance.redaction import REDACTOR
 from conformance.safety import UnsafeOperation
+from conformance.wire.client import Client, Exchange, TargetUnreachable, record_path
+from conformance.wire.redaction import REDACTOR
 from tests.conformance.conftest import PASSWORD, USERNAME
 
 CRED = "/api/protocols/san/iscsi/credentials"

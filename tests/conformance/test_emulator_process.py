@@ -5,7 +5,7 @@ import pytest
 import requests
 
 from conformance.emulator_process import EmulatorFailed, EmulatorProcess
-from conformance.redaction import REDACTOR
+from conformance.wire.redaction import REDACTOR
 
 FAKE = "tests.conformance.fake_ontap"
 REPO = Path(__file__).resolve().parents[2]

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import requests
 
-from conformance import client as client_module
-from conformance.client import Client
 from conformance.config import DEFAULT_TIMEOUT, FAULT_MODE_TIMEOUT, build_config
 from conformance.emulator_process import EmulatorProcess
 from conformance.ledger import Ledger
 from conformance.target import FAULT_MODE_PAUSES, FAULT_STREAK, Target
+from conformance.wire import client as client_module
+from conformance.wire.client import Client
 
 
 def test_the_fault_mode_picks_a_short_timeout_unless_one_is_given():

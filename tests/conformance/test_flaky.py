@@ -8,7 +8,7 @@ from tests.conformance.test_plugin_reports import make_suite, run_pytest
 FLAKY_SUITE = '''
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from conformance.client import CREDENTIALS_PATH
+from conformance.wire.client import CREDENTIALS_PATH
 from conformance.judge import Judge
 from conformance.verdicts import broken, passed
 

@@ -5,12 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from conformance.client import CREDENTIALS_PATH, Client, record_path
 from conformance.config import TargetConfig
 from conformance.journal import Journal, read_journal, sweep
 from conformance.ledger import Ledger
 from conformance.safety import UnsafeOperation
 from conformance.target import TargetError, open_target
+from conformance.wire.client import CREDENTIALS_PATH, Client, record_path
 from tests.conformance.conftest import PASSWORD, USERNAME
 
 VS1 = "11111111-0000-0000-0000-000000000001"

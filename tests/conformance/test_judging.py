@@ -12,11 +12,11 @@ from collections.abc import Iterator
 import pytest
 
 from conformance import checks
-from conformance.client import Client, OutcomeUnknown
 from conformance.driver import ALL, Driver
 from conformance.judge import Judge
 from conformance.ledger import Ledger
 from conformance.verdicts import passed
+from conformance.wire.client import Client, OutcomeUnknown
 from emulator import EmulatorServer
 from emulator.defects import Defects
 from models.records import Credential, Svm
@@ -224,7 +224,7 @@ def test_a_fields_subset_that_disagrees_is_blamed_by_the_whole_collection(defect
 
 
 def checks_exchange(body: object):
-    from conformance.client import Exchange
+    from conformance.wire.client import Exchange
     return Exchange(method="GET", url="http://127.0.0.1:1/x", path="/x", params=None, request_json=None,
                     status=200, response_headers={}, response_text="", response_json=body, elapsed=0.0)
 

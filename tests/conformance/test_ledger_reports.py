@@ -2,13 +2,13 @@ import json
 
 import pytest
 
-from conformance.client import Exchange
 from conformance.failures import ConformanceFailure
 from conformance.judge import Judge, NotJudged
 from conformance.ledger import Ledger
-from conformance.redaction import REDACTOR
 from conformance.reports import RunInfo, build_report, html_summary, step_program, write_json
 from conformance.verdicts import Verdict, broken, passed
+from conformance.wire.client import Exchange
+from conformance.wire.redaction import REDACTOR
 from models.rules import BY_ID, DOCUMENTED, ENDPOINT_ERROR_CODES, OBSERVED, RULE_FOR_CODE, RULES
 
 DOC_RULE = next(r.id for r in RULES if r.basis == DOCUMENTED)

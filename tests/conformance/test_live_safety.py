@@ -51,7 +51,7 @@ def test_a_killed_run_is_swept_and_foreign_records_survive(emulator, tmp_path):
     suite.mkdir()
     (suite / "test_killed.py").write_text(textwrap.dedent('''
         import os, signal
-        from conformance.client import CREDENTIALS_PATH
+        from conformance.wire.client import CREDENTIALS_PATH
 
         def test_dies_midway(target, client):
             for index in range(3):
@@ -110,8 +110,8 @@ def test_query_based_collection_writes_need_opt_in_and_the_runs_namespace():
 
 
 def test_room_for_a_create_follows_the_guards_own_count_of_records_alive():
-    from conformance.client import CREDENTIALS_PATH, Exchange, record_path
     from conformance.safety import LiveGuard, UnsafeOperation
+    from conformance.wire.client import CREDENTIALS_PATH, Exchange, record_path
 
     guard = LiveGuard({}, svm_uuids={"svm1": "u1"}, namespace="iqn.2000-01.org.conformance.r1", eui_prefix="AB",
                       allow_default_changes=False, max_objects=2, allow_collection_writes=False)

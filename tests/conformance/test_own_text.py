@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conformance import strategies as gen
-from conformance.redaction import MIN_FREE_TEXT_LENGTH
+from conformance.wire.redaction import MIN_FREE_TEXT_LENGTH
 
 
 def test_literals_of_the_suite_are_refused_and_short_or_foreign_strings_pass():

@@ -17,7 +17,7 @@ TOKEN = base64.b64encode(f"{USERNAME}:{PASSWORD}".encode()).decode()
 SUITE = f'''
 import pytest
 
-from conformance.client import CREDENTIALS_PATH
+from conformance.wire.client import CREDENTIALS_PATH
 from conformance.judge import Judge
 from conformance.ledger import current
 from conformance.plugin import active_target
@@ -148,7 +148,7 @@ def test_bad_config_is_a_usage_error(tmp_path):
 def test_the_embedded_emulator_is_the_default_target(tmp_path):
     pytest.importorskip("emulator.__main__")
     make_suite(tmp_path, """
-        from conformance.client import CREDENTIALS_PATH
+        from conformance.wire.client import CREDENTIALS_PATH
 
         def test_emulator(target, client, ledger):
             assert target.kind == "emulator"
@@ -182,7 +182,7 @@ def test_an_unknown_rule_marker_is_refused_at_collection(tmp_path):
 
 def test_a_lost_target_stops_the_run(tmp_path):
     make_suite(tmp_path, """
-        from conformance.client import TargetUnreachable
+        from conformance.wire.client import TargetUnreachable
 
         def test_a():
             raise TargetUnreachable("GET http://127.0.0.1:9/api/cluster: ConnectionError")

@@ -22,7 +22,7 @@ from conformance.recording import (
     shape_of,
     write,
 )
-from conformance.redaction import MASK
+from conformance.wire.redaction import MASK
 from models.chap import password_violations
 
 SVM1, SVM2 = "11111111-0000-0000-0000-000000000001", "11111111-0000-0000-0000-000000000002"

@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from conformance.client import Client, Exchange
-from conformance.redaction import MASK, Redactor
+from conformance.wire.client import Client, Exchange
+from conformance.wire.redaction import MASK, Redactor
 from tests.conformance.conftest import PASSWORD, USERNAME
 
 
@@ -116,7 +116,7 @@ def test_error_message_that_quotes_a_password_is_redacted(redactor):
 def test_log_records_are_redacted(caplog):
     import logging
 
-    from conformance.redaction import REDACTOR, install_log_redaction
+    from conformance.wire.redaction import REDACTOR, install_log_redaction
 
     install_log_redaction()
     REDACTOR.register("logged-secret-123")

@@ -11,8 +11,8 @@ from typing import Any
 from conformance import certificate, reports
 from conformance.compare import compare, main
 from conformance.ledger import Ledger
-from conformance.redaction import REDACTOR
 from conformance.reports import RunInfo, build_report, html_summary, judgement_lines
+from conformance.wire.redaction import REDACTOR
 from tests.conformance.test_compare import report as compare_report
 from tests.conformance.test_ledger_reports import credit_everything
 

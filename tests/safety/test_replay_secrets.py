@@ -68,7 +68,7 @@ def test_no_password_in_a_recording_a_replay_or_their_reports(tmp_path: Path) ->
     # "observed_deviations"): as text the suite itself writes, such a word is no evidence of a leak.
     # The example tests' own passwords stay in the scan.
     fixed = own_fixed_text() + "\n".join(p.read_text().lower() for folder in ("conformance", "models")
-                                         for p in sorted((REPO / folder).glob("*.py"))
+                                         for p in sorted((REPO / folder).rglob("*.py"))
                                          if not p.name.startswith("test_"))
     free_text = sorted(p for p in passwords if _free_text(p) and p.lower() not in fixed)
     keyed_only = sorted(passwords - set(free_text) - {""})

@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, quote, urlencode
 
 import requests
 
-from conformance.redaction import REDACTOR, Redactor
+from conformance.wire.redaction import REDACTOR, Redactor
 
 CREDENTIALS_PATH = "/api/protocols/san/iscsi/credentials"
 _SECRET_HEADERS = {"authorization", "proxy-authorization", "cookie", "set-cookie"}
