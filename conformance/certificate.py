@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance import reports
-from conformance.ledger import CONFORMANT, DEVIATED, FAILED, KNOWN, NOT_APPLICABLE
+from conformance.judging.ledger import CONFORMANT, DEVIATED, FAILED, KNOWN, NOT_APPLICABLE
 from conformance.wire.redaction import REDACTOR
 from models.releases import ReleaseError, parse_release
 from models.rules import BY_ID, DOCUMENTED, ENDPOINT_ERROR_CODES, RULES

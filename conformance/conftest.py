@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from conformance.driver import Driver, model_for
-from conformance.judge import Judge
-from conformance.ledger import Ledger
+from conformance.judging.driver import Driver, model_for
+from conformance.judging.judge import Judge
+from conformance.judging.ledger import Ledger
 
 
 @pytest.fixture

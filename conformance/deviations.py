@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from conformance.ledger import DEVIATED, FAILED, NONCONFORMANT, PASSED, Ledger
+from conformance.judging.ledger import DEVIATED, FAILED, NONCONFORMANT, PASSED, Ledger
 from models.releases import Release, ReleaseError, parse_release, release_text
 from models.rules import BY_ID
 

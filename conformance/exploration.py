@@ -1,7 +1,7 @@
 """How deep the state machine went: one collector that sees every step of every program.
 
 The machine tells it when a program starts and ends and after each step (with the keys
-of the run's records then alive); the machine's :class:`~conformance.driver.Driver` tells
+of the run's records then alive); the machine's :class:`~conformance.judging.driver.Driver` tells
 it what each judged write did and how many pages a followed collection spanned. Nothing
 else counts, so the figures describe the machine's own programs, not the example tests.
 

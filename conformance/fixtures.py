@@ -10,10 +10,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from conformance import ledger as ledger_module
 from conformance import plugin
 from conformance.config import TargetConfig
-from conformance.ledger import Ledger
+from conformance.judging import ledger as ledger_module
+from conformance.judging.ledger import Ledger
 from conformance.target import Target
 from conformance.wire.client import Client
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from conformance.ledger import (
+from conformance.judging.ledger import (
     CONFORMANT,
     DEVIATED,
     FAILED,

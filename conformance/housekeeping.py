@@ -20,14 +20,14 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from conformance import checks
-from conformance.checks import SecretBook
-from conformance.failures import ConformanceFailure
-from conformance.judge import Judge
-from conformance.ledger import Ledger
-from conformance.readings import next_href, record_key, without_links
+from conformance.judging import checks
+from conformance.judging.checks import SecretBook
+from conformance.judging.failures import ConformanceFailure
+from conformance.judging.judge import Judge
+from conformance.judging.ledger import Ledger
+from conformance.judging.readings import next_href, record_key, without_links
+from conformance.judging.verdicts import Verdict, broken, passed
 from conformance.safety import DEFAULT_INITIATOR, LiveGuard, UnsafeOperation
-from conformance.verdicts import Verdict, broken, passed
 from conformance.wire.client import (
     CREDENTIALS_PATH,
     Client,

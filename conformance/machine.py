@@ -44,12 +44,13 @@ from hypothesis.stateful import (
     rule,
 )
 
-from conformance import budget, queries
+from conformance import budget
 from conformance import strategies as gen
-from conformance.driver import STATE_RULE, Driver, model_for
 from conformance.exploration import Exploration
-from conformance.judge import Judge
-from conformance.ledger import Ledger
+from conformance.judging import queries
+from conformance.judging.driver import STATE_RULE, Driver, model_for
+from conformance.judging.judge import Judge
+from conformance.judging.ledger import Ledger
 from conformance.wire.client import NoAnswer
 from models.addresses import family_first
 from models.outcomes import Outcome

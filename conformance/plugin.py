@@ -17,14 +17,14 @@ from typing import Any
 import pytest
 
 from conformance import budget, exploration, profiles, reports, upgrade
-from conformance import ledger as ledger_module
-from conformance.applicability import not_applicable
 from conformance.config import TargetConfig, load_config
 from conformance.emulator_process import EmulatorFailed
-from conformance.failures import ConformanceFailure
 from conformance.housekeeping import RunStopped
 from conformance.journal import read_journal, sweep
-from conformance.ledger import CONFORMANT, INCONCLUSIVE, NONCONFORMANT, Ledger
+from conformance.judging import ledger as ledger_module
+from conformance.judging.applicability import not_applicable
+from conformance.judging.failures import ConformanceFailure
+from conformance.judging.ledger import CONFORMANT, INCONCLUSIVE, NONCONFORMANT, Ledger
 from conformance.postrun import PostRun
 from conformance.target import Target, TargetError, open_target
 from conformance.wire.client import Client, TargetUnreachable
@@ -101,7 +101,7 @@ def stop_run(message: str) -> None:
 
 
 def active_ledger() -> Ledger:
-    """Return the session's ledger (same as :func:`conformance.ledger.current`)."""
+    """Return the session's ledger (same as :func:`conformance.judging.ledger.current`)."""
     return ledger_module.current()
 
 

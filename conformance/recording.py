@@ -1,9 +1,9 @@
 """Recording a run's programs: what each one sent and what each step observed, normalised.
 
-A *program* is one :class:`~conformance.driver.Driver`'s lifetime: one Hypothesis program of
+A *program* is one :class:`~conformance.judging.driver.Driver`'s lifetime: one Hypothesis program of
 the state machine, or one example test. A *step* is one high-level operation of the driver
 (create, update, delete, get, list, compare_collection, the collection writes, and the query
-checks of :mod:`conformance.queries`), with the arguments it was called with and every
+checks of :mod:`conformance.judging.queries`), with the arguments it was called with and every
 exchange it caused (the read-backs and second witnesses included).
 
 Everything is normalised before it is kept, so that a recording can be replayed on another
@@ -478,7 +478,7 @@ class Step:
 
 class ProgramRecorder:
     """Notes the steps of one driver (one program): the driver's step recorder
-    (:class:`conformance.step_hook.StepRecorder`), told of each operation and every answer."""
+    (:class:`conformance.judging.step_hook.StepRecorder`), told of each operation and every answer."""
 
     def __init__(self, normaliser: Normaliser, on_first_step: Callable[[ProgramRecorder], None] | None = None,
                  *, test: str = "") -> None:

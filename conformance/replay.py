@@ -1,7 +1,7 @@
 """Replaying recorded programs on a target, and what changed, step by step.
 
 ``--replay FILE`` runs exactly the programs of a recording (``--record FILE``) against the
-run's target, through the :class:`~conformance.driver.Driver`, so every step is judged as in
+run's target, through the :class:`~conformance.judging.driver.Driver`, so every step is judged as in
 any run. Each step is then compared, field by field, with what the recording observed, and
 classified:
 
@@ -36,13 +36,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from conformance import queries
-from conformance.applicability import not_applicable
-from conformance.driver import Driver, model_for
-from conformance.failures import ConformanceFailure
-from conformance.judge import Judge
-from conformance.ledger import Ledger
-from conformance.pages import read_all
+from conformance.judging import queries
+from conformance.judging.applicability import not_applicable
+from conformance.judging.driver import Driver, model_for
+from conformance.judging.failures import ConformanceFailure
+from conformance.judging.judge import Judge
+from conformance.judging.ledger import Ledger
+from conformance.judging.pages import read_all
 from conformance.recording import (
     FieldDifference,
     Normaliser,

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance import exploration
-from conformance.ledger import CONFORMANT, DEVIATED, KNOWN, NOT_APPLICABLE, STATUSES, Ledger
+from conformance.judging.ledger import CONFORMANT, DEVIATED, KNOWN, NOT_APPLICABLE, STATUSES, Ledger
 from conformance.upgrade_report import replay_blocks
 from conformance.wire.redaction import REDACTOR
 from models.releases import ReleaseError, parse_release, release_text

@@ -14,14 +14,14 @@ from conformance.config import TargetConfig
 from conformance.emulator_process import EmulatorFailed, EmulatorProcess
 from conformance.housekeeping import Housekeeping, RunStopped
 from conformance.journal import Journal
-from conformance.ledger import Ledger
+from conformance.judging.ledger import Ledger
+from conformance.judging.scope import EVERYTHING, Scope
 from conformance.safety import (
     DEFAULT_INITIATOR,
     LiveGuard,
     UnsafeOperation,
     changed_foreign_records,
 )
-from conformance.scope import EVERYTHING, Scope
 from conformance.wire.client import (
     Client,
     Exchange,

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from conformance.applicability import require
-from conformance.driver import ALL, Driver
-from conformance.pages import read_all
-from conformance.verdicts import broken, passed
+from conformance.judging.applicability import require
+from conformance.judging.driver import ALL, Driver
+from conformance.judging.pages import read_all
+from conformance.judging.verdicts import broken, passed
 
 
 def _initiator(target: Any, suffix: str) -> str:

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from conformance.driver import ALL, Driver
-from conformance.readings import record_key
-from conformance.verdicts import broken
+from conformance.judging.driver import ALL, Driver
+from conformance.judging.readings import record_key
+from conformance.judging.verdicts import broken
 from conformance.wire.client import (
     CREDENTIALS_PATH,
     Exchange,

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from conformance.applicability import require
-from conformance.driver import Driver
+from conformance.judging.applicability import require
+from conformance.judging.driver import Driver
 from models.outcomes import Outcome
 
 Scenario = Callable[[Driver, Any], "Outcome | None"]

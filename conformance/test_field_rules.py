@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from conformance.driver import Driver
-from conformance.pages import read_all
+from conformance.judging.driver import Driver
+from conformance.judging.pages import read_all
 
 
 def _name(target: Any, suffix: str) -> str:

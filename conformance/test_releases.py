@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from conformance import queries
-from conformance.applicability import require
-from conformance.driver import Driver
+from conformance.judging import queries
+from conformance.judging.applicability import require
+from conformance.judging.driver import Driver
 
 
 def _name(target: Any, suffix: str) -> str:

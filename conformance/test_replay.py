@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from conformance import plugin, upgrade
-from conformance.ledger import Ledger
+from conformance.judging.ledger import Ledger
 from conformance.replay import ReplayError
 
 

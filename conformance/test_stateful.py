@@ -13,7 +13,7 @@ from hypothesis import seed, settings
 from hypothesis.stateful import get_state_machine_test, run_state_machine_as_test
 
 from conformance import exploration, streams
-from conformance.ledger import Ledger
+from conformance.judging.ledger import Ledger
 from conformance.machine import CredentialsMachine, MachineRun
 from conformance.progress import Progress
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from conformance import queries
-from conformance.driver import Driver
+from conformance.judging import queries
+from conformance.judging.driver import Driver
 
 
 @pytest.fixture

@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from conformance import checks
-from conformance.applicability import require
-from conformance.driver import Driver
+from conformance.judging import checks
+from conformance.judging.applicability import require
+from conformance.judging.driver import Driver
 from conformance.wire.client import (
     CREDENTIALS_PATH,
     Client,

@@ -26,9 +26,10 @@ from typing import Any
 
 import pytest
 
-from conformance import recording, step_hook
+from conformance import recording
 from conformance.compare import CompareError, compare, load_report, write_outputs
-from conformance.ledger import Ledger
+from conformance.judging import step_hook
+from conformance.judging.ledger import Ledger
 from conformance.recording import Recording, RecordingError, differences, noise_keys, normaliser_for
 from conformance.replay import ReplayError, ReplaySession, run_program
 from conformance.wire.redaction import REDACTOR
@@ -69,7 +70,7 @@ def configure(config: pytest.Config, open_target: Callable[[], Any]) -> None:
 
     ``open_target``: the session's target (opened on first use); ``--record`` binds its
     recording to it when the first driver starts, and installs the recorder as the
-    watcher of every driver's steps (:func:`conformance.step_hook.install`).
+    watcher of every driver's steps (:func:`conformance.judging.step_hook.install`).
     """
     global _STATE
     _STATE = _State()

@@ -8,14 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from conformance import applicability, certificate, deviations, reports
+from conformance import certificate, deviations, reports
 from conformance.certificate import ENDPOINT, build, statement, verify, write
 from conformance.config import TargetConfig
-from conformance.judge import Judge
-from conformance.ledger import Ledger
+from conformance.judging import applicability
+from conformance.judging.judge import Judge
+from conformance.judging.ledger import Ledger
+from conformance.judging.verdicts import passed
 from conformance.postrun import PostRun
 from conformance.reports import RunInfo, build_report, html_summary
-from conformance.verdicts import passed
 from conformance.wire.redaction import REDACTOR
 from models.releases import parse_release
 from models.rules import RULES

@@ -8,10 +8,10 @@ import pytest
 
 from conformance import deviations
 from conformance.deviations import DeviationFileError, judge, load, parse
-from conformance.judge import Judge
-from conformance.ledger import Ledger
+from conformance.judging.judge import Judge
+from conformance.judging.ledger import Ledger
+from conformance.judging.verdicts import passed
 from conformance.reports import RunInfo, build_report, html_summary, verdict_label
-from conformance.verdicts import passed
 from models.rules import BY_ID
 from tests.conformance.test_ledger_reports import DOCUMENTED_RULES, credit_everything, exchange
 

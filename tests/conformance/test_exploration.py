@@ -109,7 +109,7 @@ def test_the_session_collector_is_installed_and_replaced():
 
 # ---- in the reports (the hunks in conformance/reports.py) ----------------------------------------
 def test_the_json_report_and_the_html_summary_carry_the_exploration():
-    from conformance.ledger import Ledger
+    from conformance.judging.ledger import Ledger
     from conformance.reports import RunInfo, build_report, html_summary
 
     mine = Exploration()
@@ -128,7 +128,7 @@ def test_the_step_program_is_cut_from_the_failing_test_case_block():
     """Hypothesis 6.1xx heads the shrunk program "Failing test case", not "Falsifying example"."""
     from conformance.reports import step_program
 
-    text = """    | conformance.failures.ConformanceFailure[CRED-PATCH-001]: CRED-PATCH-001 ...
+    text = """    | conformance.judging.failures.ConformanceFailure[CRED-PATCH-001]: CRED-PATCH-001 ...
     | Failing test case: <state machine>
     | state = CredentialsMachine()
     | existing_0 = state.seed_credentials(name='iqn.2000-01.a:b')

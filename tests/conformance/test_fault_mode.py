@@ -7,7 +7,7 @@ import requests
 
 from conformance.config import DEFAULT_TIMEOUT, FAULT_MODE_TIMEOUT, build_config
 from conformance.emulator_process import EmulatorProcess
-from conformance.ledger import Ledger
+from conformance.judging.ledger import Ledger
 from conformance.target import FAULT_MODE_PAUSES, FAULT_STREAK, Target
 from conformance.wire import client as client_module
 from conformance.wire.client import Client

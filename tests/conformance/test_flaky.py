@@ -9,8 +9,8 @@ FLAKY_SUITE = '''
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from conformance.wire.client import CREDENTIALS_PATH
-from conformance.judge import Judge
-from conformance.verdicts import broken, passed
+from conformance.judging.judge import Judge
+from conformance.judging.verdicts import broken, passed
 
 CALLS = []
 

@@ -4,7 +4,7 @@ import json
 from html.parser import HTMLParser
 
 from conformance import history
-from conformance.ledger import Ledger
+from conformance.judging.ledger import Ledger
 from conformance.reports import RunInfo, build_report
 from tests.conformance.test_deviations import RULE, failing_ledger
 from tests.conformance.test_ledger_reports import credit_everything

@@ -7,7 +7,7 @@ import pytest
 
 from conformance.config import TargetConfig
 from conformance.journal import Journal, read_journal, sweep
-from conformance.ledger import Ledger
+from conformance.judging.ledger import Ledger
 from conformance.safety import UnsafeOperation
 from conformance.target import TargetError, open_target
 from conformance.wire.client import CREDENTIALS_PATH, Client, record_path

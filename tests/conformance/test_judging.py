@@ -11,11 +11,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from conformance import checks
-from conformance.driver import ALL, Driver
-from conformance.judge import Judge
-from conformance.ledger import Ledger
-from conformance.verdicts import passed
+from conformance.judging import checks
+from conformance.judging.driver import ALL, Driver
+from conformance.judging.judge import Judge
+from conformance.judging.ledger import Ledger
+from conformance.judging.verdicts import passed
 from conformance.wire.client import Client, OutcomeUnknown
 from emulator import EmulatorServer
 from emulator.defects import Defects
@@ -146,7 +146,7 @@ def test_an_address_part_that_is_not_applied_alone_either_keeps_the_address_rule
 def test_a_filter_missing_a_record_the_stale_collection_shows_unlike_its_get_blames_the_listing() -> None:
     """The whole collection is no second witness for a record it shows stale: the record's
     GET is, and a GET that agrees with the model puts the blame on the collection."""
-    from conformance.queries import check_filtered
+    from conformance.judging.queries import check_filtered
 
     ledger = Ledger()
     with EmulatorServer(defects=Defects(["list-cache-ignores-patch"])) as server:
@@ -161,7 +161,7 @@ def test_a_filter_missing_a_record_the_stale_collection_shows_unlike_its_get_bla
 
 def test_an_operator_query_on_a_target_that_ignores_filters_blames_filtering_not_operators() -> None:
     """A plain ``initiator=`` query is the second witness: it returns the record as well."""
-    from conformance.queries import check_filtered
+    from conformance.judging.queries import check_filtered
 
     ledger = Ledger()
     with EmulatorServer(defects=Defects(["filter-ignored"])) as server:
@@ -175,7 +175,7 @@ def test_an_operator_query_on_a_target_that_ignores_filters_blames_filtering_not
 
 
 def test_a_page_listing_a_deleted_record_blames_the_collection_not_the_next_links() -> None:
-    from conformance.queries import check_paged
+    from conformance.judging.queries import check_paged
 
     ledger = Ledger()
     with EmulatorServer(defects=Defects(["deleted-still-listed"])) as server:
@@ -211,7 +211,7 @@ def test_a_returned_record_that_shows_what_the_target_holds_blames_the_create() 
 def test_a_fields_subset_that_disagrees_is_blamed_by_the_whole_collection(defect: str, rule: str) -> None:
     """A ``fields=`` listing that disagrees: the fields selection is to blame only when the
     whole collection with every field agrees; a stale collection is CRED-LIST-002."""
-    from conformance.queries import check_fields
+    from conformance.judging.queries import check_fields
 
     ledger = Ledger()
     with EmulatorServer(defects=Defects([defect])) as server:

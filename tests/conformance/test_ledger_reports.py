@@ -2,11 +2,11 @@ import json
 
 import pytest
 
-from conformance.failures import ConformanceFailure
-from conformance.judge import Judge, NotJudged
-from conformance.ledger import Ledger
+from conformance.judging.failures import ConformanceFailure
+from conformance.judging.judge import Judge, NotJudged
+from conformance.judging.ledger import Ledger
+from conformance.judging.verdicts import Verdict, broken, passed
 from conformance.reports import RunInfo, build_report, html_summary, step_program, write_json
-from conformance.verdicts import Verdict, broken, passed
 from conformance.wire.client import Exchange
 from conformance.wire.redaction import REDACTOR
 from models.rules import BY_ID, DOCUMENTED, ENDPOINT_ERROR_CODES, OBSERVED, RULE_FOR_CODE, RULES
@@ -205,7 +205,7 @@ def test_html_summary_leads_with_the_verdict_and_the_reason_and_escapes():
 def test_step_program_is_cut_from_hypothesis_output():
     text = """    def test_machine():
 >       run_state_machine_as_test(factory)
-E   conformance.failures.ConformanceFailure: CRED-POST-001 ...: wrong
+E   conformance.judging.failures.ConformanceFailure: CRED-POST-001 ...: wrong
 E   Falsifying example:
 E   state = CredentialsMachine()
 E   v1 = state.create_credentials(initiator='iqn.2000-01.a:b', inbound_password='pw')

@@ -18,10 +18,10 @@ SUITE = f'''
 import pytest
 
 from conformance.wire.client import CREDENTIALS_PATH
-from conformance.judge import Judge
-from conformance.ledger import current
+from conformance.judging.judge import Judge
+from conformance.judging.ledger import current
 from conformance.plugin import active_target
-from conformance.verdicts import broken, passed
+from conformance.judging.verdicts import broken, passed
 
 SECRET = {CHAP_SECRET!r}
 

@@ -1,4 +1,4 @@
-from conformance.ledger import Ledger
+from conformance.judging.ledger import Ledger
 from conformance.progress import Progress
 
 

@@ -13,12 +13,13 @@ from typing import Any
 
 import pytest
 
-from conformance import recording, step_hook
+from conformance import recording
 from conformance.config import TargetConfig
-from conformance.driver import Driver, model_for
-from conformance.failures import ConformanceFailure
-from conformance.judge import Judge
-from conformance.ledger import Ledger
+from conformance.judging import step_hook
+from conformance.judging.driver import Driver, model_for
+from conformance.judging.failures import ConformanceFailure
+from conformance.judging.judge import Judge
+from conformance.judging.ledger import Ledger
 from conformance.replay import (
     BEHAVIOUR_CHANGE,
     DOCUMENTED_CHANGE,

@@ -10,7 +10,7 @@ from typing import Any
 
 from conformance import certificate, reports
 from conformance.compare import compare, main
-from conformance.ledger import Ledger
+from conformance.judging.ledger import Ledger
 from conformance.reports import RunInfo, build_report, html_summary, judgement_lines
 from conformance.wire.redaction import REDACTOR
 from tests.conformance.test_compare import report as compare_report

@@ -11,7 +11,7 @@ from hypothesis.stateful import RuleBasedStateMachine, rule, run_state_machine_a
 
 from conformance import budget, plugin, streams
 from conformance.exploration import Exploration, html_fragment
-from conformance.ledger import Ledger
+from conformance.judging.ledger import Ledger
 from conformance.progress import Progress
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.ledger import Ledger
+from conformance.judging.ledger import Ledger
 from conformance.target import TargetError, open_target
 from tests.conformance.conftest import PASSWORD, USERNAME
 from tests.conformance.test_journal_sweep import live_config

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance import checks
-from conformance.readings import (
+from conformance.judging import checks
+from conformance.judging.readings import (
     ALL,
     agrees,
     credential_from_json,
@@ -25,7 +25,7 @@ from conformance.readings import (
     record_key,
     same,
 )
-from conformance.verdicts import Verdict, broken, failing
+from conformance.judging.verdicts import Verdict, broken, failing
 from conformance.wire.client import CREDENTIALS_PATH, Exchange, passwords_in, record_path
 from models.query import FILTER_FIELDS
 from models.records import DEFAULT_INITIATOR, Credential

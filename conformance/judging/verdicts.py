@@ -1,6 +1,6 @@
 """Verdicts: what one check concluded about one response, for the rules it judged.
 
-A check function returns verdicts and writes nothing; :class:`conformance.judge.Judge`
+A check function returns verdicts and writes nothing; :class:`conformance.judging.judge.Judge`
 alone turns them into ledger entries. Every verdict carries the exchange it judged, so a
 rule can be credited only by a response to a request that exercised it, never by a test
 marker, a blame map or the absence of a failure.

@@ -1,6 +1,6 @@
 """The run's tally: judged checks per rule, deviations, accepted error codes, failures.
 
-Only :class:`conformance.judge.Judge` writes rule entries, and every entry names the
+Only :class:`conformance.judging.judge.Judge` writes rule entries, and every entry names the
 exchange that earned it, so a rule passes only when a response judged it. The reports and
 the verdict are computed from the ledger alone.
 
@@ -20,8 +20,8 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.doc_readings import readings_in
-from conformance.doc_readings import report as doc_report
+from conformance.judging.doc_readings import readings_in
+from conformance.judging.doc_readings import report as doc_report
 from conformance.wire.client import CREDENTIALS_PATH, Exchange
 from conformance.wire.redaction import REDACTOR
 from models.releases import DEFAULT_RELEASE, Release, parse_release, release_text

@@ -34,7 +34,7 @@ class Scope:
     whose rule needs only those records carry it, so a run costs a cluster what its own
     records cost, however many other hosts' records the cluster holds. The filter uses the
     query operators ``|`` and ``*`` (CRED-LIST-004): a scoped read that misses records is
-    judged as an operator query (see ``conformance.witnesses``). On the embedded emulator
+    judged as an operator query (see ``conformance.judging.witnesses``). On the embedded emulator
     the scope is empty and nothing is narrowed (every record there is the run's).
     """
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from conformance.judge import Judge
-from conformance.readings import next_href, shown_filters
-from conformance.step_hook import recorded
-from conformance.verdicts import broken, passed
+from conformance.judging.judge import Judge
+from conformance.judging.readings import next_href, shown_filters
+from conformance.judging.step_hook import recorded
+from conformance.judging.verdicts import broken, passed
 from conformance.wire.client import Exchange
 
 MAX_PAGES = 200
@@ -23,7 +23,7 @@ OPTIONAL_FIELDS = frozenset({"authentication_type", "chap", "initiator_address"}
 
 
 class Reader(Protocol):
-    """What a page walk needs of the driver (:class:`conformance.driver.Driver`), which reads
+    """What a page walk needs of the driver (:class:`conformance.judging.driver.Driver`), which reads
     its collections through this module: a protocol, so the two never import each other."""
 
     judge: Judge

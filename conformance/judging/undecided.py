@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance import checks
-from conformance.pages import read_all
-from conformance.readings import ALL, agrees, record_key
-from conformance.verdicts import passed
+from conformance.judging import checks
+from conformance.judging.pages import read_all
+from conformance.judging.readings import ALL, agrees, record_key
+from conformance.judging.verdicts import passed
 from conformance.wire.client import Exchange, NoAnswer, OutcomeUnknown, record_path
 from models.outcomes import Expectation, Outcome
 from models.records import Credential, differences

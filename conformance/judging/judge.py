@@ -2,7 +2,7 @@
 
 Checks return verdicts; the judge credits the rules of passing verdicts, records a broken
 observed rule as a deviation (unless the run is strict about observed rules), and raises a
-:class:`~conformance.failures.ConformanceFailure` naming every broken rule otherwise.
+:class:`~conformance.judging.failures.ConformanceFailure` naming every broken rule otherwise.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from collections.abc import Iterable
 
 import pytest
 
-from conformance.checks import SecretBook
-from conformance.failures import failure_for
-from conformance.ledger import Ledger
-from conformance.verdicts import Verdict
+from conformance.judging.checks import SecretBook
+from conformance.judging.failures import failure_for
+from conformance.judging.ledger import Ledger
+from conformance.judging.verdicts import Verdict
 from conformance.wire.client import Exchange
 from models.rules import BY_ID, OBSERVED
 

@@ -6,11 +6,11 @@ model and names the rule of the query feature it exercises.
 
 from __future__ import annotations
 
-from conformance import checks
-from conformance.driver import ALL, Driver
-from conformance.pages import PAGING_RULE, later_pages_keep_the_query, read_all, walk
-from conformance.step_hook import recorded
-from conformance.verdicts import broken, passed
+from conformance.judging import checks
+from conformance.judging.driver import ALL, Driver
+from conformance.judging.pages import PAGING_RULE, later_pages_keep_the_query, read_all, walk
+from conformance.judging.step_hook import recorded
+from conformance.judging.verdicts import broken, passed
 from conformance.wire.client import CREDENTIALS_PATH, Exchange
 from models.query import FILTER_FIELDS
 

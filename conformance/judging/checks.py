@@ -1,7 +1,7 @@
 """Checks: small functions, one per rule family, that judge one response.
 
-Each check returns :class:`~conformance.verdicts.Verdict` objects (credits and blames) and
-writes nothing; :class:`conformance.judge.Judge` records them and raises on a broken rule.
+Each check returns :class:`~conformance.judging.verdicts.Verdict` objects (credits and blames) and
+writes nothing; :class:`conformance.judging.judge.Judge` records them and raises on a broken rule.
 A check credits a rule only when the request it judges exercised that rule: a refusal
 credits the rule the model says the request certainly broke (when the answer identifies
 it), a success credits the rules of the path it took, and a property of a body is credited
@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from conformance.verdicts import Verdict, broken, passed
+from conformance.judging.verdicts import Verdict, broken, passed
 from conformance.wire.client import CREDENTIALS_PATH, Exchange
 from models.names import INITIATOR_CODES
 from models.outcomes import Expectation, Outcome

@@ -18,23 +18,15 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from conformance import checks
-from conformance.judge import Judge
-from conformance.pages import read_all
-from conformance.readings import ALL, credential_from_json, record_key, same, shown_filters
-from conformance.scope import EVERYTHING, Scope
-from conformance.step_hook import attach, recorded
-from conformance.undecided import WRITE_ATTEMPTS, UndecidedWrites
-from conformance.verdicts import Verdict, broken, failing, passed
-from conformance.wire.client import (
-    CREDENTIALS_PATH,
-    Client,
-    Exchange,
-    NoAnswer,
-    passwords_in,
-    record_path,
-)
-from conformance.witnesses import (
+from conformance.judging import checks
+from conformance.judging.judge import Judge
+from conformance.judging.pages import read_all
+from conformance.judging.readings import ALL, credential_from_json, record_key, same, shown_filters
+from conformance.judging.scope import EVERYTHING, Scope
+from conformance.judging.step_hook import attach, recorded
+from conformance.judging.undecided import WRITE_ATTEMPTS, UndecidedWrites
+from conformance.judging.verdicts import Verdict, broken, failing, passed
+from conformance.judging.witnesses import (
     DEFAULT_RULE,
     FILTER_RULE,
     GET_RULE,
@@ -43,6 +35,14 @@ from conformance.witnesses import (
     STATE_RULE,
     SecondWitnesses,
     reblame,
+)
+from conformance.wire.client import (
+    CREDENTIALS_PATH,
+    Client,
+    Exchange,
+    NoAnswer,
+    passwords_in,
+    record_path,
 )
 from models.bodies import CLEAR_OUTBOUND_SINCE
 from models.outcomes import CODE_OWNERS, Expectation, Outcome
