@@ -29,6 +29,7 @@ from conformance.postrun import PostRun
 from conformance.target import Target, TargetError, open_target
 from conformance.wire.client import Client, TargetUnreachable
 from conformance.wire.redaction import REDACTOR, install_log_redaction
+from models.rules import BY_ID
 
 pytest_plugins = ["conformance.fixtures"]
 profiles.register()  # the suite's Hypothesis profiles, wherever the plugin is loaded from
@@ -304,7 +305,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         # longest tests run first). Every worker sorts alike: the collections stay equal.
         items.sort(key=lambda item: not (_in_suite(item) and item.get_closest_marker("stateful")))
     for item in items:
-        unknown = [rid for rid in _marked_rules(item) if rid not in ledger_module.BY_ID]
+        unknown = [rid for rid in _marked_rules(item) if rid not in BY_ID]
         if unknown:
             raise pytest.UsageError(f"{item.nodeid}: unknown rule ID(s) {', '.join(unknown)} "
                                     "in @pytest.mark.rule; see python -m models")
