@@ -1,19 +1,21 @@
 """The run's settings, resolved once: command line > environment > TOML file > default.
 
-Secrets come only from ``ONTAP_USERNAME`` / ``ONTAP_PASSWORD``; a config file that
-tries to hold one is refused, so nobody commits a cluster password by accident.
+The result is a frozen :class:`~conformance.target.settings.TargetConfig`. Secrets come only
+from ``ONTAP_USERNAME`` / ``ONTAP_PASSWORD``; a config file that tries to hold one is
+refused, so nobody commits a cluster password by accident.
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from conformance.target.settings import TargetConfig
 from models.releases import ReleaseError, parse_release
 
 CONFIG_ENV = "ONTAP_CONFORMANCE_CONFIG"
@@ -61,54 +63,6 @@ DEFAULT_TIMEOUT = 30.0
 #: --request-timeout when --emulator-faults is given without one: the embedded emulator's late
 #: answers then come just past it, so each costs a fraction of a second, not 30 s.
 FAULT_MODE_TIMEOUT = 0.1
-
-
-@dataclass(frozen=True)
-class TargetConfig:
-    """Everything a run needs to reach and judge its target (credentials included)."""
-
-    url: str | None = None
-    svms: tuple[str, ...] = ()
-    ca_bundle: str | None = None
-    insecure: bool = False
-    emulator_defects: tuple[str, ...] = ()
-    emulator_variants: tuple[str, ...] = ()
-    report_dir: Path = Path("reports")
-    rate_limit: float | None = None
-    max_objects: int = 50
-    timeout: float = 30.0
-    emulator_faults: float = 0.0
-    allow_default_changes: bool = False
-    allow_collection_writes: bool = False
-    strict_observed: bool = False
-    ontap_version: str | None = None  # judge against this release, whatever /api/cluster says
-    emulator_ontap_version: str | None = None  # the release the embedded emulator plays
-    emulator_latency: float = 0.0  # milliseconds every answer of the embedded emulator waits
-    known_deviations: Path | None = None  # the reviewed known-deviations TOML file
-    history: Path | None = None  # the directory of history.jsonl
-    time_budget: float | None = None  # seconds after which no new state-machine program starts
-    fail_on: str = "any"  # "new": a nonconformant run fails only on failures new since the last run
-    sweep: Path | None = None
-    #: under pytest-xdist: the run all workers share, and this worker's index
-    run_group: str | None = None
-    worker: int | None = None
-    config_file: Path | None = None
-    username: str | None = None
-    password: str | None = field(default=None, repr=False)
-    readonly_username: str | None = None
-    readonly_password: str | None = field(default=None, repr=False)
-
-    @property
-    def kind(self) -> str:
-        """``"emulator"`` without ``--target``, else ``"live"``."""
-        return "live" if self.url else "emulator"
-
-    @property
-    def verify(self) -> bool | str:
-        """The ``requests`` verify value: a CA bundle, ``False`` or ``True``."""
-        if self.ca_bundle:
-            return self.ca_bundle
-        return not self.insecure
 
 
 def load_config(pytest_config: pytest.Config) -> TargetConfig:

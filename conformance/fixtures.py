@@ -11,10 +11,10 @@ from collections.abc import Iterator
 import pytest
 
 from conformance import plugin
-from conformance.config import TargetConfig
 from conformance.judging import ledger as ledger_module
 from conformance.judging.ledger import Ledger
-from conformance.target import Target
+from conformance.target.settings import TargetConfig
+from conformance.target.target import Target
 from conformance.wire.client import Client
 
 

@@ -17,16 +17,17 @@ from typing import Any
 import pytest
 
 from conformance import budget, exploration, profiles, reports, upgrade
-from conformance.config import TargetConfig, load_config
-from conformance.emulator_process import EmulatorFailed
-from conformance.housekeeping import RunStopped
-from conformance.journal import read_journal, sweep
+from conformance.config import load_config
 from conformance.judging import ledger as ledger_module
 from conformance.judging.applicability import not_applicable
 from conformance.judging.failures import ConformanceFailure
 from conformance.judging.ledger import CONFORMANT, INCONCLUSIVE, NONCONFORMANT, Ledger
 from conformance.postrun import PostRun
-from conformance.target import Target, TargetError, open_target
+from conformance.target.emulator_process import EmulatorFailed
+from conformance.target.housekeeping import RunStopped
+from conformance.target.journal import read_journal, sweep
+from conformance.target.settings import TargetConfig
+from conformance.target.target import Target, TargetError, open_target
 from conformance.wire.client import Client, TargetUnreachable
 from conformance.wire.redaction import REDACTOR, install_log_redaction
 from models.rules import BY_ID

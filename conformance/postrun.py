@@ -22,8 +22,8 @@ import pytest
 
 from conformance import budget as budget_module
 from conformance import certificate, deviations, exploration, history, reports
-from conformance.config import TargetConfig
 from conformance.judging.ledger import NONCONFORMANT, Ledger
+from conformance.target.settings import TargetConfig
 
 #: The exit statuses this module sets (the plugin's EXIT_STATUS: nonconformant 1, inconclusive 6).
 EXIT_NONCONFORMANT, EXIT_INCONCLUSIVE = 1, 6

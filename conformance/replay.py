@@ -54,7 +54,7 @@ from conformance.recording import (
     normaliser_for,
     route_of,
 )
-from conformance.safety import UnsafeOperation
+from conformance.target.safety import UnsafeOperation
 from conformance.wire.client import NoAnswer
 from models.outcomes import Expectation
 from models.query import FILTER_FIELDS

@@ -10,13 +10,13 @@ import pytest
 
 from conformance import certificate, deviations, reports
 from conformance.certificate import ENDPOINT, build, statement, verify, write
-from conformance.config import TargetConfig
 from conformance.judging import applicability
 from conformance.judging.judge import Judge
 from conformance.judging.ledger import Ledger
 from conformance.judging.verdicts import passed
 from conformance.postrun import PostRun
 from conformance.reports import RunInfo, build_report, html_summary
+from conformance.target.settings import TargetConfig
 from conformance.wire.redaction import REDACTOR
 from models.releases import parse_release
 from models.rules import RULES

@@ -13,8 +13,8 @@ import pytest
 
 from conformance import postrun as postrun_module
 from conformance.compare import CompareError, compare, documented_changes, exit_status, main
-from conformance.config import TargetConfig
 from conformance.postrun import PostRun
+from conformance.target.settings import TargetConfig
 from conformance.upgrade import baseline_section
 from models.releases import parse_release
 from models.rules import RULES

@@ -6,9 +6,9 @@ from __future__ import annotations
 import requests
 
 from conformance.config import DEFAULT_TIMEOUT, FAULT_MODE_TIMEOUT, build_config
-from conformance.emulator_process import EmulatorProcess
 from conformance.judging.ledger import Ledger
-from conformance.target import FAULT_MODE_PAUSES, FAULT_STREAK, Target
+from conformance.target.emulator_process import EmulatorProcess
+from conformance.target.target import FAULT_MODE_PAUSES, FAULT_STREAK, Target
 from conformance.wire import client as client_module
 from conformance.wire.client import Client
 

@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from conformance.config import TargetConfig
-from conformance.journal import Journal, read_journal, sweep
 from conformance.judging.ledger import Ledger
-from conformance.safety import UnsafeOperation
-from conformance.target import TargetError, open_target
+from conformance.target.journal import Journal, read_journal, sweep
+from conformance.target.safety import UnsafeOperation
+from conformance.target.settings import TargetConfig
+from conformance.target.target import TargetError, open_target
 from conformance.wire.client import CREDENTIALS_PATH, Client, record_path
 from tests.conformance.conftest import PASSWORD, USERNAME
 

@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 
 from conformance import recording
-from conformance.config import TargetConfig
 from conformance.judging import step_hook
 from conformance.judging.driver import Driver, model_for
 from conformance.judging.failures import ConformanceFailure
@@ -28,7 +27,8 @@ from conformance.replay import (
     SAME,
     ReplaySession,
 )
-from conformance.target import open_target
+from conformance.target.settings import TargetConfig
+from conformance.target.target import open_target
 from conformance.upgrade import calibrate
 
 PASSWORDS = ("in-Secret-0001", "0xA1b2C3d4", "0x123", "out-Secret-0002", "Zq9")

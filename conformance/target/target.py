@@ -1,35 +1,28 @@
 """The system under test: the embedded emulator or a live cluster, probed once per run.
 
 Opening a target checks URL, credentials and SVMs up front so a mistake stops the
-run with one line (:class:`TargetError`) instead of one traceback per test.
+run with one line (:class:`TargetError`) instead of one traceback per test (the probe:
+:mod:`conformance.target.probing`); a live target is armed before the first test and
+finished after the last (:mod:`conformance.target.live_run`).
 """
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from typing import Any
 
-from conformance.config import TargetConfig
-from conformance.emulator_process import EmulatorFailed, EmulatorProcess
-from conformance.housekeeping import Housekeeping, RunStopped
-from conformance.journal import Journal
 from conformance.judging.ledger import Ledger
 from conformance.judging.scope import EVERYTHING, Scope
-from conformance.safety import (
-    DEFAULT_INITIATOR,
-    LiveGuard,
-    UnsafeOperation,
-    changed_foreign_records,
-)
-from conformance.wire.client import (
-    Client,
-    Exchange,
-    RateLimiter,
-    TargetUnreachable,
-)
+from conformance.target.emulator_process import EmulatorFailed, EmulatorProcess
+from conformance.target.housekeeping import Housekeeping, RunStopped
+from conformance.target.journal import Journal
+from conformance.target.live_run import LiveRun
+from conformance.target.probing import Probing, Svm, TargetError
+from conformance.target.safety import DEFAULT_INITIATOR, LiveGuard
+from conformance.target.settings import TargetConfig
+from conformance.wire.client import Client, Exchange, RateLimiter
 from conformance.wire.redaction import REDACTOR
-from models.releases import DEFAULT_RELEASE, Release, from_cluster, parse_release
+from models.releases import DEFAULT_RELEASE, Release, parse_release
 
 EMULATOR_NAMESPACE = "iqn.2000-01.org.example.conformance"
 EMULATOR_EUI_PREFIX = "2000C0DE"
@@ -44,20 +37,7 @@ FAULT_STREAK = 2  # under --emulator-faults, most faults in a row for one reques
 FAULT_MODE_PAUSES = (0.0, 0.05, 0.25, 1.0)
 
 
-class TargetError(Exception):
-    """The target cannot be used; the message is one line telling the user what to fix."""
-
-
-@dataclass(frozen=True)
-class Svm:
-    """One SVM of the target; ``iscsi`` says whether it runs the iSCSI service."""
-
-    uuid: str
-    name: str
-    iscsi: bool
-
-
-class Target:
+class Target(Probing, LiveRun):
     """A probed target: where it is, what it runs, and how to get a client for it."""
 
     def __init__(self, config: TargetConfig, ledger: Ledger, *, base_url: str, kind: str,
@@ -172,83 +152,6 @@ class Target:
         """The SVMs that run the iSCSI service."""
         return tuple(svm for svm in self.svms if svm.iscsi)
 
-    # -- probing -------------------------------------------------------------------------
-    def probe(self) -> None:
-        """Read the ONTAP release and the SVMs; raise :class:`TargetError` on any problem.
-
-        The release judged against comes from ``/api/cluster`` (``version.generation``,
-        ``major``, ``minor``) unless ``--ontap-version`` names one.
-        """
-        cluster = self._get_ok("/api/cluster", {"fields": "version"})
-        version = (cluster or {}).get("version")
-        self.ontap_version = str((version or {}).get("full") or "unknown") if isinstance(version, dict) else "unknown"
-        reported = from_cluster(version)
-        if self.config.ontap_version:
-            self.release = parse_release(self.config.ontap_version)
-        elif reported is None:
-            raise TargetError(f"cannot tell the ONTAP release of {self.base_url}: /api/cluster gives no "
-                              "version.generation/major/minor; name it with --ontap-version X.Y.Z")
-        else:
-            self.release = reported
-        self.ledger.release = self.release
-        services = self._get_ok("/api/protocols/san/iscsi/services",
-                                {"fields": "svm", "max_records": 10000})
-        with_iscsi = {str((r.get("svm") or {}).get("uuid")) for r in (services or {}).get("records") or []}
-        if self.kind == "emulator":
-            body = self._get_ok("/api/svm/svms", {"fields": "uuid,name", "max_records": 10000})
-            self.svms = tuple(Svm(str(r["uuid"]), str(r["name"]), str(r["uuid"]) in with_iscsi)
-                              for r in (body or {}).get("records") or [])
-            self._protect_names()
-            return
-        svms = []
-        for name in self.config.svms:
-            body = self._get_ok("/api/svm/svms", {"name": name, "fields": "uuid,name"})
-            records = (body or {}).get("records") or []
-            if len(records) != 1:
-                raise TargetError(f"SVM {name!r} not found on {self.base_url}; check --svm")
-            uuid = str(records[0]["uuid"])
-            svms.append(Svm(uuid, name, uuid in with_iscsi))
-        if not any(svm.iscsi for svm in svms):
-            raise TargetError(f"none of the SVMs {', '.join(self.config.svms)} runs the iSCSI "
-                              f"service on {self.base_url}; name one that does with --svm")
-        self.svms = tuple(svms)
-        self._protect_names()
-
-    def _protect_names(self) -> None:
-        for svm in self.svms:
-            REDACTOR.protect(svm.name)
-            REDACTOR.protect(svm.uuid)
-
-    def _get_ok(self, path: str, params: dict[str, Any]) -> Any:
-        try:
-            exchange = self._admin.request("GET", path, params=params)
-        except TargetUnreachable as exc:
-            raise TargetError(f"cannot reach {self.base_url}: {exc}") from None
-        if exchange.status == 401:
-            raise TargetError(f"{self.base_url} refused the credentials (401); check "
-                              "ONTAP_USERNAME and ONTAP_PASSWORD")
-        if exchange.status != 200 or not isinstance(exchange.response_json, dict):
-            raise TargetError(f"{self.base_url} does not look like ONTAP: {exchange.summary()}")
-        return exchange.response_json
-
-    def arm_live_safety(self) -> None:
-        """Snapshot every credential, open the journal and install the write guard."""
-        self.housekeeping = Housekeeping(self._admin, self.ledger, strict_observed=self.strict_observed,
-                                         scope=self.own_filter())
-        self.snapshot = self.housekeeping.listing("the start snapshot")
-        self.journal = Journal(self.config.report_dir, self.run_id, self.base_url)
-        self.guard = LiveGuard(self.snapshot, svm_uuids={s.name: s.uuid for s in self.svms},
-                               namespace=self.namespace, eui_prefix=self.eui_prefix,
-                               allow_default_changes=self.allow_default_changes,
-                               max_objects=self.max_objects,
-                               allow_collection_writes=self.config.allow_collection_writes)
-        for svm in self.iscsi_svms:
-            if self.guard.default_changeable(svm.uuid):
-                auth = self.snapshot[(svm.uuid, DEFAULT_INITIATOR)]["authentication_type"]
-                self.journal.record_default(svm.uuid, auth)
-        self._admin = self.client()
-        self.housekeeping.client = self._admin
-
     # -- state -----------------------------------------------------------------------------
     def reset(self) -> None:
         """Return the target to its starting state (between Hypothesis examples).
@@ -276,26 +179,6 @@ class Target:
                 f"stopped at the first housekeeping finding: {self.housekeeping.finding}")
         raise RunStopped(self.housekeeping.finding)
 
-    def _foreign_changes(self, now: dict[tuple[str, str], dict[str, Any]]) -> list[str]:
-        """Sort out how records the run did not create changed since the start.
-
-        Other clients' changes are foreign activity, reported and never blamed. Only a record
-        the run itself wrote to (a default it changed, which the cleanup restores) is a
-        safety problem when it is not as it was.
-        """
-        assert self.guard is not None
-        problems = []
-        for line, key in changed_foreign_records(self.snapshot, now):
-            if key[1] == DEFAULT_INITIATOR and key[0] in self.guard.defaults_touched:
-                problems.append(line)
-            elif not self.sibling(key):
-                self.ledger.foreign_change("changed or gone", key, line)
-        named = {svm.uuid for svm in self.svms}
-        for key in sorted(set(now) - set(self.snapshot)):
-            if key[0] in named and not self.owns(key) and not self.sibling(key):
-                self.ledger.foreign_change("appeared", key)
-        return problems
-
     def close(self) -> None:
         """Tear down: stop the emulator, or sweep and verify a live target."""
         try:
@@ -304,33 +187,6 @@ class Target:
         finally:
             if self.emulator is not None:
                 self.emulator.stop()
-
-    def _finish_live(self) -> None:
-        assert self.guard is not None and self.housekeeping is not None
-        try:
-            leftovers = self.housekeeping.cleanup(self.guard, self.snapshot)
-            now = self.housekeeping.listing("the end listing")
-            problems = self._foreign_changes(now)
-            # A DELETE that answered 200 but left the record is still a leftover.
-            leftovers += [f"{uuid}/{initiator}: still present after the cleanup"
-                          for (uuid, initiator) in sorted(now)
-                          if (uuid, initiator) not in self.snapshot
-                          and initiator != DEFAULT_INITIATOR
-                          and self.guard.may_modify(uuid, initiator)
-                          and not any(line.startswith(f"{uuid}/{initiator}:") for line in leftovers)]
-        except (TargetUnreachable, UnsafeOperation) as exc:
-            leftovers, problems = [str(exc)], []
-            if isinstance(exc, TargetUnreachable) and not self.ledger.stopped:
-                self.ledger.stopped = REDACTOR.redact_text(f"target lost during the cleanup: {exc}")
-        for line in problems:
-            self.ledger.safety_finding("records that existed before the run are unchanged",
-                                       f"a record that existed before the run was altered: {line}")
-        if self.journal is not None:
-            self.journal.close(remove=not leftovers)
-            if leftovers:
-                self.ledger.safety_finding("the run leaves nothing behind",
-                                           "could not delete: " + "; ".join(leftovers)
-                                           + f" (run: pytest --sweep={self.journal.path})")
 
 
 def open_target(config: TargetConfig, ledger: Ledger) -> Target:
