@@ -16,13 +16,14 @@ from typing import Any
 
 import pytest
 
-from conformance import budget, exploration, profiles, reports, upgrade
+from conformance import profiles, reports, upgrade
 from conformance.config import load_config
 from conformance.judging import ledger as ledger_module
 from conformance.judging.applicability import not_applicable
 from conformance.judging.failures import ConformanceFailure
 from conformance.judging.ledger import CONFORMANT, INCONCLUSIVE, NONCONFORMANT, Ledger
 from conformance.postrun import PostRun
+from conformance.programs import budget, exploration
 from conformance.target.emulator_process import EmulatorFailed
 from conformance.target.housekeeping import RunStopped
 from conformance.target.journal import read_journal, sweep

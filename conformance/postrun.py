@@ -20,9 +20,10 @@ from typing import Any
 
 import pytest
 
-from conformance import budget as budget_module
-from conformance import certificate, deviations, exploration, history, reports
+from conformance import certificate, deviations, history, reports
 from conformance.judging.ledger import NONCONFORMANT, Ledger
+from conformance.programs import budget as budget_module
+from conformance.programs import exploration
 from conformance.target.settings import TargetConfig
 
 #: The exit statuses this module sets (the plugin's EXIT_STATUS: nonconformant 1, inconclusive 6).

@@ -13,7 +13,7 @@ import sys
 import time
 from typing import Any
 
-from conformance import budget
+from conformance.programs import budget
 
 #: Seconds between two progress lines (env ONTAP_CONFORMANCE_PROGRESS_SECONDS).
 INTERVAL = float(os.environ.get("ONTAP_CONFORMANCE_PROGRESS_SECONDS", "15") or 15)

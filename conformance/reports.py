@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from conformance import exploration
 from conformance.judging.ledger import CONFORMANT, DEVIATED, KNOWN, NOT_APPLICABLE, STATUSES, Ledger
+from conformance.programs import exploration
 from conformance.upgrade_report import replay_blocks
 from conformance.wire.redaction import REDACTOR
 from models.releases import ReleaseError, parse_release, release_text

@@ -12,9 +12,10 @@ import pytest
 from hypothesis import seed, settings
 from hypothesis.stateful import get_state_machine_test, run_state_machine_as_test
 
-from conformance import exploration, streams
+from conformance import streams
 from conformance.judging.ledger import Ledger
-from conformance.machine import CredentialsMachine, MachineRun
+from conformance.programs import exploration
+from conformance.programs.machine import CredentialsMachine, MachineRun
 from conformance.progress import Progress
 
 

@@ -6,8 +6,8 @@ from hypothesis import strategies as st
 from hypothesis.errors import Flaky
 from hypothesis.stateful import RuleBasedStateMachine, rule, run_state_machine_as_test
 
-from conformance import budget
 from conformance.judging.ledger import Ledger
+from conformance.programs import budget
 from tests.conformance.test_ledger_reports import exchange
 
 SETTINGS = settings(max_examples=60, stateful_step_count=5, deadline=None, database=None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conformance.exploration import Exploration, current, html_fragment, install
+from conformance.programs.exploration import Exploration, current, html_fragment, install
 from models.outcomes import Outcome
 
 A, B = "uuid-a", "uuid-b"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conformance import strategies as gen
+from conformance.programs import strategies as gen
 from conformance.wire.redaction import MIN_FREE_TEXT_LENGTH
 
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conformance import strategies as gen
+from conformance.programs import strategies as gen
 from conformance.recording import (
     FORMAT,
     VERSION,

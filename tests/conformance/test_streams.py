@@ -9,9 +9,10 @@ import pytest
 from hypothesis import settings
 from hypothesis.stateful import RuleBasedStateMachine, rule, run_state_machine_as_test
 
-from conformance import budget, plugin, streams
-from conformance.exploration import Exploration, html_fragment
+from conformance import plugin, streams
 from conformance.judging.ledger import Ledger
+from conformance.programs import budget
+from conformance.programs.exploration import Exploration, html_fragment
 from conformance.progress import Progress
 
 ROOT = Path(__file__).resolve().parents[2]

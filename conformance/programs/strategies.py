@@ -97,7 +97,7 @@ def _own_text() -> str:
     password may be "conformant" or a rule ID. The redactor masks a password wherever it
     shows, and would then mask the report's own words: such passwords are not drawn.
     """
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]  # the project (this file: conformance/programs/strategies.py)
     found: list[str] = []
     for package in ("conformance", "models"):
         for path in sorted((root / package).rglob("*.py")):

@@ -19,7 +19,7 @@ Hypothesis's own stateful docs:
 - records pile up through a batch rule on the program's "home" SVM, and every program ends
   with an audit that reads its end state every way the collection can be read;
 - valid requests dominate: invalid input comes from one rule among many, on at most one step
-  in five (:meth:`CredentialsMachine.send_invalid_request`); the example tests own per-code
+  in five (:mod:`conformance.programs.invalid_requests`); the example tests own per-code
   coverage;
 - every program starts with one initiator on two iSCSI SVMs, and every accepted write reads
   the same initiator's records on the other SVMs back (a write reaches only what it names).
@@ -27,9 +27,6 @@ Hypothesis's own stateful docs:
 
 from __future__ import annotations
 
-import functools
-import uuid as uuidlib
-from collections.abc import Callable
 from typing import Any
 
 from hypothesis import note
@@ -44,117 +41,42 @@ from hypothesis.stateful import (
     rule,
 )
 
-from conformance import budget
-from conformance import strategies as gen
-from conformance.exploration import Exploration
 from conformance.judging import queries
 from conformance.judging.driver import STATE_RULE, Driver, model_for
 from conformance.judging.judge import Judge
-from conformance.judging.ledger import Ledger
+from conformance.programs import budget
+from conformance.programs import strategies as gen
+from conformance.programs.collection_queries import LIST_KINDS, list_query
+from conformance.programs.invalid_requests import InvalidRequests
+from conformance.programs.machine_run import (
+    ANY_SVMS,
+    HOME_SVM,
+    ISCSI_SVMS,
+    NAMES,
+    NEW_OR_HELD_NAMES,
+    REFS,
+    SHIFTS,
+    MachineRun,
+    step,
+)
 from conformance.wire.client import NoAnswer
 from models.addresses import family_first
 from models.outcomes import Outcome
-from models.query import FILTER_FIELDS
 from models.records import DEFAULT_INITIATOR
 
 Key = tuple[str, str]
-FIELD_CHOICES = [frozenset(f) for f in (("authentication_type",), ("chap",), ("initiator_address",),
-                                        ("authentication_type", "chap"))]
-LIST_KINDS = ("full", "keys", "fields", "filter", "operator", "order", "count")
 ADDRESS_MODES = ("replace", "add", "remove")
 CHANGE_KINDS = ("authentication", "any", *ADDRESS_MODES)
-QUERY_SPECIALS = set('*|!<>{}",') | {".."}
-#: The filters the machine draws: every filter of the page's table (CRED-LIST-003).
-MACHINE_FILTERS = list(FILTER_FIELDS)
-INVALID_SHARE = 5  # at most one step in five sends invalid input
 
 
-class MachineRun:
-    """What one run gives its machines: the target, the ledger, the exploration collector.
+class CredentialsMachine(InvalidRequests, RuleBasedStateMachine):
+    """Random programs over /api/protocols/san/iscsi/credentials, checked step by step.
 
-    It also holds the strategies that depend on the target, built once per run.
+    One class holds every rule that shares the ``existing`` and ``deleted`` bundles: each
+    rule feeds or reads the others' keys, and Hypothesis draws a program's steps from the
+    rules of one machine. The invalid requests, which use no bundle, are a mixin of their own
+    (:class:`~conformance.programs.invalid_requests.InvalidRequests`).
     """
-
-    def __init__(self, target: Any, ledger: Ledger, exploration: Exploration,
-                 on_program: Callable[[], None] | None = None, stream: int = 0) -> None:
-        self.target = target
-        self.stream = stream  # which of the run's state-machine streams (one per xdist worker)
-        self.ledger = ledger
-        self.exploration = exploration
-        self.on_program = on_program
-        self.svms = tuple(target.svms)
-        self.iscsi_svms = tuple(s for s in self.svms if s.iscsi)
-        if not self.iscsi_svms:
-            raise ValueError("the target has no SVM with the iSCSI service; nothing can be tested")
-        self.names = gen.initiator_names(target.namespace, target.eui_prefix.lower())
-        self.invalid_names = gen.invalid_initiator_names(target.namespace)
-        self.any_svm = st.sampled_from(self.svms)
-        self.iscsi_svm = st.sampled_from(self.iscsi_svms)
-        # Where batches of new records go: the program's "home" SVM, so that one SVM fills
-        # up (limits that bite at the n-th record of an SVM).
-        self.home_svm = st.shared(self.iscsi_svm, key="home svm")
-
-    def program_started(self) -> None:
-        self.exploration.program_started(self.stream)
-        if self.on_program is not None:
-            self.on_program()
-
-    def other_iscsi_svm(self, svm_uuid: str, shift: int, taken: set[str] | frozenset[str] = frozenset()
-                        ) -> Any:
-        """An iSCSI SVM other than ``svm_uuid``, preferably not in ``taken`` (the ``shift``-th
-        such after it, cyclically)."""
-        uuids = [s.uuid for s in self.iscsi_svms]
-        here = uuids.index(svm_uuid) if svm_uuid in uuids else 0
-        others = [self.iscsi_svms[(here + i) % len(uuids)] for i in range(1, len(uuids))]
-        others = [s for s in others if s.uuid not in taken] or others
-        return others[(shift - 1) % len(others)]
-
-
-def _of_run(attribute: str) -> st.SearchStrategy[Any]:
-    """A strategy of the run the machine was built for (its namespace, its SVMs)."""
-    return st.runner().flatmap(lambda machine: getattr(machine.run, attribute))
-
-
-NAMES = _of_run("names")
-# A new name or the name of a record the run holds (on another SVM that makes a twin).
-NEW_OR_HELD_NAMES = st.one_of(NAMES, st.runner().flatmap(lambda machine: machine.held_names()))
-INVALID_NAMES = _of_run("invalid_names")
-ISCSI_SVMS = _of_run("iscsi_svm")
-ANY_SVMS = _of_run("any_svm")
-HOME_SVM = _of_run("home_svm")
-REFS = st.sampled_from(["name", "uuid", "both"])
-SHIFTS = st.integers(1, 3)
-
-
-def step(function: Callable[..., Any] | None = None, *, keys: bool = False) -> Any:
-    """Mark a rule as a step of the program (apply it under ``@rule``).
-
-    After the step, the exploration report sees the run's records then alive (an
-    ``@invariant`` would do the same but prints itself into every shrunk program). A request
-    that never got a usable answer makes the step unjudged and the program's further steps
-    no-ops, instead of failing the program (issue: transient faults are not verdicts); a rule
-    with a target bundle (``keys=True``) then adds no key to it.
-    """
-    def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(function)
-        def counted(machine: CredentialsMachine, *args: Any, **kwargs: Any) -> Any:
-            nothing = multiple() if keys else None
-            if machine.driver.lost:
-                return nothing
-            try:
-                result = function(machine, *args, **kwargs)
-            except NoAnswer as exc:
-                machine.driver.lose_track(exc, f"state machine step {function.__name__}")
-                return nothing
-            machine.steps += 1
-            machine.run.exploration.step(machine.own_keys())
-            return result
-        return counted
-    return decorate(function) if function is not None else decorate
-
-
-class CredentialsMachine(RuleBasedStateMachine):
-    """Random programs over /api/protocols/san/iscsi/credentials, checked step by step."""
 
     existing = Bundle("existing")  # keys of records the run created and has not deleted
     deleted = Bundle("deleted")    # keys the run deleted
@@ -314,7 +236,7 @@ class CredentialsMachine(RuleBasedStateMachine):
     @rule(kind=st.sampled_from(LIST_KINDS), data=st.data())
     @step
     def list_credentials(self, kind: str, data: st.DataObject) -> None:
-        _list(self.driver, kind, data, self.run.target)
+        list_query(self.driver, kind, data, self.run.target)
 
     @rule(parts=st.integers(3, 4))
     @step
@@ -400,127 +322,9 @@ class CredentialsMachine(RuleBasedStateMachine):
             self.driver.get(twin, credit=(STATE_RULE,))
 
     # ---- invalid input (rare: one rule among many) ----------------------------------------
-    def invalid_kinds(self) -> list[str]:
-        """The invalid requests this state allows. Those that POST need room for one more
-        record: the live-safety guard refuses any create past ``--max-objects`` before it is
-        sent, a refused one included."""
-        room = self.room()
-        kinds = ["name", "svm", "malformed", "settings"] if room else []
-        kinds += ["addresses", "missing"] if room or self.own_keys() else ["missing"]
-        if self.own_keys():
-            kinds += ["patch", "duplicate"] if room else ["patch"]
-        if self.changeable_defaults():
-            kinds += ["delete-default", "default-addresses"]
-        return kinds
-
-    @precondition(lambda self: self.invalid_requests * INVALID_SHARE <= self.steps)
-    @rule(data=st.data())
-    @step
-    def send_invalid_request(self, data: st.DataObject) -> None:
-        """One request that breaks a documented rule, in the middle of a program (at most one
-        step in INVALID_SHARE, even in a program that enables few other rules)."""
-        self.invalid_requests += 1
-        kind = data.draw(st.sampled_from(self.invalid_kinds()), label="invalid")
-        INVALID[kind](self, data)
 
 
 # ---- invalid requests, one helper each -----------------------------------------------------------
-def _invalid_name(machine: CredentialsMachine, data: st.DataObject) -> None:
-    svm = data.draw(ISCSI_SVMS, label="svm")
-    machine.driver.create({"svm": {"name": svm.name}, "initiator": data.draw(INVALID_NAMES, label="name"),
-                           "authentication_type": "none"})
-
-
-def _svm_problem(machine: CredentialsMachine, data: st.DataObject) -> None:
-    run = machine.run
-    svm = data.draw(ISCSI_SVMS, label="svm")
-    problems = ["none", "empty", "unknown-uuid", "unknown-name"]
-    problems += ["mismatch"] if len(run.svms) > 1 else []
-    problems += ["no-iscsi"] if len(run.iscsi_svms) < len(run.svms) else []
-    problem = data.draw(st.sampled_from(problems), label="problem")
-    body: dict[str, Any] = {"initiator": data.draw(NAMES, label="name"), "authentication_type": "none"}
-    if problem == "empty":
-        body["svm"] = {}
-    elif problem == "unknown-uuid":
-        body["svm"] = {"uuid": str(uuidlib.uuid4())}
-    elif problem == "unknown-name":
-        body["svm"] = {"name": f"no-such-svm-{uuidlib.uuid4().hex[:8]}"}
-    elif problem == "mismatch":
-        body["svm"] = {"uuid": svm.uuid, "name": next(s.name for s in run.svms if s.uuid != svm.uuid)}
-    elif problem == "no-iscsi":
-        body["svm"] = {"name": next(s.name for s in run.svms if not s.iscsi)}
-    machine.driver.create(body)
-
-
-def _malformed(machine: CredentialsMachine, data: st.DataObject) -> None:
-    svm = data.draw(ISCSI_SVMS, label="svm")
-    machine.driver.create(data.draw(gen.malformed_create_bodies(svm.name, machine.run.target.namespace),
-                                    label="body"))
-
-
-def _invalid_settings(machine: CredentialsMachine, data: st.DataObject) -> None:
-    svm = data.draw(ISCSI_SVMS, label="svm")
-    machine.driver.create({"svm": {"uuid": svm.uuid}, "initiator": data.draw(NAMES, label="name"),
-                           **data.draw(gen.invalid_credential_settings(), label="settings")})
-
-
-def _invalid_addresses(machine: CredentialsMachine, data: st.DataObject) -> None:
-    entries = data.draw(gen.invalid_address_entries(), label="addresses")
-    keys = machine.own_keys()
-    modes = (["create"] if machine.room() else []) + (["replace", "add"] if keys else [])
-    mode = data.draw(st.sampled_from(modes), label="mode")
-    if mode == "create":
-        svm = data.draw(ISCSI_SVMS, label="svm")
-        machine.driver.create({"svm": {"uuid": svm.uuid}, "initiator": data.draw(NAMES, label="name"),
-                               "authentication_type": "none", "initiator_address": entries})
-        return
-    key = data.draw(st.sampled_from(keys), label="record")
-    params = {"add_initiator_addresses": "true"} if mode == "add" else None
-    machine.driver.update(key, {"initiator_address": entries}, params)
-
-
-def _missing(machine: CredentialsMachine, data: st.DataObject) -> None:
-    """PATCH, DELETE or GET of a record that is not there (an unknown SVM included)."""
-    name = data.draw(NAMES, label="name")
-    unknown = data.draw(st.booleans(), label="unknown svm")
-    svm_uuid = str(uuidlib.uuid4()) if unknown else data.draw(ISCSI_SVMS, label="svm").uuid
-    key = (svm_uuid, gen.free_variant(name, {k[1] for k in machine.model.records if k[0] == svm_uuid}))
-    operation = data.draw(st.sampled_from(["get", "patch", "delete"]), label="operation")
-    if operation == "get":
-        machine.driver.get(key)
-    elif operation == "patch":
-        machine.driver.update(key, {"authentication_type": "deny"})
-    else:
-        machine.driver.delete(key)
-
-
-def _invalid_patch(machine: CredentialsMachine, data: st.DataObject) -> None:
-    key = data.draw(st.sampled_from(machine.own_keys()), label="record")
-    body, params = data.draw(gen.invalid_patch_bodies(), label="change")
-    machine.driver.update(key, body, params)
-
-
-def _duplicate(machine: CredentialsMachine, data: st.DataObject) -> None:
-    svm_uuid, name = data.draw(st.sampled_from(machine.own_keys()), label="existing")
-    machine.driver.create({"svm": {"uuid": svm_uuid}, "initiator": name, "authentication_type": "deny"})
-
-
-def _delete_default(machine: CredentialsMachine, data: st.DataObject) -> None:
-    svm = data.draw(st.sampled_from(machine.changeable_defaults()), label="svm")
-    machine.driver.delete((svm.uuid, DEFAULT_INITIATOR))
-
-
-def _default_addresses(machine: CredentialsMachine, data: st.DataObject) -> None:
-    svm = data.draw(st.sampled_from(machine.changeable_defaults()), label="svm")
-    entries = data.draw(gen.initiator_addresses(min_size=1), label="addresses")
-    machine.driver.update((svm.uuid, DEFAULT_INITIATOR), {"initiator_address": entries})
-
-
-INVALID: dict[str, Callable[[CredentialsMachine, st.DataObject], None]] = {
-    "name": _invalid_name, "svm": _svm_problem, "malformed": _malformed, "settings": _invalid_settings,
-    "addresses": _invalid_addresses, "missing": _missing, "patch": _invalid_patch,
-    "duplicate": _duplicate, "delete-default": _delete_default, "default-addresses": _default_addresses,
-}
 
 
 # ---- helpers --------------------------------------------------------------------------------------
@@ -550,60 +354,3 @@ def _svm_ref(svm: Any, ref: str) -> dict[str, str]:
     if ref == "uuid":
         return {"uuid": svm.uuid}
     return {"name": svm.name, "uuid": svm.uuid}
-
-
-def _values(value: Any) -> list[Any]:
-    """A field's values in one record: an address list holds several, a scalar one."""
-    return value if isinstance(value, list) else [value]
-
-
-def _plain(value: Any) -> bool:
-    """A value a filter can carry literally (no query operator inside)."""
-    return isinstance(value, str) and value != "" and value == value.strip() and not any(
-        special in value for special in QUERY_SPECIALS)
-
-
-def operator_queries(target: Any, scoped: bool) -> list[tuple[str, str]]:
-    """The operator queries the machine draws from (CRED-LIST-004).
-
-    On a live target (``scoped``) each must select within the run's scope, so its cost
-    follows the run's records: ``eui.*`` becomes the run's EUI prefix and ``>namespace``
-    (every later name on the cluster) a comparison on the type, which the scope narrows.
-    """
-    namespace = target.namespace
-    queries_ = [("initiator", f"{namespace}*"), ("initiator", "eui.*"), ("authentication_type", "!none"),
-                ("authentication_type", "chap|deny"), ("initiator", f">{namespace}"),
-                ("initiator", "default|" + namespace + "*")]
-    if scoped:
-        queries_[1] = ("initiator", f"eui.{target.eui_prefix.lower()}*")
-        queries_[4] = ("authentication_type", ">deny")
-    return queries_
-
-
-def _list(driver: Driver, kind: str, data: st.DataObject, target: Any) -> None:
-    """One collection query of the given kind, checked against the model."""
-    model = driver.model
-    if kind == "full":
-        queries.check_filtered(driver, {}, "CRED-LIST-002")
-    elif kind == "keys":
-        exchange, got = queries.read_all(driver, {})
-        driver.compare_collection(got, model.list(), exchange, "CRED-LIST-002", fields=frozenset())
-    elif kind == "fields":
-        queries.check_fields(driver, data.draw(st.sampled_from(FIELD_CHOICES), label="fields"))
-    elif kind == "filter":
-        field = data.draw(st.sampled_from(MACHINE_FILTERS), label="filter field")
-        records = [versions[0] for versions in model.records.values()]
-        values = sorted({v for r in records for v in _values(FILTER_FIELDS[field](r)) if _plain(v)})
-        if values:
-            value = data.draw(st.sampled_from(values), label="value")
-            queries.check_filtered(driver, {field: value}, "CRED-LIST-003")
-        else:  # nothing to filter on (no CHAP user, say): the whole collection instead
-            queries.check_filtered(driver, {}, "CRED-LIST-002")
-    elif kind == "operator":
-        field, query = data.draw(st.sampled_from(operator_queries(target, bool(driver.scope.own_filter))),
-                                 label="operator query")
-        queries.check_filtered(driver, {field: query}, "CRED-LIST-004")
-    elif kind == "order":
-        queries.check_ordered(driver, data.draw(st.sampled_from(["asc", "desc"]), label="direction"))
-    else:
-        queries.check_count(driver)
