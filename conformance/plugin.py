@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from conformance import profiles, reports, upgrade
+from conformance import profiles, reports
 from conformance.config import load_config
 from conformance.judging import ledger as ledger_module
 from conformance.judging.applicability import not_applicable
@@ -29,6 +29,7 @@ from conformance.target.housekeeping import RunStopped
 from conformance.target.journal import read_journal, sweep
 from conformance.target.settings import TargetConfig
 from conformance.target.target import Target, TargetError, open_target
+from conformance.upgrade import validation as upgrade
 from conformance.wire.client import Client, TargetUnreachable
 from conformance.wire.redaction import REDACTOR, install_log_redaction
 from models.rules import BY_ID

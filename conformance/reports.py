@@ -16,7 +16,7 @@ from typing import Any
 
 from conformance.judging.ledger import CONFORMANT, DEVIATED, KNOWN, NOT_APPLICABLE, STATUSES, Ledger
 from conformance.programs import exploration
-from conformance.upgrade_report import replay_blocks
+from conformance.upgrade.report_html import replay_blocks
 from conformance.wire.redaction import REDACTOR
 from models.releases import ReleaseError, parse_release, release_text
 from models.rules import BY_ID, DOCUMENTED

@@ -1,7 +1,7 @@
 """The programs of a recording, replayed one per test (collected only with ``--replay FILE``).
 
 Each program runs on the freshly reset target through the driver, so every step is judged
-as in any run; each step is then classified against the recording (conformance/replay.py).
+as in any run; each step is then classified against the recording (conformance/upgrade/replay.py).
 """
 
 from __future__ import annotations
@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
-from conformance import plugin, upgrade
+from conformance import plugin
 from conformance.judging.ledger import Ledger
-from conformance.replay import ReplayError
+from conformance.upgrade import validation as upgrade
+from conformance.upgrade.replay import ReplayError
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

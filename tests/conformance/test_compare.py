@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from conformance import postrun as postrun_module
-from conformance.compare import CompareError, compare, documented_changes, exit_status, main
 from conformance.postrun import PostRun
 from conformance.target.settings import TargetConfig
-from conformance.upgrade import baseline_section
+from conformance.upgrade.compare import CompareError, compare, documented_changes, exit_status, main
+from conformance.upgrade.validation import baseline_section
 from models.releases import parse_release
 from models.rules import RULES
 
@@ -325,7 +325,7 @@ def test_a_reason_names_ten_rules_and_the_list_holds_them_all() -> None:
 
 
 def test_the_conformance_report_shows_why_its_baseline_comparison_cannot_validate(tmp_path) -> None:
-    from conformance.upgrade_report import replay_blocks
+    from conformance.upgrade.report_html import replay_blocks
     document = baseline_of(report("9.10.1"), report("9.10.1", CRED_DEL_001="not_exercised"), tmp_path)
     [block] = replay_blocks(document)
     assert "Compared with the baseline" in block and "Cannot validate:" in block

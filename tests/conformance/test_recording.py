@@ -10,18 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conformance.programs import strategies as gen
-from conformance.recording import (
-    FORMAT,
-    VERSION,
-    Normaliser,
-    RecordingError,
-    Secrets,
-    differences,
-    noise_keys,
-    read,
-    shape_of,
-    write,
-)
+from conformance.upgrade.differences import differences, noise_keys
+from conformance.upgrade.normaliser import Normaliser
+from conformance.upgrade.password_shapes import Secrets, shape_of
+from conformance.upgrade.recording_format import FORMAT, VERSION, RecordingError, read, write
 from conformance.wire.redaction import MASK
 from models.chap import password_violations
 

@@ -13,23 +13,23 @@ from typing import Any
 
 import pytest
 
-from conformance import recording
 from conformance.judging import step_hook
 from conformance.judging.driver import Driver, model_for
 from conformance.judging.failures import ConformanceFailure
 from conformance.judging.judge import Judge
 from conformance.judging.ledger import Ledger
-from conformance.replay import (
+from conformance.target.settings import TargetConfig
+from conformance.target.target import open_target
+from conformance.upgrade import recording, recording_format
+from conformance.upgrade.calibration import calibrate
+from conformance.upgrade.replay import ReplaySession
+from conformance.upgrade.step_classes import (
     BEHAVIOUR_CHANGE,
     DOCUMENTED_CHANGE,
     NOISE,
     NOT_REPLAYED,
     SAME,
-    ReplaySession,
 )
-from conformance.target.settings import TargetConfig
-from conformance.target.target import open_target
-from conformance.upgrade import calibrate
 
 PASSWORDS = ("in-Secret-0001", "0xA1b2C3d4", "0x123", "out-Secret-0002", "Zq9")
 
@@ -72,15 +72,15 @@ def record(target: Any, programs: list[Any]) -> dict[str, Any]:
         step_hook.install(None)
     assert ledger.fails == {}, ledger.details
     steps = [p.as_json(active.secrets) for p in active.programs]
-    return {"format": recording.FORMAT, "version": recording.VERSION, "release": ".".join(map(str, target.release)),
+    return {"format": recording_format.FORMAT, "version": recording_format.VERSION, "release": ".".join(map(str, target.release)),
             "svms": [{"name": s.name, "iscsi": s.iscsi} for s in target.svms],
             "noise": calibrate(steps, target, ledger), "programs": steps}
 
 
 def replay(document: dict[str, Any], target: Any, tmp_path: Path) -> tuple[ReplaySession, list[BaseException]]:
     path = tmp_path / "recording.json"
-    recording.write(path, document)
-    session = ReplaySession(path, recording.read(path))
+    recording_format.write(path, document)
+    session = ReplaySession(path, recording_format.read(path))
     ledger = Ledger()
     ledger.release = target.release
     failures = []
@@ -141,7 +141,7 @@ def classes(session: ReplaySession, program: int) -> list[str]:
 
 def test_the_recording_holds_no_password_and_calibrates_no_noise_on_one_emulator(recorded, tmp_path) -> None:
     path = tmp_path / "recording.json"
-    recording.write(path, recorded)
+    recording_format.write(path, recorded)
     text = path.read_text()
     for password in PASSWORDS[:4]:  # long enough to be told apart from any other text
         assert password.lower() not in text.lower()

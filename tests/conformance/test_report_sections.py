@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from conformance import certificate, reports
-from conformance.compare import compare, main
 from conformance.judging.ledger import Ledger
 from conformance.reports import RunInfo, build_report, html_summary, judgement_lines
+from conformance.upgrade.compare import compare, main
 from conformance.wire.redaction import REDACTOR
 from tests.conformance.test_compare import report as compare_report
 from tests.conformance.test_ledger_reports import credit_everything

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from conformance.compare import documented_changes
+from conformance.upgrade.compare import documented_changes
 
 REPO = Path(__file__).resolve().parents[2]
 

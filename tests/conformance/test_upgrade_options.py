@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.recording import FORMAT, VERSION
+from conformance.upgrade.recording_format import FORMAT, VERSION
 
 REPO = Path(__file__).resolve().parents[2]
 

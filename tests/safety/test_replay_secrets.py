@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.recording import _free_text
+from conformance.upgrade.password_shapes import _free_text
 from tests.safety.helpers import (
     PASSWORD,
     REPO,

@@ -3,7 +3,7 @@
 Three emulators started apart and named with ``--target``: one playing ONTAP 9.10.1 (before,
 recorded), one playing 9.16.1 (after, replaying the recording against the baseline), and one
 playing 9.16.1 whose DELETE answers 200 and keeps the record. A clean upgrade passes the gate
-(exit 0); the broken one never does: the run fails CRED-DEL-001 and ``conformance.compare``
+(exit 0); the broken one never does: the run fails CRED-DEL-001 and ``conformance.upgrade.compare``
 exits non-zero naming it.
 """
 

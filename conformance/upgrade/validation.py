@@ -1,7 +1,8 @@
 """Upgrade validation in a run: ``--record FILE``, ``--replay FILE`` and ``--baseline FILE``.
 
-The plugin calls these few functions; the work is done by :mod:`conformance.recording`,
-:mod:`conformance.replay` and :mod:`conformance.compare`.
+The plugin calls these few functions; the work is done by :mod:`conformance.upgrade.recording`,
+:mod:`conformance.upgrade.calibration`, :mod:`conformance.upgrade.replay` and
+:mod:`conformance.upgrade.compare`.
 
 - ``--record FILE``: every program of the run is kept (normalised, no password); when the
   tests are done and the target is still there, every program is replayed once more on the
@@ -11,8 +12,8 @@ The plugin calls these few functions; the work is done by :mod:`conformance.reco
   (``conformance/test_replay.py``), each step judged as usual and classified against the
   recording; ``replay.json`` and a ``replay`` section of ``conformance.json`` say what changed.
 - ``--baseline FILE``: the run's ``conformance.json`` is compared with an earlier one
-  (:mod:`conformance.compare`): ``upgrade.html`` and ``upgrade.json`` in the report directory,
-  and a ``baseline`` section that :meth:`conformance.postrun.PostRun.exit_status` reads (a
+  (:mod:`conformance.upgrade.compare`): ``upgrade.html`` and ``upgrade.json`` in the report
+  directory, and a ``baseline`` section that :meth:`conformance.postrun.PostRun.exit_status` reads (a
   regression exits 1; a run that would exit 0 exits 6 when the comparison cannot validate).
 """
 
@@ -26,17 +27,18 @@ from typing import Any
 
 import pytest
 
-from conformance import recording
-from conformance.compare import CompareError, compare, load_report, write_outputs
 from conformance.judging import step_hook
 from conformance.judging.ledger import Ledger
-from conformance.recording import Recording, RecordingError, differences, noise_keys, normaliser_for
-from conformance.replay import ReplayError, ReplaySession, run_program
+from conformance.upgrade import recording_format
+from conformance.upgrade.calibration import calibrate
+from conformance.upgrade.compare import CompareError, compare, load_report, write_outputs
+from conformance.upgrade.recording import Recording
+from conformance.upgrade.recording_format import RecordingError
+from conformance.upgrade.replay import ReplayError, ReplaySession
 from conformance.wire.redaction import REDACTOR
 from models.releases import release_text
 
 REPLAY_TESTS = "test_replay.py"
-MAX_NOISE_EXAMPLES = 20  # differing steps of the calibration pass kept in the recording, as evidence
 
 
 class _State:
@@ -91,7 +93,7 @@ def configure(config: pytest.Config, open_target: Callable[[], Any]) -> None:
     if replay:
         path = (base / replay).resolve()
         try:
-            _STATE.replay = ReplaySession(path, recording.read(path))
+            _STATE.replay = ReplaySession(path, recording_format.read(path))
         except (RecordingError, ReplayError) as exc:
             raise pytest.UsageError(f"--replay {exc}") from None
     if baseline:
@@ -138,7 +140,7 @@ def before_close(target: Any, ledger: Ledger, interrupted: bool) -> None:
     elif programs:
         noise = calibrate(programs, target, ledger)
     document = {
-        "format": recording.FORMAT, "version": recording.VERSION,
+        "format": recording_format.FORMAT, "version": recording_format.VERSION,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "release": release_text(target.release) if target is not None else None,
         "target": None if target is None else REDACTOR.redact_json(
@@ -148,43 +150,11 @@ def before_close(target: Any, ledger: Ledger, interrupted: bool) -> None:
         "noise": noise,
         "programs": programs,
     }
-    recording.write(path, document)
+    recording_format.write(path, document)
     steps = sum(len(p["steps"]) for p in programs)
     calibrated = (f"noise calibrated by a second pass: {len(noise['fields'])} noisy fields"
                   if noise["calibrated"] else f"noise not calibrated: {noise['why']}")
     _STATE.lines.append(f"recording: {len(active.programs)} programs, {steps} steps; {calibrated}: {path}")
-
-
-def calibrate(programs: list[dict[str, Any]], target: Any, ledger: Ledger) -> dict[str, Any]:
-    """Replay every recorded program once more on the same target; what differs is noise.
-
-    The pass judges with a ledger of its own and leaves the run's counts as they were.
-    """
-    scratch = Ledger()
-    scratch.release = target.release
-    counts = (ledger.request_count, ledger.retries, ledger.indeterminate)
-    normaliser = normaliser_for(target)
-    pairs, examples = [], []
-    try:
-        for number, recorded in enumerate(programs):
-            run = run_program(recorded, target, scratch, normaliser)
-            for index, (step, again) in enumerate(zip(recorded["steps"], run.recorder.steps, strict=False)):
-                pairs.append((step["exchanges"], again.exchanges))
-                found = differences(step["exchanges"], again.exchanges)
-                if found and len(examples) < MAX_NOISE_EXAMPLES:
-                    examples.append({"program": number, "step": index, "fields": [d.as_json() for d in found[:5]]})
-            if len(run.recorder.steps) < len(recorded["steps"]):
-                pairs.append(([{"request": {}, "status": "(the first pass went on)"}], []))
-    except KeyboardInterrupt:
-        return {"calibrated": False, "why": "interrupted (Ctrl-C) during the second pass", "fields": []}
-    except Exception as exc:  # the recording is still written, marked uncalibrated
-        return {"calibrated": False, "why": REDACTOR.redact_text(f"the second pass failed: {type(exc).__name__}: {exc}"),
-                "fields": []}
-    finally:
-        ledger.request_count, ledger.retries, ledger.indeterminate = counts
-    fields = noise_keys(pairs)
-    return {"calibrated": True, "why": "", "passes": 2, "fields": fields,
-            "differing_steps": sum(1 for a, b in pairs if differences(a, b)), "examples": examples}
 
 
 def finish_report(document: dict[str, Any], report_dir: Path) -> None:
