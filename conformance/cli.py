@@ -18,7 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the suite (or verify a certificate) and return the exit status."""
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["verify"]:
-        from conformance import certificate
+        from conformance.reports import certificate
         return certificate.main(args)
     import pytest
 

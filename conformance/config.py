@@ -47,7 +47,7 @@ OPTIONS: dict[str, tuple[str, str | None, str | None, str, Any]] = {
     "ontap_version": ("ONTAP_CONFORMANCE_ONTAP_VERSION", "target", "ontap_version", "str", None),
     "emulator_ontap_version": ("ONTAP_CONFORMANCE_EMULATOR_ONTAP_VERSION", None, None, "str", None),
     "emulator_latency": ("ONTAP_CONFORMANCE_EMULATOR_LATENCY", None, None, "float", 0.0),
-    # certification and nightly runs (conformance/postrun.py)
+    # certification and nightly runs (conformance/reports/postrun.py)
     "known_deviations": ("ONTAP_CONFORMANCE_KNOWN_DEVIATIONS", "run", "known_deviations", "str", None),
     "history": ("ONTAP_CONFORMANCE_HISTORY", "run", "history", "str", None),
     "time_budget": ("ONTAP_CONFORMANCE_TIME_BUDGET", "run", "time_budget", "float", None),

@@ -16,14 +16,18 @@ from typing import Any
 
 import pytest
 
-from conformance import profiles, reports
+from conformance import profiles
 from conformance.config import load_config
 from conformance.judging import ledger as ledger_module
 from conformance.judging.applicability import not_applicable
 from conformance.judging.failures import ConformanceFailure
 from conformance.judging.ledger import CONFORMANT, INCONCLUSIVE, NONCONFORMANT, Ledger
-from conformance.postrun import PostRun
 from conformance.programs import budget, exploration
+from conformance.reports.html_summary import html_summary, html_title
+from conformance.reports.postrun import PostRun
+from conformance.reports.run_report import HTML_NAME, JSON_NAME, JUNIT_NAME, RunInfo, write_json
+from conformance.reports.step_program import step_program
+from conformance.reports.verdict_text import summary_line, verdict_label
 from conformance.target.emulator_process import EmulatorFailed
 from conformance.target.housekeeping import RunStopped
 from conformance.target.journal import read_journal, sweep
@@ -230,10 +234,10 @@ def pytest_configure(config: pytest.Config) -> None:
     if _STATE.wants_reports and not hasattr(config, "workerinput"):
         report_dir = _STATE.config.report_dir
         if config.pluginmanager.hasplugin("html") and not config.getoption("htmlpath", None):
-            config.option.htmlpath = str(report_dir / reports.HTML_NAME)
+            config.option.htmlpath = str(report_dir / HTML_NAME)
             config.option.self_contained_html = True
         if not config.getoption("xmlpath", None):
-            config.option.xmlpath = str(report_dir / reports.JUNIT_NAME)
+            config.option.xmlpath = str(report_dir / JUNIT_NAME)
 
 
 def worker_id(config: pytest.Config) -> tuple[int, int] | None:
@@ -428,7 +432,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
         ledger.failure(failure.rule_ids, item.nodeid, failure.message, failure.curl)
     report.conformance_rules = ", ".join(sorted({rid for f in failures for rid in f.rule_ids}))
     text = report.longreprtext
-    program = reports.step_program(text)
+    program = step_program(text)
     if not item.config.getoption("conformance_full_tracebacks", False):
         # A verdict, not a crash: lead with the rule, what came back, what the doc allows,
         # the curl line and the shrunk program, instead of the suite's own stack frames.
@@ -501,13 +505,13 @@ def _close_target() -> None:
         target.close()
 
 
-def _run_info(config: pytest.Config) -> reports.RunInfo:
+def _run_info(config: pytest.Config) -> RunInfo:
     target, tc = _STATE.target_snapshot, _STATE.config
     probed = _STATE.worker_target or (None if target is None else {
         "url": target.base_url, "kind": target.kind, "ontap_version": target.ontap_version})
     profile = _hypothesis_profile()
     seed = config.getoption("hypothesis_seed", None)
-    return reports.RunInfo(
+    return RunInfo(
         url=probed["url"] if probed else (tc.url if tc else None),
         kind=probed["kind"] if probed else (tc.kind if tc else "emulator"),
         ontap_version=probed["ontap_version"] if probed else None,
@@ -555,7 +559,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
                                     getattr(snapshot, "run_id", None))
     upgrade.finish_report(document, _STATE.config.report_dir)  # --replay, --baseline
     postrun.finish(document, _STATE.config.report_dir, session.config)  # certificate, history
-    reports.write_json(document, _STATE.config.report_dir)
+    write_json(document, _STATE.config.report_dir)
     _STATE.document = document
     key = _xml_key()
     xml = session.config.stash.get(key, None) if key is not None else None
@@ -623,13 +627,13 @@ def _xml_key() -> Any:
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     document = _STATE.document
     if document:
-        terminalreporter.write_sep("=", reports.summary_line(document),
+        terminalreporter.write_sep("=", summary_line(document),
                                    red=document["verdict"] == NONCONFORMANT,
                                    yellow=document["verdict"] == INCONCLUSIVE,
                                    green=document["verdict"] == CONFORMANT)
-        terminalreporter.write_line(f"verdict: {reports.verdict_label(document)}: {document['verdict_reason']}")
+        terminalreporter.write_line(f"verdict: {verdict_label(document)}: {document['verdict_reason']}")
         report_dir = _STATE.config.report_dir if _STATE.config else Path("reports")
-        terminalreporter.write_line(f"reports: {report_dir / reports.JSON_NAME}")
+        terminalreporter.write_line(f"reports: {report_dir / JSON_NAME}")
         for line in _STATE.postrun.terminal_lines() if _STATE.postrun else ():
             terminalreporter.write_line(line)
     for line in upgrade.summary_lines():
@@ -661,11 +665,11 @@ def pytest_html_results_summary(prefix: list[str], summary: list[str], postfix: 
                                 session: pytest.Session) -> None:
     document = _STATE.document
     if document:
-        prefix.extend(reports.html_summary(document))
+        prefix.extend(html_summary(document))
         prefix.extend(_STATE.postrun.html_blocks() if _STATE.postrun else ())
         if _STATE.html_report is not None:
             # The title is rendered last, so the verdict can lead the page.
-            _STATE.html_report.title = reports.html_title(document)
+            _STATE.html_report.title = html_title(document)
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -23,7 +23,7 @@ PASSED, FAILED, DEVIATED = "passed", "failed", "deviated"
 NOT_EXERCISED, NOT_APPLICABLE = "not_exercised", "not_applicable"
 STATUSES = (PASSED, FAILED, DEVIATED, NOT_APPLICABLE, NOT_EXERCISED)
 #: The report's status of a failed or deviated rule whose every break is a listed known
-#: deviation (``--known-deviations``, conformance/deviations.py); never set by the ledger.
+#: deviation (``--known-deviations``, conformance/reports/deviations.py); never set by the ledger.
 KNOWN = "known"
 CONFORMANT, NONCONFORMANT, INCONCLUSIVE = "conformant", "nonconformant", "inconclusive"
 #: Codes the report lists: the 22 endpoint codes and "4" (missing record); only the endpoint

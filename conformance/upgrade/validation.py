@@ -13,7 +13,7 @@ The plugin calls these few functions; the work is done by :mod:`conformance.upgr
   recording; ``replay.json`` and a ``replay`` section of ``conformance.json`` say what changed.
 - ``--baseline FILE``: the run's ``conformance.json`` is compared with an earlier one
   (:mod:`conformance.upgrade.compare`): ``upgrade.html`` and ``upgrade.json`` in the report
-  directory, and a ``baseline`` section that :meth:`conformance.postrun.PostRun.exit_status` reads (a
+  directory, and a ``baseline`` section that :meth:`conformance.reports.postrun.PostRun.exit_status` reads (a
   regression exits 1; a run that would exit 0 exits 6 when the comparison cannot validate).
 """
 
@@ -175,7 +175,7 @@ def baseline_section(document: dict[str, Any], baseline: dict[str, Any], baselin
     """Compare the run with its baseline: the report's ``baseline`` section and the terminal line.
 
     The section holds the comparison's summary, its regressions and why it cannot validate
-    (:meth:`conformance.postrun.PostRun.exit_status` reads the last two). A comparison that
+    (:meth:`conformance.reports.postrun.PostRun.exit_status` reads the last two). A comparison that
     fails cannot validate either: the gate fails closed.
     """
     try:

@@ -8,14 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from conformance import certificate, deviations, reports
-from conformance.certificate import ENDPOINT, build, statement, verify, write
 from conformance.judging import applicability
 from conformance.judging.judge import Judge
 from conformance.judging.ledger import Ledger
 from conformance.judging.verdicts import passed
-from conformance.postrun import PostRun
-from conformance.reports import RunInfo, build_report, html_summary
+from conformance.reports import certificate, deviations
+from conformance.reports.certificate import ENDPOINT, build, statement, verify, write
+from conformance.reports.html_summary import html_summary
+from conformance.reports.postrun import PostRun
+from conformance.reports.run_report import RunInfo, build_report
+from conformance.reports.verdict_text import judgement_lines
 from conformance.target.settings import TargetConfig
 from conformance.wire.redaction import REDACTOR
 from models.releases import parse_release
@@ -280,6 +282,6 @@ def test_the_terminal_and_the_html_say_it_next_to_the_verdict(tmp_path):
     assert f"{DEVIATION} ({DEVIATION_TITLE})" in page and "CRED-DEF-005 (changing (and restoring)" in page
     clean = Ledger()
     credit_everything(clean)
-    assert [line for line in reports.judgement_lines(document_of(clean))
+    assert [line for line in judgement_lines(document_of(clean))
             if not line.startswith("documentation findings:")] == []
     assert 'id="cf-not-applicable"' not in "".join(html_summary(document_of(clean)))

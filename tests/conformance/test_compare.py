@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from conformance import postrun as postrun_module
-from conformance.postrun import PostRun
+from conformance.reports import postrun as postrun_module
+from conformance.reports.postrun import PostRun
 from conformance.target.settings import TargetConfig
 from conformance.upgrade.compare import CompareError, compare, documented_changes, exit_status, main
 from conformance.upgrade.validation import baseline_section

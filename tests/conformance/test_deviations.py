@@ -6,12 +6,14 @@ import tomllib
 
 import pytest
 
-from conformance import deviations
-from conformance.deviations import DeviationFileError, judge, load, parse
 from conformance.judging.judge import Judge
 from conformance.judging.ledger import Ledger
 from conformance.judging.verdicts import passed
-from conformance.reports import RunInfo, build_report, html_summary, verdict_label
+from conformance.reports import deviations
+from conformance.reports.deviations import DeviationFileError, judge, load, parse
+from conformance.reports.html_summary import html_summary
+from conformance.reports.run_report import RunInfo, build_report
+from conformance.reports.verdict_text import verdict_label
 from models.rules import BY_ID
 from tests.conformance.test_ledger_reports import DOCUMENTED_RULES, credit_everything, exchange
 

@@ -107,10 +107,11 @@ def test_the_session_collector_is_installed_and_replaced():
     assert current() is not mine
 
 
-# ---- in the reports (the hunks in conformance/reports.py) ----------------------------------------
+# ---- in the reports (the hunks in conformance/reports/run_report.py) ----------------------------------------
 def test_the_json_report_and_the_html_summary_carry_the_exploration():
     from conformance.judging.ledger import Ledger
-    from conformance.reports import RunInfo, build_report, html_summary
+    from conformance.reports.html_summary import html_summary
+    from conformance.reports.run_report import RunInfo, build_report
 
     mine = Exploration()
     program(mine, ("step", [(A, "x"), (A, "y")]), ("create", (A, "y"), ACCEPTED))
@@ -126,7 +127,7 @@ def test_the_json_report_and_the_html_summary_carry_the_exploration():
 
 def test_the_step_program_is_cut_from_the_failing_test_case_block():
     """Hypothesis 6.1xx heads the shrunk program "Failing test case", not "Falsifying example"."""
-    from conformance.reports import step_program
+    from conformance.reports.step_program import step_program
 
     text = """    | conformance.judging.failures.ConformanceFailure[CRED-PATCH-001]: CRED-PATCH-001 ...
     | Failing test case: <state machine>

@@ -3,9 +3,9 @@
 import json
 from html.parser import HTMLParser
 
-from conformance import history
 from conformance.judging.ledger import Ledger
-from conformance.reports import RunInfo, build_report
+from conformance.reports import history
+from conformance.reports.run_report import RunInfo, build_report
 from tests.conformance.test_deviations import RULE, failing_ledger
 from tests.conformance.test_ledger_reports import credit_everything
 

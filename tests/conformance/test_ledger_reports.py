@@ -6,7 +6,9 @@ from conformance.judging.failures import ConformanceFailure
 from conformance.judging.judge import Judge, NotJudged
 from conformance.judging.ledger import Ledger
 from conformance.judging.verdicts import Verdict, broken, passed
-from conformance.reports import RunInfo, build_report, html_summary, step_program, write_json
+from conformance.reports.html_summary import html_summary
+from conformance.reports.run_report import RunInfo, build_report, write_json
+from conformance.reports.step_program import step_program
 from conformance.wire.client import Exchange
 from conformance.wire.redaction import REDACTOR
 from models.rules import BY_ID, DOCUMENTED, ENDPOINT_ERROR_CODES, OBSERVED, RULE_FOR_CODE, RULES

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance import certificate, history
+from conformance.reports import certificate, history
 from tests.conformance.conftest import PASSWORD, USERNAME
 from tests.conformance.test_history import parse
 from tests.conformance.test_plugin_reports import make_suite, run_pytest

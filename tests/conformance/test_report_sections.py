@@ -8,9 +8,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from conformance import certificate, reports
 from conformance.judging.ledger import Ledger
-from conformance.reports import RunInfo, build_report, html_summary, judgement_lines
+from conformance.reports import certificate
+from conformance.reports.html_summary import html_summary, undocumented_properties_html
+from conformance.reports.run_report import RunInfo, build_report
+from conformance.reports.verdict_text import judgement_lines
 from conformance.upgrade.compare import compare, main
 from conformance.wire.redaction import REDACTOR
 from tests.conformance.test_compare import report as compare_report
@@ -127,4 +129,4 @@ def test_without_those_keys_compare_has_empty_lists() -> None:
     diff = compare(compare_report("9.10.1"), compare_report("9.16.1"))
     assert diff["new_properties"] == diff["properties_gone"] == diff["doc_readings_changed"] == []
     assert "information:" not in diff["summary"]
-    assert reports.undocumented_properties_html(compare_report("9.10.1")) == []
+    assert undocumented_properties_html(compare_report("9.10.1")) == []

@@ -1,195 +1,26 @@
-"""Report writers: ``conformance.json`` and the HTML fragments pytest-html shows first.
+"""The HTML blocks that lead ``conformance.html``: verdict, target, rule matrix, error codes.
 
-Both are built from the ledger alone and pass through the redactor, so a target that
-echoes a secret cannot put it into an artefact.
+pytest-html shows them above its own table of tests; then the sections of what the verdict
+did not judge, known deviations, undocumented properties, documentation findings, the
+exploration figures and, after a replay, what changed. Everything a target can supply passes
+the redactor; the suite's own catalog (rule IDs, titles, statuses) is only escaped.
 """
 
 from __future__ import annotations
 
 import html
-import json
-import re
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from conformance.judging.ledger import CONFORMANT, DEVIATED, KNOWN, NOT_APPLICABLE, STATUSES, Ledger
 from conformance.programs import exploration
+from conformance.reports.verdict_text import (
+    deviations_text,
+    not_applicable,
+    not_applicable_text,
+    observed_deviations,
+    verdict_label,
+)
 from conformance.upgrade.report_html import replay_blocks
 from conformance.wire.redaction import REDACTOR
-from models.releases import ReleaseError, parse_release, release_text
-from models.rules import BY_ID, DOCUMENTED
-
-JSON_NAME = "conformance.json"
-HTML_NAME = "conformance.html"
-JUNIT_NAME = "junit.xml"
-
-
-@dataclass
-class RunInfo:
-    """What the JSON report says about the run and its target."""
-
-    url: str | None
-    kind: str
-    ontap_version: str | None
-    started: str
-    finished: str = ""
-    profile: str = "dev"
-    seed: str | None = None
-    strict_observed: bool = False
-
-
-def build_report(ledger: Ledger, run: RunInfo, known: Collection[str] = ()) -> dict[str, Any]:
-    """Return the ``conformance.json`` document, redacted.
-
-    Only text that can carry what the target sent (URL, version, messages, curl lines,
-    test names) passes through the redactor: the rule matrix and the code table come from
-    our own catalog, and a generated password that happens to equal "ADDR" must not
-    blank out rule IDs.
-
-    ``known``: rules whose every break is a listed known deviation (conformance/deviations.py);
-    their status is ``known`` and they do not make the verdict nonconformant.
-    """
-    body = ledger.to_dict(strict_observed=run.strict_observed, known=known)
-    document = {
-        "verdict": body["verdict"],
-        "verdict_reason": REDACTOR.redact_text(body["verdict_reason"]),
-        # False when some test could not be judged (a suite error, a lost target, Ctrl-C):
-        # the verdict is then inconclusive unless a documented rule failed.
-        "complete": body["complete"],
-        "stopped": REDACTOR.redact_text(ledger.stopped),
-        "release": release_text(ledger.release),  # the ONTAP release the run judged against
-        "target": {"url": run.url, "kind": run.kind, "ontap_version": run.ontap_version},
-        "run": {
-            "started": run.started,
-            "finished": run.finished,
-            "profile": run.profile,
-            "seed": run.seed,
-            "requests": ledger.request_count,
-            "retries": ledger.retries,
-            "indeterminate": ledger.indeterminate,
-            "strict_observed": run.strict_observed,
-        },
-        "rules": [{**r, "reason": REDACTOR.redact_text(r["reason"])} for r in body["rules"]],
-        "observed_deviations": [_redacted(d, "rule") for d in body["observed_deviations"]],
-        "error_codes": body["error_codes"],
-        "failures": [_redacted(f, "rule") for f in body["failures"]],
-        "errors": [_redacted(e) for e in ledger.errors],
-        "safety": [_redacted(f) for f in body["safety"]],
-        "foreign": REDACTOR.redact_json(body["foreign"]),
-        "flaky": [_redacted(f) for f in body["flaky"]],
-        "undocumented_properties": [_redacted(p) for p in body["undocumented_properties"]],
-        "doc_findings": [_redacted(f, "id", "readings", "model_reading", "rules") for f in body["doc_findings"]],
-        "exploration": exploration.current().to_dict(),  # counts only: nothing to redact
-    }
-    for key in ("target", "run"):
-        document[key] = REDACTOR.redact_json(document[key])
-    return document
-
-
-def _redacted(entry: dict[str, Any], *catalog_keys: str) -> dict[str, Any]:
-    """Redact every field of an entry except those that hold catalog values."""
-    return {k: v if k in catalog_keys else REDACTOR.redact_json(v) for k, v in entry.items()}
-
-
-def write_json(document: dict[str, Any], report_dir: Path) -> Path:
-    """Write ``conformance.json`` into ``report_dir`` and return its path."""
-    report_dir.mkdir(parents=True, exist_ok=True)
-    path = report_dir / JSON_NAME
-    text = json.dumps(document, indent=2, ensure_ascii=False)
-    path.write_text(text + "\n", encoding="utf-8")  # build_report redacted what needs it
-    return path
-
-
-def verdict_label(document: dict[str, Any]) -> str:
-    """The verdict as people read it: a conformant run with known deviations says so."""
-    known = sum(1 for rule in document["rules"] if rule["status"] == KNOWN)
-    if document["verdict"] == CONFORMANT and known:
-        return f"{CONFORMANT} with {known} known deviation{'' if known == 1 else 's'}"
-    return document["verdict"]
-
-
-def summary_line(document: dict[str, Any]) -> str:
-    """One terminal line: verdict and rule counts."""
-    counts = dict.fromkeys((*STATUSES, KNOWN), 0)
-    for rule in document["rules"]:
-        counts[rule["status"]] += 1
-    required = [c for c in document["error_codes"] if c["required"]]
-    produced = sum(1 for c in required if c["produced"])
-    shown = ", ".join(f"{counts[s]} {s.replace('_', ' ')}" for s in (*STATUSES, KNOWN)
-                      if counts[s] or s == "failed")
-    incomplete = "" if document.get("complete", True) else " (INCOMPLETE)"
-    return (f"ONTAP conformance: {verdict_label(document).upper()}{incomplete}: rules {shown}; "
-            f"{produced}/{len(required)} documented error codes produced; "
-            f"{document['run']['requests']} requests")
-
-
-# ---- what the verdict did not judge: the statement's parts ---------------------------------------
-def observed_deviations(document: dict[str, Any]) -> list[dict[str, str]]:
-    """The rules that deviated (observed rules that broke, reported apart): ``{rule, title}``."""
-    return [{"rule": r["id"], "title": r["title"]} for r in document["rules"] if r["status"] == DEVIATED]
-
-
-def not_applicable(document: dict[str, Any]) -> list[dict[str, str]]:
-    """The documented rules of the judged release that this target could not judge:
-    ``{rule, reason}``. Rules of other releases are not part of the release's documented
-    behaviour, so they are not listed."""
-    try:
-        release = parse_release(str(document.get("release")))
-    except ReleaseError:
-        release = None
-    return [{"rule": r["id"], "reason": r.get("reason") or ""} for r in document["rules"]
-            if r["status"] == NOT_APPLICABLE and r.get("basis") == DOCUMENTED
-            and (release is None or r["id"] not in BY_ID or BY_ID[r["id"]].applies_to(release))]
-
-
-def deviations_text(deviations: Sequence[dict[str, str]]) -> str:
-    """``CRED-INIT-009 (its title), ...``."""
-    return ", ".join(f"{d['rule']} ({d['title']})" for d in deviations)
-
-
-def not_applicable_text(rules: Sequence[dict[str, str]]) -> str:
-    """``CRED-DEF-003, CRED-DEF-004 (one reason); CRED-SVM-002 (another)``: grouped by reason."""
-    groups: dict[str, list[str]] = {}
-    for entry in rules:
-        groups.setdefault(entry["reason"], []).append(entry["rule"])
-    return "; ".join(f"{', '.join(ids)} ({reason})" for reason, ids in groups.items())
-
-
-def statement_parts(deviations: Sequence[dict[str, str]], rules: Sequence[dict[str, str]]) -> list[str]:
-    """The parts a statement of conformance adds: every observed deviation, and the documented
-    rules not applicable here and why (nothing when there are none)."""
-    parts = []
-    if deviations:
-        parts.append(f"{_count(len(deviations), 'observed deviation')}: {deviations_text(deviations)}")
-    if rules:
-        parts.append(f"{_count(len(rules), 'documented rule')} not applicable here: {not_applicable_text(rules)}")
-    return parts
-
-
-def judgement_lines(document: dict[str, Any]) -> list[str]:
-    """Terminal lines that go with the verdict: observed deviations, documented rules not
-    applicable, and documentation findings when this run observed a reading."""
-    lines = []
-    deviations, rules = observed_deviations(document), not_applicable(document)
-    if deviations:
-        lines.append(f"observed deviations: {deviations_text(deviations)}")
-    if rules:
-        lines.append(f"not applicable (documented rules): {not_applicable_text(rules)}")
-    findings = document.get("doc_findings") or []
-    seen = [f for f in findings if f.get("observed")]
-    other = [f for f in seen if f["observed"] != f.get("model_reading")]
-    if seen:
-        lines.append(f"documentation findings: {len(findings)} ({len(seen)} observed; "
-                     + (f"the target follows another reading than the model's in {len(other)}: "
-                        + "; ".join(f"{f['id']} {f['observed']!r}" for f in other) if other
-                        else "each as the model reads it") + ")")
-    return lines
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def html_title(document: dict[str, Any]) -> str:
@@ -371,28 +202,6 @@ def known_deviations_html(document: dict[str, Any]) -> list[str]:
             f"<th>Reason</th><th>Owner</th><th>Expires</th><th>This run</th></tr>{rows}</table>"]
 
 
-# pytest prefixes an exception's lines with "E" and seven spaces; grouped exceptions with "|".
-_PREFIX = re.compile(r"^(?:E {7}|E {1,3}|\s*\| ?)")
-_PROGRAM_END = re.compile(r"^\s*(?:\+-|Traceback|Explanation:|\S+\.py:\d+: |During handling|The above exception)")
-
-
-def step_program(longrepr_text: str) -> str:
-    """Extract Hypothesis's shrunk step program(s), with their notes, from a failure's text."""
-    blocks: list[list[str]] = []
-    current: list[str] | None = None
-    for raw in longrepr_text.splitlines():
-        line = _PREFIX.sub("", raw, count=1)
-        if line.startswith(("Falsifying example", "Falsifying explicit example", "Failing test case")):
-            current = [line]
-            blocks.append(current)
-        elif current is not None:
-            if not line.strip() or _PROGRAM_END.match(line):
-                current = None
-            else:
-                current.append(line)
-    return REDACTOR.redact_text("\n\n".join("\n".join(b) for b in blocks))
-
-
 def _escape(value: Any) -> str:
     return html.escape(REDACTOR.redact_text("" if value is None else str(value)))
 
@@ -402,7 +211,5 @@ def _catalog(value: Any) -> str:
     return html.escape("" if value is None else str(value))
 
 
-__all__ = ["CONFORMANT", "HTML_NAME", "JSON_NAME", "JUNIT_NAME", "RunInfo", "build_report", "deviations_text",
-           "doc_findings_html", "html_summary", "html_title", "judgement_lines", "known_deviations_html", "not_applicable",
-           "not_applicable_text", "not_judged_html", "observed_deviations", "statement_parts", "step_program",
-           "summary_line", "undocumented_properties_html", "verdict_label", "write_json"]
+__all__ = ["doc_findings_html", "html_summary", "html_title", "known_deviations_html", "not_judged_html",
+           "undocumented_properties_html"]

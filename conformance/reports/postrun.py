@@ -2,7 +2,7 @@
 
 The plugin makes one :class:`PostRun` per session and calls it at four points:
 
-1. :meth:`PostRun.build_report` instead of ``reports.build_report``: judges the
+1. :meth:`PostRun.build_report` instead of ``run_report.build_report``: judges the
    known-deviations entries against the ledger, builds ``conformance.json`` with the
    excused rules as ``known``, and adds the run's id, duration and time budget;
 2. :meth:`PostRun.finish` just before ``conformance.json`` is written: writes
@@ -20,10 +20,12 @@ from typing import Any
 
 import pytest
 
-from conformance import certificate, deviations, history, reports
 from conformance.judging.ledger import NONCONFORMANT, Ledger
 from conformance.programs import budget as budget_module
 from conformance.programs import exploration
+from conformance.reports import certificate, deviations, history
+from conformance.reports.run_report import RunInfo, build_report
+from conformance.reports.verdict_text import judgement_lines, verdict_label
 from conformance.target.settings import TargetConfig
 
 #: The exit statuses this module sets (the plugin's EXIT_STATUS: nonconformant 1, inconclusive 6).
@@ -56,15 +58,15 @@ class PostRun:
         self.history_path: Path | None = None
         self.history_warnings: list[str] = []
         self.exit_note = ""
-        self.judgement_lines: list[str] = []  # what the verdict did not judge (reports.judgement_lines)
+        self.judgement_lines: list[str] = []  # what the verdict did not judge (verdict_text.judgement_lines)
 
     # -- 1. the report ------------------------------------------------------------------------
-    def build_report(self, ledger: Ledger, run: reports.RunInfo, run_id: str | None = None) -> dict[str, Any]:
+    def build_report(self, ledger: Ledger, run: RunInfo, run_id: str | None = None) -> dict[str, Any]:
         """``conformance.json`` with known deviations applied, and the run's id and duration."""
         if self.entries is not None:
             self.outcome = deviations.judge(self.entries, ledger, run.kind, run.url)
         known = self.outcome.known_rules if self.outcome is not None else frozenset()
-        document = reports.build_report(ledger, run, known=known)
+        document = build_report(ledger, run, known=known)
         if self.outcome is not None:
             deviations.apply(document, self.outcome, self.config.known_deviations)
         self.run_id = run_id or secrets.token_hex(4)
@@ -80,7 +82,7 @@ class PostRun:
     # -- 2. certificate, history, trend ----------------------------------------------------------
     def finish(self, document: dict[str, Any], report_dir: Path, pytest_config: pytest.Config | None) -> None:
         """Write the certificate and append to the history (call before writing the JSON)."""
-        self.judgement_lines = reports.judgement_lines(document)
+        self.judgement_lines = judgement_lines(document)
         self.certificate = certificate.build(document, {
             "id": self.run_id, "seeds": _seeds(pytest_config), "examples": self._examples()})
         self.certificate_path = certificate.write(self.certificate, report_dir)
@@ -92,7 +94,7 @@ class PostRun:
         self.history_path = past.path
         self.history_warnings = list(past.warnings)
         line = history.entry(document, self.run_id, document["run"]["duration_seconds"],
-                             self.config.emulator_defects, reports.verdict_label(document))
+                             self.config.emulator_defects, verdict_label(document))
         self.trend = history.trend(past.runs, line)
         document["trend"] = {k: self.trend[k] for k in ("previous_run", "new_failures", "fixed", "flaky")}
         try:
