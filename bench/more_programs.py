@@ -2,7 +2,7 @@
 
 ``bench.cluster_size`` asks whether the suite's memory grows with the number of programs it
 runs. The suite offers no knob for "the ci profile, three times the examples" (its profiles
-are fixed in conformance/profiles.py, and the nightly one also changes the program length),
+are fixed in conformance/face/profiles.py, and the nightly one also changes the program length),
 so this plugin registers one, from the environment, before the run loads its profile:
 ``BENCH_PROGRAMS_PROFILE=ci BENCH_PROGRAMS_FACTOR=3`` registers ``ci-x3``: ci's settings
 with ``max_examples`` 3 times ci's. Run the suite with ``--hypothesis-profile ci-x3``.
@@ -15,7 +15,7 @@ import os
 
 from hypothesis import settings
 
-from conformance import profiles
+from conformance.face import profiles
 
 
 def profile_name(base: str, factor: int) -> str:

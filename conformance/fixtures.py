@@ -1,7 +1,7 @@
 """The suite's pytest fixtures: configuration, target, client and ledger.
 
 The session target is shared with code that cannot take fixtures (a Hypothesis state
-machine built by a factory) through :func:`conformance.plugin.active_target`.
+machine built by a factory) through :func:`conformance.face.run_state.active_target`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from conformance import plugin
+from conformance.face import run_state
 from conformance.judging import ledger as ledger_module
 from conformance.judging.ledger import Ledger
 from conformance.target.settings import TargetConfig
@@ -21,13 +21,13 @@ from conformance.wire.client import Client
 @pytest.fixture(scope="session")
 def target_config() -> TargetConfig:
     """The run's frozen configuration."""
-    return plugin.active_config()
+    return run_state.active_config()
 
 
 @pytest.fixture(scope="session")
 def target() -> Target:
     """The probed target (the emulator is started on first use, stopped at session end)."""
-    return plugin.active_target()
+    return run_state.active_target()
 
 
 @pytest.fixture

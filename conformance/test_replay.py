@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from conformance import plugin
+from conformance.face import run_state
 from conformance.judging.ledger import Ledger
 from conformance.upgrade import validation as upgrade
 from conformance.upgrade.replay import ReplayError
@@ -28,4 +28,4 @@ def test_replayed_program(program: int, target: Any, ledger: Ledger) -> None:
     try:
         session.run(program, target, ledger)
     except ReplayError as exc:
-        plugin.stop_run(f"ontap conformance: --replay: {exc}")
+        run_state.stop_run(f"ontap conformance: --replay: {exc}")

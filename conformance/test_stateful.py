@@ -1,7 +1,7 @@
 """The state machine as a pytest test: random programs, shrunk on failure.
 
 Under pytest-xdist the test is one item per worker, each a stream with its own seed
-(:mod:`conformance.streams`); without xdist it is one item.
+(:mod:`conformance.face.streams`); without xdist it is one item.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ import pytest
 from hypothesis import seed, settings
 from hypothesis.stateful import get_state_machine_test, run_state_machine_as_test
 
-from conformance import streams
+from conformance.face import streams
+from conformance.face.progress import Progress
 from conformance.judging.ledger import Ledger
 from conformance.programs import exploration
 from conformance.programs.machine import CredentialsMachine, MachineRun
-from conformance.progress import Progress
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

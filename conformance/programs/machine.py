@@ -14,7 +14,7 @@ Hypothesis's own stateful docs:
 - Hypothesis enables a random subset of the rules in each program (swarm testing, built
   into ``RuleBasedStateMachine``), so some programs only create, some churn one record;
 - no ``hypothesis.target`` score and no targeting phase: its hill climbing is not bounded by
-  ``max_examples`` (``conformance/profiles.py``), and each score makes Hypothesis keep the
+  ``max_examples`` (``conformance/face/profiles.py``), and each score makes Hypothesis keep the
   scored program's choices (CHAP passwords included) in its example database;
 - records pile up through a batch rule on the program's "home" SVM, and every program ends
   with an audit that reads its end state every way the collection can be read;

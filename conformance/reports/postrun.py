@@ -209,7 +209,7 @@ def _seeds(pytest_config: pytest.Config | None) -> dict[str, Any]:
     seeds: dict[str, Any] = {"hypothesis_seed": None if seed is None else str(seed), "derandomize": derandomize,
                              "reproducible": seed is not None or derandomize}
     streams = len(exploration.current().programs_per_stream)
-    if streams > 1:  # under xdist: stream k's seed derives from this one and k (conformance.streams)
+    if streams > 1:  # under xdist: stream k's seed derives from this one and k (conformance.face.streams)
         seeds["state_machine_streams"] = streams
     return seeds
 

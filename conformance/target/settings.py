@@ -1,6 +1,6 @@
 """The run's settings, as the target and the rest of the run read them: one frozen object.
 
-Resolved once, by the pytest face (:mod:`conformance.config`: command line > environment >
+Resolved once, by the pytest face (:mod:`conformance.face.config`: command line > environment >
 TOML file > default), before anything opens the target. Credentials are in it too (from the
 environment only), never in its ``repr``.
 """

@@ -310,9 +310,9 @@ def test_with_a_baseline_a_run_that_cannot_validate_is_inconclusive(tmp_path, af
 
 
 def test_the_exit_statuses_postrun_sets_are_the_plugins() -> None:
-    from conformance import plugin
-    assert plugin.EXIT_STATUS["nonconformant"] == postrun_module.EXIT_NONCONFORMANT
-    assert plugin.EXIT_STATUS["inconclusive"] == postrun_module.EXIT_INCONCLUSIVE
+    from conformance.face import session_end
+    assert session_end.EXIT_STATUS["nonconformant"] == postrun_module.EXIT_NONCONFORMANT
+    assert session_end.EXIT_STATUS["inconclusive"] == postrun_module.EXIT_INCONCLUSIVE
 
 
 def test_a_reason_names_ten_rules_and_the_list_holds_them_all() -> None:

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.config import load_config
+from conformance.face.config import load_config
 
 
 class FakePytestConfig:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import requests
 
-from conformance.config import DEFAULT_TIMEOUT, FAULT_MODE_TIMEOUT, build_config
+from conformance.face.config import DEFAULT_TIMEOUT, FAULT_MODE_TIMEOUT, build_config
 from conformance.judging.ledger import Ledger
 from conformance.target.emulator_process import EmulatorProcess
 from conformance.target.target import FAULT_MODE_PAUSES, FAULT_STREAK, Target

@@ -20,7 +20,7 @@ import pytest
 from conformance.wire.client import CREDENTIALS_PATH
 from conformance.judging.judge import Judge
 from conformance.judging.ledger import current
-from conformance.plugin import active_target
+from conformance.face.run_state import active_target
 from conformance.judging.verdicts import broken, passed
 
 SECRET = {CHAP_SECRET!r}

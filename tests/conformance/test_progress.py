@@ -1,5 +1,5 @@
+from conformance.face.progress import Progress
 from conformance.judging.ledger import Ledger
-from conformance.progress import Progress
 
 
 class Reporter:

@@ -9,11 +9,12 @@ import pytest
 from hypothesis import settings
 from hypothesis.stateful import RuleBasedStateMachine, rule, run_state_machine_as_test
 
-from conformance import plugin, streams
+from conformance import plugin
+from conformance.face import streams
+from conformance.face.progress import Progress
 from conformance.judging.ledger import Ledger
 from conformance.programs import budget
 from conformance.programs.exploration import Exploration, html_fragment
-from conformance.progress import Progress
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -2,7 +2,7 @@
 
 With ``-n N`` the stateful test is collected as N items, ``[stream0]`` .. ``[stream{N-1}]``;
 without xdist (or with ``-n 1``) it stays one item with its usual test id. The controller
-schedules the items one per worker (see :func:`conformance.plugin.pytest_xdist_make_scheduler`),
+schedules the items one per worker (see :func:`conformance.face.workers.make_scheduler`),
 so N workers run N independent random streams at once, and their exploration figures, ledgers
 and failures merge into one report.
 

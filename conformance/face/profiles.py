@@ -14,7 +14,7 @@ import os
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.errors import InvalidArgument
 
-from conformance.shrinking import SHRINK_SECONDS, cap_shrinking
+from conformance.face.shrinking import SHRINK_SECONDS, cap_shrinking
 
 DEFAULT = "dev"
 PROFILE_ENV = "HYPOTHESIS_PROFILE"
