@@ -13,8 +13,8 @@ import pytest
 from conformance.face import run_state
 from conformance.judging import ledger as ledger_module
 from conformance.judging.ledger import Ledger
-from conformance.target.settings import TargetConfig
-from conformance.target.target import Target
+from conformance.targets.settings import TargetConfig
+from conformance.targets.target import Target
 from conformance.wire.client import Client
 
 

@@ -1,6 +1,6 @@
 """The run's settings, resolved once: command line > environment > TOML file > default.
 
-The result is a frozen :class:`~conformance.target.settings.TargetConfig`. Secrets come only
+The result is a frozen :class:`~conformance.targets.settings.TargetConfig`. Secrets come only
 from ``ONTAP_USERNAME`` / ``ONTAP_PASSWORD``; a config file that tries to hold one is
 refused, so nobody commits a cluster password by accident.
 """
@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from conformance.target.settings import TargetConfig
+from conformance.targets.settings import TargetConfig
 from models.releases import ReleaseError, parse_release
 
 CONFIG_ENV = "ONTAP_CONFORMANCE_CONFIG"

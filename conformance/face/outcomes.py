@@ -17,8 +17,8 @@ import pytest
 from conformance.face import run_state
 from conformance.judging.failures import ConformanceFailure
 from conformance.reports.step_program import step_program
-from conformance.target.emulator_process import EmulatorFailed
-from conformance.target.housekeeping import RunStopped
+from conformance.targets.emulator_process import EmulatorFailed
+from conformance.targets.housekeeping import RunStopped
 from conformance.wire.client import TargetUnreachable
 from conformance.wire.redaction import REDACTOR
 from models.rules import BY_ID

@@ -18,8 +18,8 @@ from conformance.judging import ledger as ledger_module
 from conformance.judging.applicability import not_applicable
 from conformance.judging.ledger import Ledger
 from conformance.reports.postrun import PostRun
-from conformance.target.settings import TargetConfig
-from conformance.target.target import Target, TargetError, open_target
+from conformance.targets.settings import TargetConfig
+from conformance.targets.target import Target, TargetError, open_target
 from conformance.wire.client import TargetUnreachable
 from conformance.wire.redaction import REDACTOR
 

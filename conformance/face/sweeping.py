@@ -1,6 +1,6 @@
 """``--sweep JOURNAL``: delete what a killed live run journaled, then exit without running tests.
 
-A live run journals every create before it is sent (:mod:`conformance.target.journal`); a
+A live run journals every create before it is sent (:mod:`conformance.targets.journal`); a
 run that could not clean up names the journal and the exact sweep command at its end.
 """
 
@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from conformance.face.config import load_config
-from conformance.target.journal import read_journal, sweep
-from conformance.target.settings import TargetConfig
+from conformance.targets.journal import read_journal, sweep
+from conformance.targets.settings import TargetConfig
 from conformance.wire.client import Client, TargetUnreachable
 from conformance.wire.redaction import REDACTOR
 

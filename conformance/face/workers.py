@@ -16,7 +16,7 @@ import pytest
 
 from conformance.face import run_state
 from conformance.programs import budget, exploration
-from conformance.target.settings import TargetConfig
+from conformance.targets.settings import TargetConfig
 
 
 def worker_id(config: pytest.Config) -> tuple[int, int] | None:

@@ -26,7 +26,7 @@ from conformance.programs import exploration
 from conformance.reports import certificate, deviations, history
 from conformance.reports.run_report import RunInfo, build_report
 from conformance.reports.verdict_text import judgement_lines, verdict_label
-from conformance.target.settings import TargetConfig
+from conformance.targets.settings import TargetConfig
 
 #: The exit statuses this module sets (the plugin's EXIT_STATUS: nonconformant 1, inconclusive 6).
 EXIT_NONCONFORMANT, EXIT_INCONCLUSIVE = 1, 6

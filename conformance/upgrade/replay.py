@@ -23,7 +23,7 @@ from conformance.judging.failures import ConformanceFailure
 from conformance.judging.judge import Judge
 from conformance.judging.ledger import Ledger
 from conformance.judging.pages import read_all
-from conformance.target.safety import UnsafeOperation
+from conformance.targets.safety import UnsafeOperation
 from conformance.upgrade.normaliser import Normaliser, normaliser_for
 from conformance.upgrade.password_shapes import Secrets
 from conformance.upgrade.recording import ProgramRecorder, digest

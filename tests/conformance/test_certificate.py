@@ -18,7 +18,7 @@ from conformance.reports.html_summary import html_summary
 from conformance.reports.postrun import PostRun
 from conformance.reports.run_report import RunInfo, build_report
 from conformance.reports.verdict_text import judgement_lines
-from conformance.target.settings import TargetConfig
+from conformance.targets.settings import TargetConfig
 from conformance.wire.redaction import REDACTOR
 from models.releases import parse_release
 from models.rules import RULES

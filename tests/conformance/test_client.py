@@ -2,7 +2,7 @@ import shlex
 
 import pytest
 
-from conformance.target.safety import UnsafeOperation
+from conformance.targets.safety import UnsafeOperation
 from conformance.wire.client import Client, Exchange, TargetUnreachable, record_path
 from conformance.wire.redaction import REDACTOR
 from tests.conformance.conftest import PASSWORD, USERNAME

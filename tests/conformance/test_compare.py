@@ -13,7 +13,7 @@ import pytest
 
 from conformance.reports import postrun as postrun_module
 from conformance.reports.postrun import PostRun
-from conformance.target.settings import TargetConfig
+from conformance.targets.settings import TargetConfig
 from conformance.upgrade.compare import CompareError, compare, documented_changes, exit_status, main
 from conformance.upgrade.validation import baseline_section
 from models.releases import parse_release

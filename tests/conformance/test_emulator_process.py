@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from conformance.target.emulator_process import EmulatorFailed, EmulatorProcess
+from conformance.targets.emulator_process import EmulatorFailed, EmulatorProcess
 from conformance.wire.redaction import REDACTOR
 
 FAKE = "tests.conformance.fake_ontap"
@@ -87,7 +87,7 @@ def test_the_emulator_dies_with_a_killed_suite(tmp_path):
     script = tmp_path / "parent.py"
     script.write_text(
         "import sys, time\n"
-        "from conformance.target.emulator_process import EmulatorProcess\n"
+        "from conformance.targets.emulator_process import EmulatorProcess\n"
         f"emulator = EmulatorProcess(module={FAKE!r})\n"
         "emulator.start()\n"
         "print(emulator._proc.pid, flush=True)\n"

@@ -7,8 +7,8 @@ import requests
 
 from conformance.face.config import DEFAULT_TIMEOUT, FAULT_MODE_TIMEOUT, build_config
 from conformance.judging.ledger import Ledger
-from conformance.target.emulator_process import EmulatorProcess
-from conformance.target.target import FAULT_MODE_PAUSES, FAULT_STREAK, Target
+from conformance.targets.emulator_process import EmulatorProcess
+from conformance.targets.target import FAULT_MODE_PAUSES, FAULT_STREAK, Target
 from conformance.wire import client as client_module
 from conformance.wire.client import Client
 

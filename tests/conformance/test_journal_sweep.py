@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 
 from conformance.judging.ledger import Ledger
-from conformance.target.journal import Journal, read_journal, sweep
-from conformance.target.safety import UnsafeOperation
-from conformance.target.settings import TargetConfig
-from conformance.target.target import TargetError, open_target
+from conformance.targets.journal import Journal, read_journal, sweep
+from conformance.targets.safety import UnsafeOperation
+from conformance.targets.settings import TargetConfig
+from conformance.targets.target import TargetError, open_target
 from conformance.wire.client import CREDENTIALS_PATH, Client, record_path
 from tests.conformance.conftest import PASSWORD, USERNAME
 

@@ -19,11 +19,11 @@ SUITE = Path(__file__).resolve().parents[2] / "conformance"
 STAGES: dict[str, set[str]] = {
     "wire": set(),
     "judging": {"wire"},
-    "target": {"wire", "judging"},
+    "targets": {"wire", "judging"},
     "programs": {"wire", "judging"},
-    "upgrade": {"wire", "judging", "target"},
-    "reports": {"wire", "judging", "target", "programs", "upgrade"},
-    "face": {"wire", "judging", "target", "programs", "upgrade", "reports"},
+    "upgrade": {"wire", "judging", "targets"},
+    "reports": {"wire", "judging", "targets", "programs", "upgrade"},
+    "face": {"wire", "judging", "targets", "programs", "upgrade", "reports"},
 }
 #: The modules at the top of conformance/: the plugin and its fixtures, the command lines
 #: (thin: each calls into a stage) and the suite's own tests. They may import anything.
@@ -133,7 +133,7 @@ def test_a_stage_imports_only_the_stages_below_it(stage: str) -> None:
 
 def test_nothing_below_the_face_imports_the_plugin_the_face_or_a_command_line() -> None:
     below = [m for m in MODULES if stage_of(m) not in FACE]
-    assert any(m.startswith("conformance.target.") for m in below)
+    assert any(m.startswith("conformance.targets.") for m in below)
     offenders = [f"{module} -> {other}" for module in below for other in GRAPH[module]
                  if stage_of(other) in FACE]
     assert offenders == []
@@ -145,12 +145,12 @@ def test_every_module_belongs_to_a_stage_or_is_an_entry_or_a_test_of_the_suite()
     assert stray == [], "place these in a stage (STAGES) or name them an entry module (TOP_MODULES)"
 
 
-def test_only_the_target_may_reach_the_emulator() -> None:
+def test_only_the_targets_may_reach_the_emulator() -> None:
     reaching = []
     for module, path in MODULES.items():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
                 [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
-            if any(n.split(".")[0] == "emulator" for n in names) and stage_of(module) != "target":
+            if any(n.split(".")[0] == "emulator" for n in names) and stage_of(module) != "targets":
                 reaching.append(module)
     assert reaching == []

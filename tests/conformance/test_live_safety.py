@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from conformance.target.emulator_process import EmulatorProcess
+from conformance.targets.emulator_process import EmulatorProcess
 
 pytest.importorskip("emulator.__main__")
 pytestmark = pytest.mark.slow
@@ -91,7 +91,7 @@ def test_the_suite_on_a_live_target_leaves_foreign_records_alone(emulator, tmp_p
 
 
 def test_query_based_collection_writes_need_opt_in_and_the_runs_namespace():
-    from conformance.target.safety import LiveGuard, UnsafeOperation
+    from conformance.targets.safety import LiveGuard, UnsafeOperation
 
     def guard(allow: bool) -> LiveGuard:
         return LiveGuard({}, svm_uuids={}, namespace="iqn.2000-01.org.conformance.r1", eui_prefix="AB",
@@ -110,7 +110,7 @@ def test_query_based_collection_writes_need_opt_in_and_the_runs_namespace():
 
 
 def test_room_for_a_create_follows_the_guards_own_count_of_records_alive():
-    from conformance.target.safety import LiveGuard, UnsafeOperation
+    from conformance.targets.safety import LiveGuard, UnsafeOperation
     from conformance.wire.client import CREDENTIALS_PATH, Exchange, record_path
 
     guard = LiveGuard({}, svm_uuids={"svm1": "u1"}, namespace="iqn.2000-01.org.conformance.r1", eui_prefix="AB",

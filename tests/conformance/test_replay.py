@@ -18,8 +18,8 @@ from conformance.judging.driver import Driver, model_for
 from conformance.judging.failures import ConformanceFailure
 from conformance.judging.judge import Judge
 from conformance.judging.ledger import Ledger
-from conformance.target.settings import TargetConfig
-from conformance.target.target import open_target
+from conformance.targets.settings import TargetConfig
+from conformance.targets.target import open_target
 from conformance.upgrade import recording, recording_format
 from conformance.upgrade.calibration import calibrate
 from conformance.upgrade.replay import ReplaySession

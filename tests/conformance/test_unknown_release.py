@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from conformance.judging.ledger import Ledger
-from conformance.target.target import TargetError, open_target
+from conformance.targets.target import TargetError, open_target
 from tests.conformance.conftest import PASSWORD, USERNAME
 from tests.conformance.test_journal_sweep import live_config
 from tests.conformance.test_plugin_reports import run_pytest

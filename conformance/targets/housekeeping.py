@@ -27,7 +27,7 @@ from conformance.judging.judge import Judge
 from conformance.judging.ledger import Ledger
 from conformance.judging.readings import next_href, record_key, without_links
 from conformance.judging.verdicts import Verdict, broken, passed
-from conformance.target.safety import DEFAULT_INITIATOR, LiveGuard, UnsafeOperation
+from conformance.targets.safety import DEFAULT_INITIATOR, LiveGuard, UnsafeOperation
 from conformance.wire.client import (
     CREDENTIALS_PATH,
     Client,

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.target.housekeeping import Housekeeping
-from conformance.target.journal import Journal
-from conformance.target.safety import (
+from conformance.targets.housekeeping import Housekeeping
+from conformance.targets.journal import Journal
+from conformance.targets.safety import (
     DEFAULT_INITIATOR,
     LiveGuard,
     UnsafeOperation,

@@ -2,8 +2,8 @@
 
 Opening a target checks URL, credentials and SVMs up front so a mistake stops the
 run with one line (:class:`TargetError`) instead of one traceback per test (the probe:
-:mod:`conformance.target.probing`); a live target is armed before the first test and
-finished after the last (:mod:`conformance.target.live_run`).
+:mod:`conformance.targets.probing`); a live target is armed before the first test and
+finished after the last (:mod:`conformance.targets.live_run`).
 """
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ from typing import Any
 
 from conformance.judging.ledger import Ledger
 from conformance.judging.scope import EVERYTHING, Scope
-from conformance.target.emulator_process import EmulatorFailed, EmulatorProcess
-from conformance.target.housekeeping import Housekeeping, RunStopped
-from conformance.target.journal import Journal
-from conformance.target.live_run import LiveRun
-from conformance.target.probing import Probing, Svm, TargetError
-from conformance.target.safety import DEFAULT_INITIATOR, LiveGuard
-from conformance.target.settings import TargetConfig
+from conformance.targets.emulator_process import EmulatorFailed, EmulatorProcess
+from conformance.targets.housekeeping import Housekeeping, RunStopped
+from conformance.targets.journal import Journal
+from conformance.targets.live_run import LiveRun
+from conformance.targets.probing import Probing, Svm, TargetError
+from conformance.targets.safety import DEFAULT_INITIATOR, LiveGuard
+from conformance.targets.settings import TargetConfig
 from conformance.wire.client import Client, Exchange, RateLimiter
 from conformance.wire.redaction import REDACTOR
 from models.releases import DEFAULT_RELEASE, Release, parse_release
