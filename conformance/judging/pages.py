@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from conformance.judging.judge import Judge
-from conformance.judging.readings import next_href, shown_filters
+from conformance.judging.readings import next_href, record_key, shown_filters
 from conformance.judging.step_hook import recorded
 from conformance.judging.verdicts import broken, passed
 from conformance.wire.client import Exchange
@@ -93,16 +93,27 @@ def read_all(driver: Reader, params: dict[str, Any], *, whole: bool = False) -> 
 
 
 def later_pages_keep_the_query(driver: Reader, walked: Pages, filters: dict[str, str],
-                               fields: frozenset[str] | None = None, order: str | None = None) -> None:
+                               fields: frozenset[str] | None = None, order: str | None = None,
+                               required: frozenset[Any] = frozenset()) -> None:
     """CRED-LIST-008: the pages the next links lead to answer the same query as the first.
 
     When the first page honours the query's filters, fields and order and a later page does
     not, the next link lost the query: whoever owns the records (the run or another client),
     each record of each later page must match the filters (judged by what the record shows),
-    carry the fields asked, and keep the order across pages.
+    carry the fields asked, and keep the order across pages. And the records the query must
+    return (``required``, the run's own) that the pages lack but the same query read at once
+    holds were lost by the next links.
     """
     if len(walked.pages) < 2:
         return
+    got = {record_key(r) for r in walked.records if isinstance(r, dict)}
+    if required - got:
+        params = {**(walked.first.params or {}), "max_records": str(UNPAGED)}
+        at_once = {record_key(r) for r in walk(driver, params, whole=True).records if isinstance(r, dict)}
+        lost = sorted(map(str, (required - got) & at_once))
+        if lost:
+            driver.judge.apply([broken(walked.last, [PAGING_RULE], f"the next links lost records the same query "
+                                       f"returns read at once: {lost[:5]}", "every record of the query, once")])
     problems = [_page_problems(driver, page, filters, fields) for _, page in walked.pages]
     if order:
         names = [r.get("initiator") for r in walked.records if isinstance(r, dict)]

@@ -6,6 +6,8 @@ model and names the rule of the query feature it exercises.
 
 from __future__ import annotations
 
+from typing import Any
+
 from conformance.judging import checks
 from conformance.judging.driver import ALL, Driver
 from conformance.judging.pages import PAGING_RULE, later_pages_keep_the_query, read_all, walk
@@ -19,7 +21,8 @@ from models.query import FILTER_FIELDS
 def check_filtered(driver: Driver, filters: dict[str, str], rule: str) -> None:
     """A filtered ``fields=*`` query returns exactly the records the model matches."""
     walked = walk(driver, {**filters, "fields": ALL})
-    later_pages_keep_the_query(driver, walked, {**_scope_of(driver, walked.first), **filters})
+    later_pages_keep_the_query(driver, walked, {**_scope_of(driver, walked.first), **filters},
+                               required=_required(driver, walked, filters))
     driver.compare_collection(walked.records, driver.model.list(filters), walked.first, rule,
                               filtered=bool(filters))
 
@@ -28,7 +31,7 @@ def check_filtered(driver: Driver, filters: dict[str, str], rule: str) -> None:
 def check_fields(driver: Driver, wanted: frozenset[str]) -> None:
     """CRED-GET-002: ``fields`` returns the properties asked for and no other optional ones."""
     walked = walk(driver, {"fields": ",".join(sorted(wanted))})
-    later_pages_keep_the_query(driver, walked, {}, fields=wanted)
+    later_pages_keep_the_query(driver, walked, {}, fields=wanted, required=_required(driver, walked, {}))
     driver.judge.apply(checks.only_fields_returned(walked.records, wanted, walked.first))
     driver.compare_collection(walked.records, driver.model.list(), walked.first, "CRED-GET-002",
                               fields=wanted, membership_rule="CRED-LIST-002")
@@ -39,7 +42,7 @@ def check_ordered(driver: Driver, direction: str) -> None:
     """CRED-LIST-007: ``order_by=initiator asc|desc`` sorts the records, and they are all there."""
     order = f"initiator {direction}"
     walked = walk(driver, {"order_by": order, "fields": ALL})
-    later_pages_keep_the_query(driver, walked, {}, order=order)
+    later_pages_keep_the_query(driver, walked, {}, order=order, required=_required(driver, walked, {}))
     names = [r.get("initiator") for r in walked.records if isinstance(r, dict)]
     if names != sorted(names, reverse=direction == "desc"):
         driver.judge.apply([broken(walked.first, ["CRED-LIST-007"], f"order_by={order} gave {names}")])
@@ -55,11 +58,17 @@ def check_paged(driver: Driver, size: int) -> int:
     if len(walked.pages[0][1]) <= size < len(driver.model.list().required):
         driver.judge.apply(passed(walked.first, "CRED-LIST-005"))
     pages = len(walked.pages)
-    later_pages_keep_the_query(driver, walked, _scope_of(driver, walked.first))
+    later_pages_keep_the_query(driver, walked, _scope_of(driver, walked.first),
+                               required=_required(driver, walked, {}))
     rule = PAGING_RULE if pages > 1 else "CRED-LIST-002"
     driver.compare_collection(walked.records, driver.model.list(), walked.last, rule, filtered=pages > 1,
                               scoped=driver.is_scoped(walked.first))
     return pages
+
+
+def _required(driver: Driver, walked: Any, filters: dict[str, str]) -> frozenset[Any]:
+    """The records of the run a read must return: the model's, within the scope it carried."""
+    return driver.model.list(filters).within(driver.sent_scope(walked.first)).required
 
 
 def _scope_of(driver: Driver, exchange: Exchange) -> dict[str, str]:
@@ -85,12 +94,23 @@ def check_count(driver: Driver, filters: dict[str, str] | None = None) -> None:
     if not records and not right:
         whole_exchange, whole = read_all(driver, {**params, "fields": ALL})
         if len(whole) == count:
-            driver.compare_collection(whole, expected, whole_exchange, "CRED-LIST-002",
+            # The count is that of the records the query returns: which ones it returns is what
+            # is wrong, the rule of its filters (without any, the collection's).
+            driver.compare_collection(whole, expected, whole_exchange, _selecting_rule(filters or {}),
                                       filtered=bool(params), scoped=driver.is_scoped(whole_exchange))
     if records or not right:
         driver.judge.apply([broken(exchange, ["CRED-LIST-006"], f"return_records=false gave {len(records)} "
                                    f"records and num_records {count} (model: {low}..{high})")])
     driver.judge.apply(passed(exchange, "CRED-LIST-006"))
+
+
+def _selecting_rule(filters: dict[str, str]) -> str:
+    """The rule of which records a query selects: its operators' (CRED-LIST-004), its plain
+    filters' (CRED-LIST-003), or, with no filter of its own, the collection's (CRED-LIST-002)."""
+    if not filters:
+        return "CRED-LIST-002"
+    operators = ("*", "|", "!", "<", ">", "..")
+    return "CRED-LIST-004" if any(op in str(v) for v in filters.values() for op in operators) else "CRED-LIST-003"
 
 
 @recorded("check_return_timeout", "seconds")
@@ -166,7 +186,8 @@ def check_whole_query(driver: Driver) -> None:
     walked = walk(driver, {**filters, "order_by": order, "fields": "authentication_type", "max_records": str(size)},
                   whole=True, size=size)
     wanted = frozenset({"authentication_type"})
-    later_pages_keep_the_query(driver, walked, filters, fields=wanted, order=order)
+    later_pages_keep_the_query(driver, walked, filters, fields=wanted, order=order,
+                               required=_required(driver, walked, filters))
     names = [r.get("initiator") for r in walked.records if isinstance(r, dict)]
     if names != sorted(names, reverse=True):
         driver.judge.apply([broken(walked.first, ["CRED-LIST-007"], f"order_by={order} gave {names[:20]}")])

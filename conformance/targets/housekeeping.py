@@ -143,8 +143,9 @@ class Housekeeping:
             return ""
         why = ("the record is still there after a DELETE that answered 200" if answer.status == 200
                else f"a DELETE of a record the run created was refused ({answer.status})")
-        self.record("the cleanup", [broken(answer, [DELETE_RULE], f"{why} (the run's cleanup; read back: "
-                                           f"{check.summary()})", "200, and the record gone")])
+        left = broken(answer, [DELETE_RULE], f"{why} (the run's cleanup; read back: {check.summary()})",
+                      "200, and the record gone")
+        self.record("the cleanup", [left], stops=True)
         return f"{key[0]}/{key[1]}: {why}"
 
     def _delete_decided(self, path: str) -> Exchange | None:
@@ -178,9 +179,9 @@ class Housekeeping:
         self.record("restoring a default", self._screen(check))
         got = (check.response_json or {}).get("authentication_type") if isinstance(check.response_json, dict) else None
         if check.status == 200 and str(got).lower() != str(before["authentication_type"]).lower():
-            self.record("restoring a default", [broken(
-                answer, [DEFAULT_RULE], f"the default is still {got!r} after a PATCH to "
-                f"{before['authentication_type']!r} that answered 200 (the run's cleanup)", "the type set")])
+            kept = broken(answer, [DEFAULT_RULE], f"the default is still {got!r} after a PATCH to "
+                          f"{before['authentication_type']!r} that answered 200 (the run's cleanup)", "the type set")
+            self.record("restoring a default", [kept], stops=True)
             return [f"{uuid}/{DEFAULT_INITIATOR}: still {got!r} after a PATCH to {before['authentication_type']!r}"]
         return []
 
@@ -191,15 +192,17 @@ class Housekeeping:
         verdicts += checks.media_type_is_json(exchange)
         return verdicts + checks.error_envelope(exchange)[0]
 
-    def record(self, what: str, verdicts: Iterable[Verdict]) -> None:
-        """Judge housekeeping verdicts: credits as usual, a broken rule a failure of the run."""
+    def record(self, what: str, verdicts: Iterable[Verdict], *, stops: bool = False) -> None:
+        """Judge housekeeping verdicts: credits as usual, a broken rule a failure of the run;
+        with ``stops`` (a write acknowledged and not applied: the target cannot be brought back
+        to a known state) also the run's :attr:`finding`."""
         try:
             self.judge.apply(verdicts)
         except ConformanceFailure as failure:
             if (failure.rule_ids, failure.message) not in self._reported:
                 self._reported.add((failure.rule_ids, failure.message))
                 self.ledger.failure(failure.rule_ids, f"housekeeping: {what}", failure.message, failure.curl)
-            if not self.finding:
+            if stops and not self.finding:
                 self.finding = REDACTOR.redact_text(f"{', '.join(failure.rule_ids)} broken by the run's "
                                                     f"housekeeping ({what}): {failure.message}")
             self.judge.broken = False  # the housekeeping goes on: every later answer is judged too

@@ -43,6 +43,12 @@ class LiveRun:
                 self.journal.record_default(svm.uuid, auth)
         self._admin = self.client()
         self.housekeeping.client = self._admin
+        self._saw(self.snapshot)
+
+    def _saw(self, listing: dict[tuple[str, str], Any]) -> None:
+        """Count the other clients' records a whole listing shows (the report's Other clients)."""
+        self.ledger.saw_foreign([k for k in listing if not self.owns(k) and not self.sibling(k)],
+                                named={svm.uuid for svm in self.svms})
 
     def _foreign_changes(self, now: dict[tuple[str, str], dict[str, Any]]) -> list[str]:
         """Sort out how records the run did not create changed since the start.
@@ -69,6 +75,7 @@ class LiveRun:
         try:
             leftovers = self.housekeeping.cleanup(self.guard, self.snapshot)
             now = self.housekeeping.listing("the end listing")
+            self._saw(now)
             problems = self._foreign_changes(now)
             # A DELETE that answered 200 but left the record is still a leftover.
             leftovers += [f"{uuid}/{initiator}: still present after the cleanup"

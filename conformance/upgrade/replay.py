@@ -167,7 +167,7 @@ def _call(driver: Driver, op: str, args: dict[str, Any], last_list: tuple[Any, l
     if op == "check_paged":
         return queries.check_paged(driver, int(args["size"]))
     if op == "check_count":
-        return queries.check_count(driver)
+        return queries.check_count(driver, args.get("filters"))
     if op == "check_return_timeout":
         return queries.check_return_timeout(driver, int(args["seconds"]))
     if op == "check_secret_query":

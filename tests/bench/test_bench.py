@@ -516,7 +516,9 @@ def test_cluster_size_reaps_a_child_with_its_peak_memory_and_interrupts_a_late_o
     quick = subprocess.Popen([sys.executable, "-c", "x = bytearray(30 * 2**20)"])
     done = cs.reap(quick)
     assert done.exit_code == 0 and not done.timed_out and done.max_rss_kib > 30 * 1024
-    slow = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    # An xdist worker may start its children with SIGINT ignored: the child takes it back.
+    slow = subprocess.Popen([sys.executable, "-c", "import signal, time; "
+                             "signal.signal(signal.SIGINT, signal.default_int_handler); time.sleep(60)"])
     done = cs.reap(slow, timeout=0.5)
     assert done.timed_out and done.exit_code != 0 and done.seconds < 30
 

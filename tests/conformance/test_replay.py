@@ -202,3 +202,24 @@ def test_fields_that_differ_on_one_target_are_noise(recorded, targets, tmp_path)
     session, _ = replay(noisy, targets["9.16.1"], tmp_path)
     [step] = session.results[2]["steps"]
     assert step["class"] == NOISE
+
+
+def test_every_recorded_operation_can_be_replayed_with_every_argument_it_records() -> None:
+    """A step the recorder keeps must come back in a replay as it was sent: each operation
+    marked ``@recorded`` is called by the replay, with each argument it records."""
+    import inspect
+    import re
+    from pathlib import Path
+
+    from conformance.upgrade import replay
+
+    root = Path(__file__).resolve().parents[2] / "conformance"
+    branches = dict(re.findall(r'if op == "(\w+)":\n(.*?)(?=\n    if op|\Z)', inspect.getsource(replay._call),
+                               re.DOTALL))
+    recorded = [(path.name, op, re.findall(r'"(\w+)"', names)) for path in root.rglob("*.py")
+                for op, names in re.findall(r'@recorded\("(\w+)"((?:, "\w+")*)\)', path.read_text())]
+    assert len(recorded) >= 15
+    for name, op, arguments in recorded:
+        assert op in branches, f"{name}: {op} is recorded but never replayed"
+        for argument in arguments:
+            assert f'"{argument}"' in branches[op], f"{name}: {op}'s argument {argument} is not replayed"
