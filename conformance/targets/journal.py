@@ -108,6 +108,10 @@ def sweep(journal_path: Path, client: Client) -> list[str]:
             actions.append(f"absent  {label}")
             continue
         status = client.request("DELETE", path).status
+        if status == 200 and client.request("GET", path).status == 200:
+            # Judged like any answer: a DELETE acknowledged and not applied (CRED-DEL-001).
+            actions.append(f"FAILED  {label}: still present after a DELETE that answered 200 (CRED-DEL-001)")
+            continue
         actions.append(f"deleted {label}" if status == 200 else f"FAILED  {label}: DELETE -> {status}")
     return actions
 

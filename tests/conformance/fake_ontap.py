@@ -95,7 +95,8 @@ class FakeOntap:
                 if method == "DELETE":
                     if initiator == "default":
                         return 400, {"error": {"message": "cannot delete default", "code": "5374148"}}
-                    del self.records[(uuid, initiator)]
+                    if "delete-not-applied" not in self.defects:
+                        del self.records[(uuid, initiator)]
                     return 200, {}
                 if method == "PATCH":
                     if "authentication_type" in body:

@@ -70,6 +70,18 @@ def test_sweep_deletes_exactly_the_journaled_records_that_exist(fake_ontap, tmp_
     assert set(fake_ontap.records) == {(VS1, "default"), (VS2, "default"), (VS1, FOREIGN)}
 
 
+def test_a_sweep_reads_back_what_it_deleted_and_fails_a_delete_not_applied(fake_ontap, tmp_path):
+    client = client_for(fake_ontap)
+    journal = Journal(tmp_path, "r2", fake_ontap.url)
+    journal.record({"uuid": VS1}, "iqn.2000-01.org.conformance.r2:kept")
+    client.request("POST", CREDENTIALS_PATH, json={
+        "svm": {"uuid": VS1}, "initiator": "iqn.2000-01.org.conformance.r2:kept", "authentication_type": "none"})
+    journal.close()
+    fake_ontap.defects = ("delete-not-applied",)
+    [action] = sweep(journal.path, client)
+    assert action.startswith("FAILED") and "still present after a DELETE that answered 200 (CRED-DEL-001)" in action
+
+
 def test_live_target_guards_foreign_records_and_cleans_up(fake_ontap, tmp_path):
     seed_foreign(fake_ontap)
     ledger = Ledger()
