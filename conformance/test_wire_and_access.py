@@ -1,10 +1,13 @@
-"""Wire details NetApp's own clients rely on, authentication and methods (observed rules).
+"""Wire details NetApp's own clients rely on, authentication and methods.
 
-The 9.10.1 document is silent on all of these; real clusters and NetApp's clients show them
-(``ontap-facts.md`` §2-3, §8-9, §14, §19-20, §75, §78). Every request here is safe on a
-shared cluster: reads, writes to records this run created, and writes to names of the run's
-own namespace that do not exist (a target that wrongly accepts one changes nothing of
-anyone else's). Each case ends by requiring that a response judged its rule.
+The endpoint's page shows some of them in its examples (a raw ``:`` in a record's path, each
+record's self link); NetApp's documentation of the whole REST API gives the rest (HAL and the
+``Accept`` header, basic authentication on every call, read-only roles, 405 for a method a
+resource lacks: OB-8, OB-14, OB-19, OB-20, OB-81 to OB-84), and NetApp's clients rely on them
+(OB-2, OB-3, OB-75, OB-78). Every request here is safe on a shared cluster: reads, writes to
+records this run created, and writes to names of the run's own namespace that do not exist (a
+target that wrongly accepts one changes nothing of anyone else's). Each case ends by requiring
+that a response judged its rule.
 """
 
 from __future__ import annotations

@@ -115,7 +115,9 @@ RULES: tuple[Rule, ...] = (
     Rule("CRED-INIT-008", "Well-formed IQN and EUI initiator names are accepted", (POST,),
          "doc: Overview, Examples; error 5373997 text (valid formats)"),
     Rule("CRED-INIT-009", "Initiator names longer than 223 bytes are refused", (POST,),
-         "OB-43 (RFC 3720 section 3.2.6)", basis=OBSERVED),
+         "OB-43 (RFC 3720 section 3.2.6); observed: NetApp documents no maximum length for this field, "
+         "so a cluster that accepts a longer name breaks the RFC, not NetApp's documentation",
+         basis=OBSERVED),
     # --- create ------------------------------------------------------------------------
     Rule("CRED-POST-001", "POST creates the credentials and answers 201 Created", (POST,),
          "doc: Create iSCSI credentials, Response 201"),
@@ -197,12 +199,16 @@ RULES: tuple[Rule, ...] = (
          "doc 9.15.1+: iscsi_credentials svm (\"cannot be specified in a PATCH method\"); OB-67",
          since="9.15.1"),
     Rule("CRED-PATCH-003", "A PATCH of the collection with a query changes every matching record and no other",
-         (PATCH,), "doc 9.16.1: Update iSCSI credentials (collection); before, the generic doc (OB-41, OB-88, OB-70)",
+         (PATCH,), "doc 9.16.1: Update iSCSI credentials (collection); before, the generic doc (OB-41, OB-88, OB-70), "
+         "which does not say a query-based write is synchronous: a cluster before 9.16.1 that answers it "
+         "otherwise is not wrong by the documentation",
          basis=OBSERVED, documented_since="9.16.1"),
     Rule("CRED-DEL-001", "DELETE removes the record and answers 200", (DELETE,),
          "doc: Delete iSCSI credentials, Response 200"),
     Rule("CRED-DEL-002", "A DELETE of the collection with a query deletes every matching record and no other",
-         (DELETE,), "doc 9.16.1: Delete iSCSI credentials (collection); before, the generic doc (OB-41, OB-88, OB-70)",
+         (DELETE,), "doc 9.16.1: Delete iSCSI credentials (collection); before, the generic doc (OB-41, OB-88, OB-70), "
+         "which does not say a query-based write is synchronous: a cluster before 9.16.1 that answers it "
+         "otherwise is not wrong by the documentation",
          basis=OBSERVED, documented_since="9.16.1"),
     Rule("CRED-STATE-001", "A record changes only through a write that names it", ALL_OPERATIONS,
          "doc: Update/Delete iSCSI credentials (\"Updates specified\", \"Deletes specified\"; "
@@ -242,7 +248,9 @@ RULES: tuple[Rule, ...] = (
     Rule("CRED-ERR-001", "Errors use the ONTAP envelope: error.message and error.code as a string",
          ALL_OPERATIONS, "doc: Definitions, error / error_arguments; OB-13"),
     Rule("CRED-ERR-002", "Endpoint error codes come with a 4xx status", ALL_OPERATIONS,
-         "OB-14, OB-25", basis=OBSERVED),
+         "OB-14, OB-25; observed: NetApp gives no HTTP status for the endpoint's codes (its CLI "
+         "passthrough maps an unknown one to 500), so a cluster answering one with a 5xx is not wrong by "
+         "the documentation", basis=OBSERVED),
     Rule("CRED-SCHEMA-001", "Records and collections match the documented schema", (GET, LIST, POST),
          "doc: Definitions, iscsi_credentials"),
     # --- wire details NetApp's clients rely on -------------------------------------------
@@ -262,7 +270,8 @@ RULES: tuple[Rule, ...] = (
          ALL_OPERATIONS, "OB-83, OB-84 (generic doc, RBAC: a readonly role may only GET), OB-82 (403: "
          "authorization error), OB-14 (6 -> 403 permission denied), OB-19"),
     Rule("CRED-ACCESS-003", "A method the endpoint lacks (PUT) is refused with 405",
-         ALL_OPERATIONS, "OB-14 (3 -> 405: operation not supported), OB-82 (405: method not supported)", basis=OBSERVED),
+         ALL_OPERATIONS, "OB-82 (the REST API's status table: 405, the method is not supported for the "
+         "resource), OB-14 (3 -> 405: operation not supported)"),
 )
 
 BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}

@@ -12,6 +12,7 @@ import html
 from typing import Any
 
 from conformance.programs import exploration
+from conformance.reports.citations import linked, references_html
 from conformance.reports.verdict_text import (
     deviations_text,
     not_applicable,
@@ -66,7 +67,7 @@ def html_summary(document: dict[str, Any]) -> list[str]:
         f"<tr><th>Started / finished</th><td>{e(run['started'])} / {e(run['finished'])}</td></tr></table>",
     ]
     rows = "".join(
-        f"<tr><td>{c(r['id'])}</td><td>{c(r['title'])}<div class=\"cf-source\">{c(r['source'])}</div></td>"
+        f"<tr><td>{c(r['id'])}</td><td>{c(r['title'])}<div class=\"cf-source\">{linked(r['source'])}</div></td>"
         f"<td>{c(r['basis'])}</td><td>{c(r['checks'])}</td>"
         f'<td class="cf-{c(r["status"])}">{c(r["status"].replace("_", " "))}</td>'
         f"<td>{e(r['reason'])}</td></tr>"
@@ -126,7 +127,7 @@ def html_summary(document: dict[str, Any]) -> list[str]:
         items = "".join(f"<li><b>{c(f['rule'] or '(no rule)')}</b> {e(f['test'])}: "
                         f"<pre>{e(f['message'])}</pre></li>" for f in document["failures"][:50])
         blocks.append(f"<h2>Failures</h2><ul>{items}</ul>")
-    return blocks
+    return blocks + references_html(r["source"] for r in document["rules"])
 
 
 def not_judged_html(document: dict[str, Any]) -> list[str]:

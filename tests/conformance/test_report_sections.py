@@ -130,3 +130,13 @@ def test_without_those_keys_compare_has_empty_lists() -> None:
     assert diff["new_properties"] == diff["properties_gone"] == diff["doc_readings_changed"] == []
     assert "information:" not in diff["summary"]
     assert undocumented_properties_html(compare_report("9.10.1")) == []
+
+
+def test_every_citation_of_the_rule_matrix_links_to_an_entry_the_report_carries() -> None:
+    import re
+
+    page = "".join(html_summary(document()))
+    links = set(re.findall(r'href="#(o[bq]-\d+)"', page))
+    entries = set(re.findall(r'<li id="(o[bq]-\d+)"', page))
+    assert links and links == entries
+    assert 'id="references"' in page and "OB-43" in page  # the 223-byte limit's RFC note
