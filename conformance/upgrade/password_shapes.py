@@ -19,7 +19,7 @@ from conformance.upgrade.recording_format import RecordingError
 from conformance.wire.redaction import _VOCABULARY as REDACTOR_WORDS
 
 #: Passwords shorter than this, short hex/digit strings and words of the API are not replaced
-#: inside free text: they cannot be told apart from ordinary text (the redactor's rule, README
+#: inside free text: they cannot be told apart from ordinary text (the redactor's rule, docs/verdicts.md,
 #: "Reports"; Hypothesis draws strings such as "user" from the code). They are always replaced
 #: where they stand as a password value. Object keys are the API's own names, never replaced.
 MIN_FREE_TEXT = 4

@@ -55,7 +55,7 @@ _STATE = _State()
 
 
 def addoptions(group: Any) -> None:
-    """The command-line options (see README, "Upgrade validation")."""
+    """The command-line options (docs/upgrade-validation.md)."""
     group.addoption("--record", dest="record", metavar="FILE",
                     help="write the run's programs and what each step observed (normalised, no "
                          "password) to FILE, calibrated for noise by a second pass on the same target")

@@ -1,5 +1,5 @@
 """Certification and nightly options end to end: known deviations, --history, --fail-on, the
-installed console script, and the README's three-run trend."""
+installed console script, and the three-run trend of docs/nightly-runs.md."""
 
 import json
 import os
@@ -149,7 +149,7 @@ def suite_run(cwd: Path, report_dir: Path, *options: str) -> subprocess.Complete
 
 @pytest.mark.slow
 def test_three_nightly_runs_show_a_trend_and_the_new_failure_of_a_defect(tmp_path):
-    """The README's "Nightly runs" commands: two clean runs, then a defect switched on."""
+    """The commands of docs/nightly-runs.md: two clean runs, then a defect switched on."""
     hist = tmp_path / "history"
     common = ("--history", str(hist), "--fail-on", "new")
     for night in ("1", "2"):

@@ -1,5 +1,5 @@
 """A target whose release cannot be read stops the run with one line, unless --ontap-version
-names the release to judge against (README "Running the suite"; OB-73)."""
+names the release to judge against (docs/options.md; OB-73)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Upgrade validation end to end on one machine, with the commands of README "Upgrade validation".
+"""Upgrade validation end to end on one machine, with the commands of docs/upgrade-validation.md.
 
 Before: the embedded emulator playing ONTAP 9.10.1, recorded. After: the embedded emulator
 playing 9.16.1, which replays the recording and compares its report with the one before.

@@ -12,7 +12,7 @@ Hypothesis's cache of the code's own string constants).
 
 A password that cannot be told apart from ordinary text (shorter than 4 characters, numeric,
 or part of the API's own text: ``recording._free_text``) is looked for only where it stands
-as a password value, as in every other report (README "Reports").
+as a password value, as in every other report (docs/verdicts.md, "Reports").
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The upgrade gate on live targets, as README "Upgrade validation" runs it against a cluster.
+"""The upgrade gate on live targets, as docs/upgrade-validation.md runs it against a cluster.
 
 Three emulators started apart and named with ``--target``: one playing ONTAP 9.10.1 (before,
 recorded), one playing 9.16.1 (after, replaying the recording against the baseline), and one
