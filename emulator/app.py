@@ -312,8 +312,10 @@ def build_starlette(backend: Backend, settings: Settings,
     if "later-release-property" in variants:
         cred_schema = {**cred_schema, render.LATER_PROPERTY[0]: "str"}
 
+    rendered = render.RenderCache()
+
     def full(cred: Credential, svms: dict[str, Svm]) -> dict[str, Any]:
-        return render.credential(cred, svms[cred.svm_uuid], defects, variants)
+        return rendered.get(cred, svms[cred.svm_uuid], defects, variants)
 
     def initiator_key(name: Any) -> Any:
         """fold-initiator-case: names are kept lowercased, so any case reaches a record."""

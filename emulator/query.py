@@ -6,6 +6,8 @@ serves credentials, SVMs and services. Facts §46-§50 and §59-§60 describe th
 
 from __future__ import annotations
 
+import copy
+
 import ipaddress
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -202,7 +204,11 @@ def parse_fields(text: str | None, schema: Schema, kind: str) -> Selection | Non
 
 
 def project(record: dict[str, Any], sel: Selection) -> dict[str, Any]:
+    """The record as ``fields=`` shows it; ``record`` is never changed (records are rendered
+    once and shared between reads: emulator/render.py)."""
     out = _pick(record, sel.tree())
+    if sel.exclude:
+        out = copy.deepcopy(out)  # _pick shares whole subtrees; dropping must not reach them
     for path in sel.exclude:
         _drop(out, path.split("."))
     return out

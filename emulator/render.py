@@ -118,3 +118,30 @@ def service(svm: Svm) -> dict[str, Any]:
 def svm_record(svm: Svm) -> dict[str, Any]:
     return {"uuid": svm.uuid, "name": svm.name, "state": "running", "subtype": "default",
             "_links": link(f"{SVMS}/{svm.uuid}")}
+
+
+class RenderCache:
+    """Each credential's full record, rendered once and kept while it is the one stored.
+
+    A big cluster's whole-collection reads (a filter, an order, fields=*) touch every record;
+    stored credentials are never changed in place (a write stores a new one), so a record
+    rendered for one read is the right answer for the next while the stored credential is
+    the same object and its SVM keeps its name. Readers must not change what they get
+    (``query.project`` copies before it drops a field). Past ``limit`` entries the cache
+    starts again, so credentials deleted long ago are not kept for ever.
+    """
+
+    def __init__(self, limit: int = 150_000) -> None:
+        self.limit = limit
+        self._kept: dict[tuple[str, str], tuple[Credential, str, dict[str, Any]]] = {}
+
+    def get(self, cred: Credential, svm: Svm, defects: Defects, variants: Variants) -> dict[str, Any]:
+        key = (cred.svm_uuid, cred.initiator)
+        kept = self._kept.get(key)
+        if kept is not None and kept[0] is cred and kept[1] == svm.name:
+            return kept[2]
+        record = credential(cred, svm, defects, variants)
+        if len(self._kept) >= self.limit:
+            self._kept = {}
+        self._kept[key] = (cred, svm.name, record)  # one dict store: safe across threads
+        return record

@@ -92,7 +92,7 @@ def secrets_not_returned(exchange: Exchange, book: SecretBook, *, exercised: boo
     quotes it). Looking for every earlier secret inside every text would also find secrets
     that merely coincide with the target's own wording.
     """
-    leaks = list(_password_keys(exchange.response_json))
+    leaks = _password_keys(exchange.response_json) if exchange.may_name_password else []
     sent_now = [s for s in book.current if book.telltale(s)]
     if book.secrets:  # (the housekeeping sends none: its pages of a big cluster need no walk)
         texts = _strings(exchange.response_json) + list(exchange.response_headers.values())

@@ -87,6 +87,9 @@ class Exchange:
     insecure: bool = field(default=False, repr=False)
     #: how the curl line authenticates (placeholders only; "" for a request sent without)
     curl_auth: str = field(default='-u "$ONTAP_USERNAME:$ONTAP_PASSWORD"', repr=False)
+    #: False only when the whole answer's text provably names no "password" key (see
+    #: :func:`may_name_password`): a page of a big cluster then needs no walk for one
+    may_name_password: bool = field(default=True, repr=False, compare=False)
     redactor: Redactor = field(default=REDACTOR, repr=False, compare=False)
     _summary: str = field(default="", repr=False, compare=False)
 
@@ -344,6 +347,7 @@ class Client:
                 for key, value in response.headers.items()
             },
             response_text=self.redactor.redact_text(_kept_text(response.text, body)),
+            may_name_password=may_name_password(response.text),
             response_json=body,
             elapsed=elapsed,
             insecure=self.insecure,
@@ -384,6 +388,13 @@ MASK_HEADER = "<redacted>"
 #: body is what checks read): a page of a big collection is megabytes, and redacting all of it
 #: on every read cost more than judging it.
 KEPT_TEXT = 65536
+
+
+def may_name_password(text: str) -> bool:
+    """Whether a JSON text can hold a key that names "password" in any case. Plain ASCII
+    without ``\\u`` escapes says it as written; anything else might spell it otherwise,
+    so it may (the caller then walks the parsed answer)."""
+    return not text.isascii() or "\\u" in text or "password" in text.lower()
 
 
 def _kept_text(text: str, body: Any) -> str:
