@@ -10,7 +10,7 @@ from __future__ import annotations
 import json as jsonlib
 import shlex
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
@@ -341,11 +341,7 @@ class Client:
             params=dict(params) if params else None,
             request_json=self.redactor.redact_json(json) if json is not None else None,
             status=response.status_code,
-            response_headers={
-                key: (MASK_HEADER if key.lower() in _SECRET_HEADERS
-                      else self.redactor.redact_text(value))
-                for key, value in response.headers.items()
-            },
+            response_headers=self._headers(response.headers),
             response_text=self.redactor.redact_text(_kept_text(response.text, body)),
             may_name_password=may_name_password(response.text),
             response_json=body,
@@ -360,6 +356,13 @@ class Client:
         if self.on_exchange:
             self.on_exchange(exchange)
         return exchange
+
+    def _headers(self, headers: Mapping[str, str]) -> dict[str, str]:
+        """An answer's headers as an exchange keeps them: secret ones masked, every value
+        redacted (a target may echo a secret anywhere)."""
+        kept = {key: value for key, value in headers.items() if key.lower() not in _SECRET_HEADERS}
+        shown = dict(zip(kept, self.redactor.redact_all(list(kept.values())), strict=True))
+        return {key: shown.get(key, MASK_HEADER) for key in headers}
 
     def _before_send(self, method: str, path: str, json: Any, params: dict[str, Any] | None = None) -> None:
         if method == "POST" and path.rstrip("/") == CREDENTIALS_PATH and isinstance(json, dict):

@@ -141,3 +141,19 @@ def test_protected_names_survive_but_password_values_do_not(redactor):
     redactor.protect("svm-prod-1")
     assert redactor.redact_text('svm-prod-1 "password": "svm-prod-1"') == (
         f'svm-prod-1 "password": "{MASK}"')
+
+
+@pytest.mark.parametrize("echoed", ["hunter2hunter2", "HUNTER2HUNTER2", "Basic dXNlcjpodW50ZXIy",
+                                    '"password": "abc-123"', "Authorization: Bearer abcdefgh12"])
+def test_redact_all_masks_what_any_one_text_would(redactor, echoed):
+    """Header values are looked at together first: that look must never miss what one holds."""
+    redactor.register("hunter2hunter2")
+    texts = ["application/hal+json", f"x {echoed} y", "1234"]
+    assert redactor.redact_all(texts) == [redactor.redact_text(t) for t in texts]
+    assert redactor.redact_all(texts)[1] != texts[1]
+
+
+def test_redact_all_leaves_plain_texts_alone(redactor):
+    redactor.register("hunter2hunter2")
+    texts = ["application/hal+json", "Sat, 05 Dec 2026 12:00:00 GMT", "hunter2hu", "nter2hunter2"]
+    assert redactor.redact_all(texts) == texts
