@@ -1,13 +1,13 @@
 """The ONTAP query language on rendered records: fields, filters, order_by and paging.
 
 It works on plain dicts against a small schema tree (leaf = value kind), so the same code
-serves credentials, SVMs and services. Facts §46-§50 and §59-§60 describe the dialect.
+serves credentials, SVMs and services. OB-46 to OB-50 and OB-59 to OB-60
+(docs/observed-behaviour.md) describe the dialect.
 """
 
 from __future__ import annotations
 
 import copy
-
 import ipaddress
 import re
 from collections.abc import Callable, Iterator, Sequence

@@ -1,7 +1,7 @@
 """Named, opt-in variants: real-cluster behaviours the 9.10.1 page allows, but this emulator
 does not show by default. A correct suite must leave a target with any of them conformant.
 
-A variant is not a defect: it breaks no rule. Each names the fact (``ontap-facts.md`` §N) or
+A variant is not a defect: it breaks no rule. Each names the observed behaviour (``OB-N``, docs/observed-behaviour.md) or
 the page passage that makes it plausible. The behaviour lives where it belongs (app.py,
 render.py, query.py's ``Dialect``, variant_errors.py, variant_wire.py); this module is only
 the table and the set switched on, as defects.py is for defects.
