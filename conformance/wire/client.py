@@ -334,6 +334,7 @@ class Client:
             # JSON is UTF-8 (RFC 8259): without a declared charset, requests would guess
             # one from the bytes (charset detection) for every answer.
             response.encoding = "utf-8"
+        text = response.text  # decoded anew on each access: a page of a big cluster is megabytes
         exchange = Exchange(
             method=method,
             url=self.redactor.redact_text(url),
@@ -342,8 +343,8 @@ class Client:
             request_json=self.redactor.redact_json(json) if json is not None else None,
             status=response.status_code,
             response_headers=self._headers(response.headers),
-            response_text=self.redactor.redact_text(_kept_text(response.text, body)),
-            may_name_password=may_name_password(response.text),
+            response_text=self.redactor.redact_text(_kept_text(text, body)),
+            may_name_password=may_name_password(text),
             response_json=body,
             elapsed=elapsed,
             insecure=self.insecure,
